@@ -1,0 +1,88 @@
+//! Command-line types (clap derive). No logic here.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+const AFTER: &str = "\
+Exit codes:
+  0  done
+  1  a step failed; everything local was rolled back
+  2  refused (bad usage or a preflight problem); nothing was changed
+
+Configuration: an optional .release.yml at the repository root, e.g.
+  tag_prefix: v        # prefix for new tags (default: what existing tags use)
+  branch: main         # branch releases are cut from (default: origin's HEAD branch)
+  remote: origin       # the remote that stands for GitHub";
+
+/// Cut a release in one safe step: next semantic version, git tag, and push.
+#[derive(Debug, Parser)]
+#[command(name = "release", version, about, after_help = AFTER, propagate_version = true)]
+pub struct Cli {
+    /// Run as if started in this folder.
+    #[arg(short = 'C', long = "dir", global = true, value_name = "PATH")]
+    pub dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Release the next major version (1.4.2 -> 2.0.0).
+    #[command(after_help = AFTER)]
+    Major(ReleaseArgs),
+    /// Release the next minor version (1.4.2 -> 1.5.0).
+    #[command(after_help = AFTER)]
+    Minor(ReleaseArgs),
+    /// Release the next patch version (1.4.2 -> 1.4.3).
+    #[command(after_help = AFTER)]
+    Patch(ReleaseArgs),
+    /// Turn the current pre-release into the final version (0.2.0-rc.2 -> 0.2.0).
+    #[command(after_help = AFTER)]
+    Final(FinalArgs),
+    /// Print the current version and what each level would give.
+    Version(VersionArgs),
+    /// Build a sandbox (a bare "GitHub" and two clones) and run a real release in it.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ApplyArgs {
+    /// Print the plan and stop; nothing is changed.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (needed when stdin is not a terminal).
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ReleaseArgs {
+    /// Make a pre-release with this label: `--pre rc` gives 0.2.0-rc.1, then rc.2, ...
+    #[arg(long, value_name = "LABEL")]
+    pub pre: Option<String>,
+    #[command(flatten)]
+    pub apply: ApplyArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct FinalArgs {
+    #[command(flatten)]
+    pub apply: ApplyArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct VersionArgs {
+    /// Say which tag was chosen and why, and which tags were ignored.
+    #[arg(long)]
+    pub explain: bool,
+    /// Print JSON on stdout (stable keys) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DemoArgs {
+    /// Build the sandbox in this folder (must not exist yet) instead of a new temporary one.
+    #[arg(long, value_name = "PATH")]
+    pub into: Option<PathBuf>,
+}

@@ -1,0 +1,113 @@
+//! `.release.yml`: the project's settings. Every key is optional; no file means the defaults
+//! for the course layout. Unknown keys are an error naming the key and the file.
+
+use crate::error::refused;
+use anyhow::Result;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The file name looked for at the repository root.
+pub const FILE_NAME: &str = ".release.yml";
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Prefix for new tags (`v` gives `v1.2.0`). Default: the one existing tags use.
+    #[serde(default)]
+    pub tag_prefix: Option<String>,
+    /// The branch releases are cut from. Default: origin's HEAD branch, else main/master.
+    #[serde(default)]
+    pub branch: Option<String>,
+    /// The remote that stands for GitHub.
+    #[serde(default = "default_remote")]
+    pub remote: String,
+}
+
+fn default_remote() -> String {
+    "origin".to_string()
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            tag_prefix: None,
+            branch: None,
+            remote: default_remote(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads `<root>/.release.yml`, or the defaults when it does not exist.
+    pub fn load(root: &Path) -> Result<Config> {
+        let path = root.join(FILE_NAME);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Config::parse(&text, &path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(refused(format!("{}: cannot read it: {e}", path.display()))),
+        }
+    }
+
+    /// Parses the text of a config file; `path` only names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        if text.trim().is_empty() {
+            return Ok(Config::default());
+        }
+        let cfg: Config = serde_yaml::from_str(text).map_err(|e| {
+            refused(format!(
+                "{}: {e}\n  fix the file (see `release --help` for the keys it takes), or remove it to use the defaults",
+                path.display()
+            ))
+        })?;
+        if let Some(p) = &cfg.tag_prefix
+            && p.chars()
+                .any(|c| c.is_whitespace() || c == '~' || c == '^' || c == ':')
+        {
+            return Err(refused(format!(
+                "{}: tag_prefix `{p}` cannot be part of a git tag name",
+                path.display()
+            )));
+        }
+        Ok(cfg)
+    }
+}
+
+/// Where the config of the repository at `root` lives.
+pub fn path(root: &Path) -> PathBuf {
+    root.join(FILE_NAME)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(t: &str) -> Result<Config> {
+        Config::parse(t, Path::new("/r/.release.yml"))
+    }
+
+    #[test]
+    fn empty_and_full() {
+        assert_eq!(parse("").unwrap(), Config::default());
+        assert_eq!(parse("# only a comment\n").unwrap(), Config::default());
+        let c = parse("tag_prefix: v\nbranch: trunk\nremote: github\n").unwrap();
+        assert_eq!(c.tag_prefix.as_deref(), Some("v"));
+        assert_eq!(c.branch.as_deref(), Some("trunk"));
+        assert_eq!(c.remote, "github");
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_file() {
+        let e = parse("tag_prefx: v\n").unwrap_err().to_string();
+        assert!(e.contains("/r/.release.yml"), "{e}");
+        assert!(e.contains("tag_prefx"), "{e}");
+    }
+
+    #[test]
+    fn malformed_yaml_names_the_line() {
+        let e = parse("branch: main\nremote: [unclosed\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("/r/.release.yml") && e.contains("line"), "{e}");
+        assert!(parse("tag_prefix: 'a b'\n").is_err());
+    }
+}

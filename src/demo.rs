@@ -1,0 +1,157 @@
+//! `release demo`: a sandbox with a bare "GitHub", the clones `isp` and `kube-2`, and the
+//! sample app; then real releases from `isp`, narrated step by step. Needs only git.
+
+use crate::proc::{self, LOCAL_TIMEOUT};
+use crate::release::{self, Options};
+use crate::version::{Bump, Level};
+use crate::{sample, ui};
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+
+/// Runs the demo in `into` (created; must not exist) or in a new temporary folder.
+pub fn run(into: Option<&Path>) -> Result<()> {
+    let root = match into {
+        Some(p) => {
+            if p.exists() {
+                return Err(crate::error::refused(format!(
+                    "{} already exists: give --into a folder that does not exist yet",
+                    p.display()
+                )));
+            }
+            std::fs::create_dir_all(p)?;
+            p.to_path_buf()
+        }
+        None => tempfile::Builder::new()
+            .prefix("release-demo-")
+            .tempdir()?
+            .keep(),
+    };
+    let root = root.canonicalize()?;
+    let github = root.join("github.git");
+    let isp = root.join("isp");
+    let kube2 = root.join("kube-2");
+
+    ui::say(&format!("== release demo, in {}\n", root.display()));
+    narrate("GitHub is a bare repository on disk: github.git");
+    git(
+        &root,
+        &[
+            "init",
+            "--quiet",
+            "--bare",
+            "--initial-branch=main",
+            "github.git",
+        ],
+    )?;
+
+    narrate("ISP (where code is written) clones it and gets the sample API + worker + Redis app");
+    clone(&root, &github, "isp")?;
+    write_sample(&isp)?;
+    git(&isp, &["add", "-A"])?;
+    git(
+        &isp,
+        &[
+            "commit",
+            "--quiet",
+            "-m",
+            "feat: first version of the API and worker",
+        ],
+    )?;
+    git(&isp, &["push", "--quiet", "origin", "main"])?;
+
+    narrate("First release from ISP: `release minor` (no tag yet, so it starts at 0.1.0)");
+    release_minor(&isp)?;
+
+    narrate("kube-2 (where the YAML is applied) clones GitHub");
+    clone(&root, &github, "kube-2")?;
+
+    narrate("On ISP a feature is added, committed and pushed");
+    let api = isp.join("src/api.py");
+    let mut text = std::fs::read_to_string(&api)?;
+    text = text.replace(
+        "\n\nif __name__",
+        "\n\n@app.route(\"/health\", methods=[\"GET\"])\ndef health():\n    return jsonify({\"ok\": True})\n\n\nif __name__",
+    );
+    std::fs::write(&api, text)?;
+    git(
+        &isp,
+        &[
+            "commit",
+            "--quiet",
+            "-am",
+            "feat(api): add /health endpoint",
+        ],
+    )?;
+    git(&isp, &["push", "--quiet", "origin", "main"])?;
+
+    narrate("Second release from ISP: `release minor` (0.1.0 -> 0.2.0)");
+    release_minor(&isp)?;
+
+    narrate("GitHub now has these release tags:");
+    let tags = git(&isp, &["ls-remote", "--tags", "--refs", "origin"])?;
+    for line in tags.lines() {
+        if let Some((_, name)) = line.split_once("refs/tags/") {
+            ui::say(&format!("     {name}"));
+        }
+    }
+    narrate("kube-2 pulls, and has the release the tag names");
+    git(&kube2, &["pull", "--quiet", "--tags", "origin", "main"])?;
+    let described = git(&kube2, &["describe", "--tags"])?;
+    ui::say(&format!("     kube-2 is at {}", described.trim()));
+
+    ui::say(&format!(
+        "\nThe sandbox stays in {} so you can look around (cd isp && release version --explain).\nRemove it with: rm -rf {}",
+        root.display(),
+        root.display()
+    ));
+    Ok(())
+}
+
+fn narrate(msg: &str) {
+    ui::say(&format!("\n-> {msg}"));
+}
+
+fn release_minor(dir: &Path) -> Result<()> {
+    let opts = Options {
+        dry_run: false,
+        yes: true,
+    };
+    release::run(dir, &Bump::Level(Level::Minor, None), &opts)
+        .context("the demo release failed")?;
+    Ok(())
+}
+
+fn clone(root: &Path, github: &Path, name: &str) -> Result<PathBuf> {
+    let url = github.to_string_lossy().into_owned();
+    git(root, &["clone", "--quiet", &url, name])?;
+    let dir = root.join(name);
+    git(&dir, &["config", "user.name", &format!("Demo on {name}")])?;
+    git(
+        &dir,
+        &["config", "user.email", &format!("{name}@demo.invalid")],
+    )?;
+    Ok(dir)
+}
+
+fn write_sample(dir: &Path) -> Result<()> {
+    for (path, content) in sample::FILES {
+        let full = dir.join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&full, content)?;
+    }
+    Ok(())
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<String> {
+    let out = proc::run("git", args, dir, LOCAL_TIMEOUT)?;
+    if !out.success {
+        bail!(
+            "demo step `git {}` failed: {}",
+            args.join(" "),
+            out.complaint()
+        );
+    }
+    Ok(out.stdout)
+}

@@ -1,0 +1,354 @@
+//! Git facts through git2 (fast, local); fetch and push through the `git` program, which
+//! honours `~/.ssh/config` and credential helpers (see `proc`).
+
+use crate::error::refused;
+use crate::proc::{self, LOCAL_TIMEOUT, NETWORK_TIMEOUT};
+use crate::version::TagInfo;
+use anyhow::{Context, Result, bail};
+use git2::{BranchType, ObjectType, Oid, Repository, Status, StatusOptions};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// An open work tree.
+pub struct Repo {
+    pub repo: Repository,
+    /// The top of the work tree.
+    pub root: PathBuf,
+}
+
+/// One commit, as the plan and the changelog need it.
+#[derive(Debug, Clone)]
+pub struct CommitInfo {
+    pub id: Oid,
+    pub short: String,
+    pub summary: String,
+    /// The whole message, read lossily when it is not UTF-8.
+    pub message: String,
+    pub parents: usize,
+    /// Seconds since the epoch (committer time).
+    pub time: i64,
+}
+
+/// What `git ls-remote` says a remote has.
+#[derive(Debug, Clone, Default)]
+pub struct RemoteRefs {
+    /// Branch name -> commit id.
+    pub heads: HashMap<String, String>,
+    /// Tag name -> commit id (peeled when annotated).
+    pub tags: HashMap<String, String>,
+}
+
+/// Opens the repository that contains `dir`.
+pub fn open(dir: &Path) -> Result<Repo> {
+    let repo = Repository::discover(dir).map_err(|_| {
+        refused(format!(
+            "{} is not inside a git repository: cd into your project's clone, or run `git clone URL` first",
+            dir.display()
+        ))
+    })?;
+    let root = repo
+        .workdir()
+        .ok_or_else(|| {
+            refused(format!(
+                "{} is a bare repository: run release in a clone with a work tree",
+                dir.display()
+            ))
+        })?
+        .to_path_buf();
+    Ok(Repo { repo, root })
+}
+
+impl Repo {
+    /// HEAD's commit, or `None` in a repository with no commits yet.
+    pub fn head_commit(&self) -> Option<Oid> {
+        self.repo
+            .head()
+            .ok()
+            .and_then(|h| h.peel_to_commit().ok())
+            .map(|c| c.id())
+    }
+
+    /// The checked-out branch, or `None` when HEAD is detached (or unborn).
+    pub fn branch(&self) -> Option<String> {
+        if self.repo.head_detached().unwrap_or(false) {
+            return None;
+        }
+        self.repo
+            .head()
+            .ok()
+            .and_then(|h| h.shorthand().ok().map(str::to_string))
+    }
+
+    pub fn is_shallow(&self) -> bool {
+        self.repo.is_shallow()
+    }
+
+    /// Every tag that points (maybe through an annotated tag) at a commit.
+    pub fn tags(&self) -> Result<Vec<(String, Oid)>> {
+        let mut out = Vec::new();
+        self.repo.tag_foreach(|oid, name| {
+            let name = String::from_utf8_lossy(name);
+            let name = name.strip_prefix("refs/tags/").unwrap_or(&name).to_string();
+            if let Ok(obj) = self.repo.find_object(oid, None)
+                && let Ok(c) = obj.peel(ObjectType::Commit)
+            {
+                out.push((name, c.id()));
+            }
+            true
+        })?;
+        Ok(out)
+    }
+
+    /// Tags with whether HEAD reaches them (one walk over HEAD's history).
+    pub fn tag_infos(&self, head: Option<Oid>) -> Result<Vec<TagInfo>> {
+        let reachable = match head {
+            Some(h) => self.ancestors(h)?,
+            None => HashSet::new(),
+        };
+        Ok(self
+            .tags()?
+            .into_iter()
+            .map(|(name, oid)| TagInfo {
+                name,
+                reachable: reachable.contains(&oid),
+            })
+            .collect())
+    }
+
+    /// `head` and all its ancestors.
+    pub fn ancestors(&self, head: Oid) -> Result<HashSet<Oid>> {
+        let mut walk = self.repo.revwalk()?;
+        walk.push(head)?;
+        Ok(walk.filter_map(|o| o.ok()).collect())
+    }
+
+    /// The commit a tag names, peeled.
+    pub fn tag_commit(&self, name: &str) -> Option<Oid> {
+        self.repo
+            .revparse_single(&format!("refs/tags/{name}"))
+            .ok()
+            .and_then(|o| o.peel(ObjectType::Commit).ok())
+            .map(|c| c.id())
+    }
+
+    /// Paths that are modified, staged, deleted or untracked (ignored files do not count).
+    pub fn dirty_paths(&self) -> Result<Vec<String>> {
+        let mut opts = StatusOptions::new();
+        opts.include_untracked(true)
+            .recurse_untracked_dirs(false)
+            .include_ignored(false);
+        let statuses = self.repo.statuses(Some(&mut opts))?;
+        Ok(statuses
+            .iter()
+            .filter(|s| s.status() != Status::CURRENT && !s.status().contains(Status::IGNORED))
+            .map(|s| {
+                let tag = if s.status().contains(Status::WT_NEW) {
+                    "untracked"
+                } else {
+                    "modified"
+                };
+                format!("{} ({tag})", String::from_utf8_lossy(s.path_bytes()))
+            })
+            .collect())
+    }
+
+    /// The branch `refs/remotes/<remote>/HEAD` points at, when the clone knows it.
+    pub fn remote_default_branch(&self, remote: &str) -> Option<String> {
+        let r = self
+            .repo
+            .find_reference(&format!("refs/remotes/{remote}/HEAD"))
+            .ok()?;
+        let target = r.symbolic_target().ok()??.to_string();
+        target
+            .strip_prefix(&format!("refs/remotes/{remote}/"))
+            .map(str::to_string)
+    }
+
+    pub fn has_local_branch(&self, name: &str) -> bool {
+        self.repo.find_branch(name, BranchType::Local).is_ok()
+    }
+
+    pub fn has_remote(&self, name: &str) -> bool {
+        self.repo.find_remote(name).is_ok()
+    }
+
+    /// The commit of `refs/remotes/<remote>/<branch>`, if fetched.
+    pub fn remote_branch_commit(&self, remote: &str, branch: &str) -> Option<Oid> {
+        self.repo
+            .refname_to_id(&format!("refs/remotes/{remote}/{branch}"))
+            .ok()
+    }
+
+    /// (ahead, behind) of `local` against `upstream`.
+    pub fn ahead_behind(&self, local: Oid, upstream: Oid) -> Result<(usize, usize)> {
+        Ok(self.repo.graph_ahead_behind(local, upstream)?)
+    }
+
+    /// Commits reachable from `to` but not from `from`, newest first.
+    pub fn commits_since(&self, from: Option<Oid>, to: Oid) -> Result<Vec<CommitInfo>> {
+        let mut walk = self.repo.revwalk()?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)?;
+        walk.push(to)?;
+        if let Some(f) = from {
+            walk.hide(f)?;
+        }
+        walk.map(|oid| self.commit_info(oid?)).collect()
+    }
+
+    pub fn commit_info(&self, oid: Oid) -> Result<CommitInfo> {
+        let c = self.repo.find_commit(oid)?;
+        let message = String::from_utf8_lossy(c.message_bytes()).into_owned();
+        let summary = message.lines().next().unwrap_or("").trim().to_string();
+        let short = oid.to_string()[..7].to_string();
+        Ok(CommitInfo {
+            id: oid,
+            short,
+            summary,
+            message,
+            parents: c.parent_count(),
+            time: c.time().seconds(),
+        })
+    }
+
+    /// Checks that commits can be signed: `user.name` and `user.email` are set.
+    pub fn signature_problem(&self) -> Option<String> {
+        self.repo
+            .signature()
+            .err()
+            .map(|_| "git does not know who you are (user.name / user.email unset)".to_string())
+    }
+
+    // ---- network, through the git program ----
+
+    /// Branches and tags on the remote (also proves it is reachable).
+    pub fn ls_remote(&self, remote: &str) -> Result<RemoteRefs> {
+        let out = proc::git(
+            &self.root,
+            &["ls-remote", "--heads", "--tags", remote],
+            NETWORK_TIMEOUT,
+        )?;
+        Ok(parse_ls_remote(&out))
+    }
+
+    /// Updates `refs/remotes/<remote>/<branch>` (no tags are fetched).
+    pub fn fetch_branch(&self, remote: &str, branch: &str) -> Result<()> {
+        let spec = format!("+refs/heads/{branch}:refs/remotes/{remote}/{branch}");
+        proc::git(
+            &self.root,
+            &["fetch", "--no-tags", "--quiet", remote, &spec],
+            NETWORK_TIMEOUT,
+        )?;
+        Ok(())
+    }
+
+    /// Pushes the branch and the tag all-or-nothing.
+    pub fn push_atomic(&self, remote: &str, branch: &str, tag: Option<&str>) -> Result<()> {
+        let b = format!("refs/heads/{branch}:refs/heads/{branch}");
+        let mut args = vec!["push", "--atomic", "--porcelain", remote, &b];
+        let t;
+        if let Some(tag) = tag {
+            t = format!("refs/tags/{tag}:refs/tags/{tag}");
+            args.push(&t);
+        }
+        let out = proc::run("git", &args, &self.root, NETWORK_TIMEOUT)?;
+        if !out.success {
+            bail!(
+                "git push to {remote} was refused:\n{}\n{}",
+                out.stdout.trim(),
+                out.stderr.trim()
+            );
+        }
+        Ok(())
+    }
+
+    // ---- local writes (each has its undo in `release`) ----
+
+    /// Stages `paths` (relative to the root) and commits them on HEAD's branch.
+    pub fn commit_paths(&self, paths: &[PathBuf], message: &str) -> Result<Oid> {
+        let mut index = self.repo.index()?;
+        for p in paths {
+            if self.root.join(p).exists() {
+                index.add_path(p)?;
+            } else {
+                index.remove_path(p)?;
+            }
+        }
+        index.write()?;
+        let tree = self.repo.find_tree(index.write_tree()?)?;
+        let sig = self.repo.signature()?;
+        let parent = self.repo.head()?.peel_to_commit()?;
+        Ok(self
+            .repo
+            .commit(Some("HEAD"), &sig, &sig, message, &tree, &[&parent])?)
+    }
+
+    /// Moves `branch` back to `oid` and resets the index to it (the work tree is restored
+    /// file by file by the caller, which knows which files it wrote).
+    pub fn reset_branch(&self, branch: &str, oid: Oid) -> Result<()> {
+        let mut r = self.repo.find_reference(&format!("refs/heads/{branch}"))?;
+        r.set_target(oid, "release: rollback")?;
+        let obj = self.repo.find_object(oid, None)?;
+        self.repo.reset(&obj, git2::ResetType::Mixed, None)?;
+        Ok(())
+    }
+
+    /// Creates the annotated tag `name` on `target`.
+    pub fn create_tag(&self, name: &str, target: Oid, message: &str) -> Result<()> {
+        let sig = self.repo.signature()?;
+        let obj = self.repo.find_object(target, None)?;
+        self.repo
+            .tag(name, &obj, &sig, message, false)
+            .with_context(|| format!("creating tag {name}"))?;
+        Ok(())
+    }
+
+    pub fn delete_tag(&self, name: &str) -> Result<()> {
+        self.repo
+            .tag_delete(name)
+            .with_context(|| format!("deleting tag {name}"))?;
+        Ok(())
+    }
+
+    /// Runs a local git command in this work tree.
+    pub fn git(&self, args: &[&str]) -> Result<String> {
+        proc::git(&self.root, args, LOCAL_TIMEOUT)
+    }
+}
+
+/// Parses `git ls-remote --heads --tags` output (peeled `^{}` lines win for tags).
+pub fn parse_ls_remote(out: &str) -> RemoteRefs {
+    let mut refs = RemoteRefs::default();
+    for line in out.lines() {
+        let Some((oid, name)) = line.split_once('\t') else {
+            continue;
+        };
+        if let Some(b) = name.strip_prefix("refs/heads/") {
+            refs.heads.insert(b.to_string(), oid.to_string());
+        } else if let Some(t) = name.strip_prefix("refs/tags/") {
+            match t.strip_suffix("^{}") {
+                Some(peeled) => {
+                    refs.tags.insert(peeled.to_string(), oid.to_string());
+                }
+                None => {
+                    refs.tags
+                        .entry(t.to_string())
+                        .or_insert_with(|| oid.to_string());
+                }
+            }
+        }
+    }
+    refs
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ls_remote_peels_annotated_tags() {
+        let r = super::parse_ls_remote(
+            "aaa\trefs/heads/main\nbbb\trefs/tags/0.1.0\nccc\trefs/tags/0.1.0^{}\nddd\trefs/tags/light\n",
+        );
+        assert_eq!(r.heads["main"], "aaa");
+        assert_eq!(r.tags["0.1.0"], "ccc");
+        assert_eq!(r.tags["light"], "ddd");
+    }
+}

@@ -1,0 +1,16 @@
+//! `release`: one safe command for the release ritual (version, tag, push).
+//!
+//! Pure parts decide ([`version`], [`release::plan`]); thin adapters talk to the world
+//! ([`git`], [`proc`]). See `ARCHITECTURE` in the README for the map.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod git;
+pub mod proc;
+pub mod release;
+pub mod sample;
+pub mod ui;
+pub mod version;
+pub mod version_report;

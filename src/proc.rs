@@ -1,0 +1,91 @@
+//! The one way this tool runs another program: explicit arguments (never a shell),
+//! captured output, a timeout, and `GIT_TERMINAL_PROMPT=0` so git never waits on a prompt.
+
+use anyhow::{Context, Result, bail};
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use wait_timeout::ChildExt;
+
+/// Timeout for a network operation (fetch, push, ls-remote, ssh).
+pub const NETWORK_TIMEOUT: Duration = Duration::from_secs(120);
+/// Timeout for a local git command.
+pub const LOCAL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What a finished program left behind.
+#[derive(Debug)]
+pub struct Output {
+    pub success: bool,
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    /// The program's own words about a failure: stderr, else stdout, trimmed.
+    pub fn complaint(&self) -> String {
+        let s = if self.stderr.trim().is_empty() {
+            &self.stdout
+        } else {
+            &self.stderr
+        };
+        s.trim().to_string()
+    }
+}
+
+/// Runs `program args…` in `dir` and waits at most `timeout`.
+/// A program that cannot be started or outlives the timeout is an error; a non-zero exit
+/// is not (look at [`Output::success`]).
+pub fn run(program: &str, args: &[&str], dir: &Path, timeout: Duration) -> Result<Output> {
+    let mut child = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("could not start `{program}`: is it installed and on PATH?"))?;
+    let out = child.stdout.take().map(reader);
+    let err = child.stderr.take().map(reader);
+    let status = match child.wait_timeout(timeout)? {
+        Some(status) => status,
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!(
+                "`{program} {}` did not finish within {} s and was stopped",
+                args.join(" "),
+                timeout.as_secs()
+            );
+        }
+    };
+    let join = |h: Option<std::thread::JoinHandle<String>>| {
+        h.and_then(|h| h.join().ok()).unwrap_or_default()
+    };
+    Ok(Output {
+        success: status.success(),
+        code: status.code(),
+        stdout: join(out),
+        stderr: join(err),
+    })
+}
+
+/// Runs a git command in `dir`; a non-zero exit is an error quoting git's own words.
+pub fn git(dir: &Path, args: &[&str], timeout: Duration) -> Result<String> {
+    let out = run("git", args, dir, timeout)?;
+    if !out.success {
+        bail!("`git {}` failed: {}", args.join(" "), out.complaint());
+    }
+    Ok(out.stdout)
+}
+
+fn reader<R: Read + Send + 'static>(mut r: R) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = r.read_to_end(&mut buf);
+        String::from_utf8_lossy(&buf).into_owned()
+    })
+}

@@ -1,0 +1,76 @@
+//! The release transaction: preflight -> plan -> apply -> rollback.
+
+pub mod apply;
+pub mod plan;
+pub mod preflight;
+
+use crate::error::refused;
+use crate::ui;
+use crate::version::Bump;
+use anyhow::Result;
+use std::path::Path;
+
+/// How the user asked to run it.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub dry_run: bool,
+    pub yes: bool,
+}
+
+/// What a finished release reports.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub tag: String,
+    pub applied: bool,
+}
+
+/// `release major|minor|patch|final` in the clone at `dir`.
+pub fn run(dir: &Path, bump: &Bump, opts: &Options) -> Result<Outcome> {
+    if let Bump::Level(_, Some(label)) = bump {
+        crate::version::validate_label(label).map_err(|e| refused(e.to_string()))?;
+    }
+    let mut facts = preflight::gather(dir, true)?;
+    let (plan, _next) = plan::build(&mut facts, bump, Vec::new())?;
+    if !facts.problems.is_empty() {
+        return Err(refused(problems_text(&facts.problems)));
+    }
+    ui::say(&plan::render(&plan));
+    if opts.dry_run {
+        ui::say("dry run: nothing was changed.");
+        return Ok(Outcome {
+            tag: plan.tag,
+            applied: false,
+        });
+    }
+    if !opts.yes {
+        if !ui::stdin_is_terminal() {
+            return Err(refused(
+                "stdin is not a terminal, so I cannot ask: add --yes to release without asking",
+            ));
+        }
+        if !ui::confirm(&format!("Release {}?", plan.tag))? {
+            return Err(refused("cancelled; nothing was changed"));
+        }
+    }
+    apply::apply(&facts.repo, &plan, facts.head)?;
+    ui::success(&format!(
+        "released {} ({} on {})",
+        plan.tag, plan.branch, plan.remote
+    ));
+    Ok(Outcome {
+        tag: plan.tag,
+        applied: true,
+    })
+}
+
+/// Every preflight problem, each with its fix.
+pub fn problems_text(problems: &[preflight::Problem]) -> String {
+    let mut s = format!(
+        "preflight found {} problem(s); nothing was changed:",
+        problems.len()
+    );
+    for p in problems {
+        s.push_str(&format!("\n  - {}\n      fix: {}", p.what, p.fix));
+    }
+    s
+}

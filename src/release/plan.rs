@@ -1,0 +1,180 @@
+//! The plan: a plain value saying what a release will do. `--dry-run` prints it.
+
+use super::preflight::{Facts, Problem};
+use crate::git::CommitInfo;
+use crate::version::{Bump, tag_name};
+use semver::Version;
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// One step of the transaction. Each kind has an undo in `apply`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Step {
+    /// Replace (or create) a file in the work tree; CHANGELOG.md and manifests use this.
+    WriteFile {
+        path: PathBuf,
+        #[serde(skip)]
+        content: Vec<u8>,
+        why: String,
+        /// A unified diff, or the new section, for people reading the plan.
+        preview: String,
+    },
+    /// Commit every file written by earlier steps.
+    Commit { message: String },
+    /// Create the annotated tag on the release commit (or on HEAD when nothing changed).
+    Tag { name: String, message: String },
+    /// Push branch and tag to the remote in one atomic push.
+    PushGit {
+        remote: String,
+        branch: String,
+        tag: String,
+    },
+}
+
+/// The whole release, decided before anything changes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub from: Option<String>,
+    pub to: String,
+    pub tag: String,
+    pub branch: String,
+    pub remote: String,
+    #[serde(skip)]
+    pub commits: Vec<CommitInfo>,
+    pub steps: Vec<Step>,
+    pub notices: Vec<String>,
+}
+
+impl Plan {
+    /// Paths of every file a step writes.
+    pub fn written_paths(&self) -> Vec<PathBuf> {
+        self.steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::WriteFile { path, .. } => Some(path.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Works out the next version and the git steps. File-writing steps from other parts
+/// (changelog, manifests) are passed in as `writes` and land in the release commit.
+pub fn build(facts: &mut Facts, bump: &Bump, writes: Vec<Step>) -> anyhow::Result<(Plan, Version)> {
+    let next = facts
+        .versions
+        .next(bump)
+        .map_err(|e| crate::error::refused(e.to_string()))?;
+    let prefix = facts
+        .versions
+        .prefix_for_new(facts.config.tag_prefix.as_deref());
+    let tag = tag_name(&prefix, &next);
+    let remote = facts.config.remote.clone();
+
+    if let Some(existing) = facts.versions.find(&next) {
+        let place = if existing.reachable {
+            "in this branch's history"
+        } else {
+            "on a commit this branch does not contain"
+        };
+        facts.problems.push(Problem {
+            what: format!("version {next} is already released here: tag {} exists {place}", existing.name),
+            fix: format!(
+                "pick a higher level, or delete the tag if it was a mistake: git tag -d {} && git push {remote} :refs/tags/{}",
+                existing.name, existing.name
+            ),
+        });
+    }
+    if let Some(r) = &facts.remote
+        && r.tags.contains_key(&tag)
+    {
+        facts.problems.push(Problem {
+            what: format!("tag {tag} already exists on {remote}"),
+            fix: format!("git fetch --tags {remote}, then pick a higher level"),
+        });
+    }
+
+    let current = facts.versions.current().cloned();
+    let from_commit = current
+        .as_ref()
+        .and_then(|c| facts.repo.tag_commit(&c.name));
+    let commits = facts.repo.commits_since(from_commit, facts.head)?;
+
+    let mut steps = writes;
+    if !steps.is_empty() {
+        steps.push(Step::Commit {
+            message: format!("chore(release): {next}"),
+        });
+    }
+    steps.push(Step::Tag {
+        name: tag.clone(),
+        message: format!("Release {next}"),
+    });
+    steps.push(Step::PushGit {
+        remote: remote.clone(),
+        branch: facts.branch.clone(),
+        tag: tag.clone(),
+    });
+
+    let plan = Plan {
+        from: current.map(|c| c.name),
+        to: next.to_string(),
+        tag,
+        branch: facts.branch.clone(),
+        remote,
+        commits,
+        steps,
+        notices: facts.notices.clone(),
+    };
+    Ok((plan, next))
+}
+
+/// The plan in plain words, for people.
+pub fn render(plan: &Plan) -> String {
+    let mut s = String::new();
+    let from = plan.from.as_deref().unwrap_or("(no release yet)");
+    let _ = writeln!(
+        s,
+        "Release {from} -> {}  (branch {}, remote {})",
+        plan.tag, plan.branch, plan.remote
+    );
+    let n = plan.commits.len();
+    let _ = writeln!(s, "\n{n} commit(s) since {from}:");
+    for c in plan.commits.iter().take(20) {
+        let _ = writeln!(s, "  {} {}", c.short, c.summary);
+    }
+    if n > 20 {
+        let _ = writeln!(s, "  ... and {} more", n - 20);
+    }
+    let _ = writeln!(s, "\nSteps:");
+    for (i, step) in plan.steps.iter().enumerate() {
+        let _ = writeln!(s, "  {}. {}", i + 1, describe(step));
+        if let Step::WriteFile { preview, .. } = step
+            && !preview.is_empty()
+        {
+            for line in preview.lines() {
+                let _ = writeln!(s, "       {line}");
+            }
+        }
+    }
+    for note in &plan.notices {
+        let _ = writeln!(s, "\nnote: {note}");
+    }
+    s
+}
+
+/// One line saying what a step does.
+pub fn describe(step: &Step) -> String {
+    match step {
+        Step::WriteFile { path, why, .. } => format!("write {} ({why})", path.display()),
+        Step::Commit { message } => format!("commit \"{message}\""),
+        Step::Tag { name, .. } => format!("create annotated tag {name}"),
+        Step::PushGit {
+            remote,
+            branch,
+            tag,
+        } => format!("push {branch} and {tag} to {remote} (atomic: both or neither)"),
+    }
+}

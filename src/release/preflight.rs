@@ -1,0 +1,198 @@
+//! Preflight: gather the facts and report every problem at once, each with its fix.
+
+use crate::config::Config;
+use crate::error::refused;
+use crate::git::{RemoteRefs, Repo};
+use crate::version::{Versions, parse_tag};
+use anyhow::Result;
+use git2::Oid;
+
+/// A reason not to release, and the command that fixes it.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub what: String,
+    pub fix: String,
+}
+
+/// What preflight learned about the clone and its origin.
+pub struct Facts {
+    pub repo: Repo,
+    pub config: Config,
+    pub head: Oid,
+    pub branch: String,
+    pub versions: Versions,
+    /// `None` when origin could not be asked (then there is a problem saying so).
+    pub remote: Option<RemoteRefs>,
+    pub problems: Vec<Problem>,
+    /// Things worth saying that do not block.
+    pub notices: Vec<String>,
+}
+
+fn problem(what: impl Into<String>, fix: impl Into<String>) -> Problem {
+    Problem {
+        what: what.into(),
+        fix: fix.into(),
+    }
+}
+
+/// Opens the repository at `dir` and checks everything a release needs.
+/// `network` = false skips origin (for `release version`).
+pub fn gather(dir: &std::path::Path, network: bool) -> Result<Facts> {
+    let repo = crate::git::open(dir)?;
+    let config = Config::load(&repo.root)?;
+    let Some(head) = repo.head_commit() else {
+        return Err(refused(format!(
+            "{}: the repository has no commits yet, so there is nothing to release.\n  fix: commit your project first: git add -A && git commit -m \"feat: first version\"",
+            repo.root.display()
+        )));
+    };
+    let mut problems = Vec::new();
+    let mut notices = Vec::new();
+    let remote = config.remote.clone();
+
+    if repo.is_shallow() {
+        problems.push(problem(
+            "this is a shallow clone: older commits and tags are missing, so the version cannot be trusted",
+            format!("git fetch --unshallow --tags {remote}"),
+        ));
+    }
+    let expected = release_branch(&repo, &config);
+    let branch = match repo.branch() {
+        Some(b) => {
+            if b != expected {
+                problems.push(problem(
+                    format!("you are on branch `{b}`, but releases are cut from `{expected}`"),
+                    format!("git switch {expected}   (or set `branch: {b}` in .release.yml)"),
+                ));
+            }
+            b
+        }
+        None => {
+            problems.push(problem(
+                "HEAD is detached (not on a branch)",
+                format!("git switch {expected}"),
+            ));
+            expected.clone()
+        }
+    };
+    let dirty = repo.dirty_paths()?;
+    if !dirty.is_empty() {
+        let mut list: Vec<String> = dirty.iter().take(10).cloned().collect();
+        if dirty.len() > 10 {
+            list.push(format!("... and {} more", dirty.len() - 10));
+        }
+        problems.push(problem(
+            format!("the work tree has uncommitted changes: {}", list.join(", ")),
+            "commit them (git add -A && git commit), or set them aside with git stash -u",
+        ));
+    }
+    if let Some(p) = repo.signature_problem() {
+        problems.push(problem(
+            p,
+            "git config --global user.name \"Your Name\" && git config --global user.email you@example.com",
+        ));
+    }
+
+    let versions = Versions::from_tags(&repo.tag_infos(Some(head))?, config.tag_prefix.as_deref());
+    for t in versions.unreachable_above() {
+        notices.push(format!(
+            "tag {} is higher than the current version but not in this branch's history (it is on another branch or an orphaned commit); it is not counted",
+            t.name
+        ));
+    }
+
+    let remote_refs = if !network {
+        None
+    } else if !repo.has_remote(&remote) {
+        problems.push(problem(
+            format!("there is no remote `{remote}` to push the release to"),
+            format!("git remote add {remote} git@github.com:USER/REPO.git   (or set `remote:` in .release.yml)"),
+        ));
+        None
+    } else {
+        match check_remote(&repo, &remote, &branch, head, &config, &mut problems) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                problems.push(problem(
+                    format!("{remote} cannot be reached: {e:#}"),
+                    format!("check the network and `git remote -v`, then try `git fetch {remote}`"),
+                ));
+                None
+            }
+        }
+    };
+
+    Ok(Facts {
+        repo,
+        config,
+        head,
+        branch,
+        versions,
+        remote: remote_refs,
+        problems,
+        notices,
+    })
+}
+
+/// The branch releases are cut from: config, else origin's HEAD branch, else main/master.
+pub fn release_branch(repo: &Repo, config: &Config) -> String {
+    if let Some(b) = &config.branch {
+        return b.clone();
+    }
+    if let Some(b) = repo.remote_default_branch(&config.remote) {
+        return b;
+    }
+    for b in ["main", "master"] {
+        if repo.has_local_branch(b) {
+            return b.to_string();
+        }
+    }
+    repo.branch().unwrap_or_else(|| "main".to_string())
+}
+
+fn check_remote(
+    repo: &Repo,
+    remote: &str,
+    branch: &str,
+    head: Oid,
+    config: &Config,
+    problems: &mut Vec<Problem>,
+) -> Result<RemoteRefs> {
+    let refs = repo.ls_remote(remote)?;
+    if refs.heads.contains_key(branch) {
+        repo.fetch_branch(remote, branch)?;
+        if let Some(up) = repo.remote_branch_commit(remote, branch) {
+            let (ahead, behind) = repo.ahead_behind(head, up)?;
+            if behind > 0 && ahead > 0 {
+                problems.push(problem(
+                    format!("{branch} has diverged from {remote}/{branch}: {ahead} local and {behind} remote commits differ"),
+                    format!("git pull --rebase {remote} {branch}   (then resolve any conflicts)"),
+                ));
+            } else if behind > 0 {
+                problems.push(problem(
+                    format!("{branch} is {behind} commit(s) behind {remote}/{branch}: a release from here would miss them"),
+                    format!("git pull {remote} {branch}"),
+                ));
+            }
+        }
+    }
+    let mut missing: Vec<&String> = refs
+        .tags
+        .keys()
+        .filter(|t| {
+            parse_tag(t, config.tag_prefix.as_deref()).is_some() && repo.tag_commit(t).is_none()
+        })
+        .collect();
+    missing.sort();
+    if !missing.is_empty() {
+        let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+        problems.push(problem(
+            format!(
+                "{remote} has release tags this clone lacks: {}",
+                names.join(", ")
+            ),
+            format!("git fetch --tags {remote}"),
+        ));
+    }
+    Ok(refs)
+}

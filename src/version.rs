@@ -1,0 +1,480 @@
+//! Pure: semantic versions from tag names, the current version, and the next one.
+//!
+//! No I/O here: callers hand in the tags (name, and whether HEAD reaches them).
+
+use semver::{BuildMetadata, Prerelease, Version};
+use std::cmp::Ordering;
+use std::fmt;
+
+/// A tag as git knows it.
+#[derive(Debug, Clone)]
+pub struct TagInfo {
+    pub name: String,
+    /// True when the tagged commit is HEAD or one of its ancestors.
+    pub reachable: bool,
+}
+
+/// A tag whose name is a semantic version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionTag {
+    pub name: String,
+    pub prefix: String,
+    pub version: Version,
+    pub reachable: bool,
+}
+
+/// A release level, as typed on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Patch,
+    Minor,
+    Major,
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Level::Patch => "patch",
+            Level::Minor => "minor",
+            Level::Major => "major",
+        })
+    }
+}
+
+/// What the user asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bump {
+    /// `release major|minor|patch [--pre LABEL]`
+    Level(Level, Option<String>),
+    /// `release final`: the current pre-release without its label.
+    Final,
+}
+
+/// Why no next version could be computed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionError {
+    InvalidLabel(String),
+    NotPrerelease(Version),
+    NotAbove { next: Version, current: Version },
+}
+
+impl fmt::Display for VersionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VersionError::InvalidLabel(l) => write!(
+                f,
+                "`{l}` is not a valid pre-release label: use letters, digits and `-`, starting with a letter (for example `rc`, `beta`, `alpha-2`)"
+            ),
+            VersionError::NotPrerelease(v) => write!(
+                f,
+                "the current version {v} is not a pre-release, so there is nothing to make final: use `release major|minor|patch`"
+            ),
+            VersionError::NotAbove { next, current } => write!(
+                f,
+                "{next} would not be above the current version {current}; to finish the pre-release run `release final`, or pick a higher level"
+            ),
+        }
+    }
+}
+
+/// Every tag, sorted into semantic versions and the names that are not.
+#[derive(Debug, Clone, Default)]
+pub struct Versions {
+    /// Semver tags, highest first (by precedence; build metadata never decides).
+    pub tags: Vec<VersionTag>,
+    /// Tag names that are not semantic versions (`nightly`, `1.0`, `latest`, ...).
+    pub ignored: Vec<String>,
+}
+
+/// Splits `v1.2.3` / `1.2.3` / `<prefix>1.2.3` into prefix and version.
+pub fn parse_tag(name: &str, configured_prefix: Option<&str>) -> Option<(String, Version)> {
+    let mut prefixes: Vec<&str> = vec!["", "v", "V"];
+    if let Some(p) = configured_prefix {
+        prefixes.push(p);
+    }
+    prefixes
+        .into_iter()
+        .filter_map(|p| name.strip_prefix(p).map(|rest| (p, rest)))
+        .find_map(|(p, rest)| Version::parse(rest).ok().map(|v| (p.to_string(), v)))
+}
+
+fn by_precedence(a: &Version, b: &Version) -> Ordering {
+    a.cmp_precedence(b)
+}
+
+impl Versions {
+    pub fn from_tags(tags: &[TagInfo], configured_prefix: Option<&str>) -> Versions {
+        let mut out = Versions::default();
+        for t in tags {
+            match parse_tag(&t.name, configured_prefix) {
+                Some((prefix, version)) => out.tags.push(VersionTag {
+                    name: t.name.clone(),
+                    prefix,
+                    version,
+                    reachable: t.reachable,
+                }),
+                None => out.ignored.push(t.name.clone()),
+            }
+        }
+        out.tags.sort_by(|a, b| {
+            by_precedence(&b.version, &a.version).then_with(|| a.name.cmp(&b.name))
+        });
+        out.ignored.sort();
+        out
+    }
+
+    /// The highest semver tag reachable from HEAD.
+    pub fn current(&self) -> Option<&VersionTag> {
+        self.tags.iter().find(|t| t.reachable)
+    }
+
+    /// The highest reachable release that is not a pre-release.
+    pub fn current_stable(&self) -> Option<&VersionTag> {
+        self.tags
+            .iter()
+            .find(|t| t.reachable && t.version.pre.is_empty())
+    }
+
+    /// Tags above the current version that HEAD does not reach (a common surprise).
+    pub fn unreachable_above(&self) -> Vec<&VersionTag> {
+        let cur = self.current().map(|c| &c.version);
+        self.tags
+            .iter()
+            .filter(|t| {
+                !t.reachable
+                    && cur.is_none_or(|c| by_precedence(&t.version, c) == Ordering::Greater)
+            })
+            .collect()
+    }
+
+    /// Any tag (reachable or not) that names exactly this version.
+    pub fn find(&self, v: &Version) -> Option<&VersionTag> {
+        self.tags
+            .iter()
+            .find(|t| by_precedence(&t.version, v) == Ordering::Equal)
+    }
+
+    /// The prefix for a new tag: the configured one, else the one the current version's tag
+    /// uses, else the one most tags use, else none (`0.1.0`, as the course does it).
+    pub fn prefix_for_new(&self, configured: Option<&str>) -> String {
+        if let Some(p) = configured {
+            return p.to_string();
+        }
+        if let Some(c) = self.current() {
+            return c.prefix.clone();
+        }
+        let v = self.tags.iter().filter(|t| t.prefix == "v").count();
+        if v * 2 > self.tags.len() {
+            "v".into()
+        } else {
+            String::new()
+        }
+    }
+
+    /// The version that `bump` leads to.
+    pub fn next(&self, bump: &Bump) -> Result<Version, VersionError> {
+        let current = self.current().map(|t| &t.version);
+        let next = match bump {
+            Bump::Final => match current {
+                Some(c) if !c.pre.is_empty() => Version::new(c.major, c.minor, c.patch),
+                Some(c) => return Err(VersionError::NotPrerelease(c.clone())),
+                None => Version::new(0, 1, 0),
+            },
+            Bump::Level(level, pre) => {
+                let mut target = match self.current_stable() {
+                    None => Version::new(0, 1, 0),
+                    Some(s) => bump_level(&s.version, *level),
+                };
+                // A pre-release line in progress (0.2.0-rc.1) is continued or finished,
+                // never undercut: `release patch` on it gives 0.2.0, not 0.1.1.
+                if let Some(c) = current.filter(|c| !c.pre.is_empty()) {
+                    let base = Version::new(c.major, c.minor, c.patch);
+                    if by_precedence(&base, &target) == Ordering::Greater {
+                        target = base;
+                    }
+                }
+                match pre {
+                    None => target,
+                    Some(label) => {
+                        validate_label(label)?;
+                        let n = self.highest_pre_number(&target, label) + 1;
+                        let mut v = target;
+                        v.pre = Prerelease::new(&format!("{label}.{n}"))
+                            .map_err(|_| VersionError::InvalidLabel(label.clone()))?;
+                        v
+                    }
+                }
+            }
+        };
+        if let Some(c) = current
+            && by_precedence(&next, c) != Ordering::Greater
+        {
+            return Err(VersionError::NotAbove {
+                next,
+                current: c.clone(),
+            });
+        }
+        Ok(next)
+    }
+
+    fn highest_pre_number(&self, base: &Version, label: &str) -> u64 {
+        self.tags
+            .iter()
+            .filter(|t| {
+                (t.version.major, t.version.minor, t.version.patch)
+                    == (base.major, base.minor, base.patch)
+            })
+            .filter_map(|t| {
+                let (l, n) = t.version.pre.as_str().rsplit_once('.')?;
+                (l == label).then(|| n.parse::<u64>().ok()).flatten()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// `1.4.2` + minor = `1.5.0`. Pre-release and build metadata are dropped.
+pub fn bump_level(v: &Version, level: Level) -> Version {
+    match level {
+        Level::Major => Version::new(v.major + 1, 0, 0),
+        Level::Minor => Version::new(v.major, v.minor + 1, 0),
+        Level::Patch => Version::new(v.major, v.minor, v.patch + 1),
+    }
+}
+
+/// A pre-release label: one identifier of letters, digits and `-`, starting with a letter.
+pub fn validate_label(label: &str) -> Result<(), VersionError> {
+    let ok = label
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(VersionError::InvalidLabel(label.to_string()))
+    }
+}
+
+/// The version without build metadata, as tags are written.
+pub fn tag_name(prefix: &str, v: &Version) -> String {
+    let mut v = v.clone();
+    v.build = BuildMetadata::EMPTY;
+    format!("{prefix}{v}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vs(tags: &[(&str, bool)]) -> Versions {
+        let infos: Vec<TagInfo> = tags
+            .iter()
+            .map(|(n, r)| TagInfo {
+                name: n.to_string(),
+                reachable: *r,
+            })
+            .collect();
+        Versions::from_tags(&infos, None)
+    }
+    fn next(tags: &[(&str, bool)], bump: Bump) -> String {
+        vs(tags)
+            .next(&bump)
+            .map(|v| v.to_string())
+            .unwrap_or_else(|e| format!("error: {e}"))
+    }
+    fn level(l: Level) -> Bump {
+        Bump::Level(l, None)
+    }
+    fn pre(l: Level, label: &str) -> Bump {
+        Bump::Level(l, Some(label.into()))
+    }
+
+    #[test]
+    fn no_tags_starts_at_0_1_0_whatever_the_level() {
+        assert_eq!(next(&[], level(Level::Major)), "0.1.0");
+        assert_eq!(next(&[], level(Level::Minor)), "0.1.0");
+        assert_eq!(next(&[], level(Level::Patch)), "0.1.0");
+        assert_eq!(next(&[], pre(Level::Minor, "rc")), "0.1.0-rc.1");
+    }
+
+    #[test]
+    fn plain_and_v_prefixed_tags_are_understood() {
+        assert_eq!(next(&[("0.1.0", true)], level(Level::Minor)), "0.2.0");
+        assert_eq!(next(&[("v0.1.0", true)], level(Level::Minor)), "0.2.0");
+        assert_eq!(next(&[("v1.4.2", true)], level(Level::Patch)), "1.4.3");
+        assert_eq!(next(&[("v1.4.2", true)], level(Level::Major)), "2.0.0");
+        assert_eq!(vs(&[("v0.1.0", true)]).prefix_for_new(None), "v");
+        assert_eq!(vs(&[("0.1.0", true)]).prefix_for_new(None), "");
+        assert_eq!(vs(&[]).prefix_for_new(None), "");
+        assert_eq!(vs(&[("v0.1.0", true)]).prefix_for_new(Some("rel-")), "rel-");
+    }
+
+    #[test]
+    fn configured_prefix_is_parsed() {
+        let t = vec![TagInfo {
+            name: "release-1.2.0".into(),
+            reachable: true,
+        }];
+        let v = Versions::from_tags(&t, Some("release-"));
+        assert_eq!(v.current().unwrap().version.to_string(), "1.2.0");
+        assert!(Versions::from_tags(&t, None).current().is_none());
+    }
+
+    #[test]
+    fn non_semver_tags_are_ignored() {
+        let v = vs(&[
+            ("nightly", true),
+            ("1.0", true),
+            ("latest", true),
+            ("final-project", true),
+            ("0.3.0", true),
+        ]);
+        assert_eq!(v.ignored, vec!["1.0", "final-project", "latest", "nightly"]);
+        assert_eq!(v.current().unwrap().name, "0.3.0");
+        let only_junk = vs(&[("latest", true), ("1.0", true)]);
+        assert!(only_junk.current().is_none());
+        assert_eq!(
+            only_junk.next(&level(Level::Minor)).unwrap().to_string(),
+            "0.1.0"
+        );
+    }
+
+    #[test]
+    fn current_is_highest_reachable_and_unreachable_higher_is_reported() {
+        let v = vs(&[("0.1.0", true), ("0.3.0", false), ("0.2.0", true)]);
+        assert_eq!(v.current().unwrap().name, "0.2.0");
+        let above: Vec<_> = v
+            .unreachable_above()
+            .iter()
+            .map(|t| t.name.clone())
+            .collect();
+        assert_eq!(above, vec!["0.3.0"]);
+        // The next minor from 0.2.0 is 0.3.0, which exists (unreachable): found by name.
+        assert_eq!(v.find(&Version::new(0, 3, 0)).unwrap().name, "0.3.0");
+    }
+
+    #[test]
+    fn prerelease_counts_up_and_final_drops_the_label() {
+        assert_eq!(
+            next(&[("0.1.0", true)], pre(Level::Minor, "rc")),
+            "0.2.0-rc.1"
+        );
+        assert_eq!(
+            next(
+                &[("0.1.0", true), ("0.2.0-rc.1", true)],
+                pre(Level::Minor, "rc")
+            ),
+            "0.2.0-rc.2"
+        );
+        assert_eq!(
+            next(
+                &[("0.1.0", true), ("0.2.0-rc.1", true), ("0.2.0-rc.2", true)],
+                Bump::Final
+            ),
+            "0.2.0"
+        );
+        // beta sorts below rc in semver: going "back" to beta is refused, alpha->beta is fine.
+        let r = next(
+            &[("0.1.0", true), ("0.2.0-rc.2", true)],
+            pre(Level::Minor, "beta"),
+        );
+        assert!(
+            r.starts_with("error: 0.2.0-beta.1 would not be above"),
+            "{r}"
+        );
+        assert_eq!(
+            next(
+                &[("0.1.0", true), ("0.2.0-alpha.3", true)],
+                pre(Level::Minor, "beta")
+            ),
+            "0.2.0-beta.1"
+        );
+        // rc.10 sorts above rc.9 (numeric identifiers compare as numbers)
+        assert_eq!(
+            next(
+                &[("0.1.0", true), ("0.2.0-rc.9", true)],
+                pre(Level::Minor, "rc")
+            ),
+            "0.2.0-rc.10"
+        );
+        // No stable release yet: the pre-release's own base is the target.
+        assert_eq!(next(&[("0.2.0-rc.1", true)], level(Level::Minor)), "0.2.0");
+        assert_eq!(
+            next(&[("0.2.0-rc.1", true)], pre(Level::Patch, "rc")),
+            "0.2.0-rc.2"
+        );
+        assert_eq!(
+            next(
+                &[("0.1.0", true), ("0.2.0-rc.1", true)],
+                level(Level::Minor)
+            ),
+            "0.2.0"
+        );
+    }
+
+    #[test]
+    fn final_of_a_stable_version_is_refused() {
+        assert!(
+            next(&[("0.2.0", true)], Bump::Final)
+                .starts_with("error: the current version 0.2.0 is not a pre-release")
+        );
+    }
+
+    #[test]
+    fn a_prerelease_line_is_continued_not_undercut() {
+        assert_eq!(
+            next(
+                &[("0.1.0", true), ("0.2.0-rc.1", true)],
+                pre(Level::Patch, "rc")
+            ),
+            "0.2.0-rc.2"
+        );
+        assert_eq!(
+            next(
+                &[("0.1.0", true), ("0.2.0-rc.1", true)],
+                level(Level::Patch)
+            ),
+            "0.2.0"
+        );
+        assert_eq!(
+            next(
+                &[("0.1.0", true), ("0.2.0-rc.1", true)],
+                pre(Level::Major, "rc")
+            ),
+            "1.0.0-rc.1"
+        );
+    }
+
+    #[test]
+    fn final_with_no_tags_is_0_1_0_and_never_below_current() {
+        assert_eq!(next(&[], Bump::Final), "0.1.0");
+        let e = Versions {
+            tags: vec![],
+            ignored: vec![],
+        };
+        assert!(e.current().is_none());
+    }
+
+    #[test]
+    fn invalid_labels_are_refused() {
+        for bad in ["", "1rc", "rc.1", "r c", "rc+1", "ünï"] {
+            assert!(
+                next(&[], pre(Level::Minor, bad)).starts_with("error: `"),
+                "{bad}"
+            );
+        }
+        assert!(validate_label("alpha-2").is_ok());
+    }
+
+    #[test]
+    fn build_metadata_never_decides_order() {
+        let v = vs(&[("1.0.0+zzz", true), ("1.0.0+aaa", true), ("0.9.0", true)]);
+        // Equal precedence: ties are broken by name only, and the next version ignores build.
+        assert_eq!(v.current().unwrap().name, "1.0.0+aaa");
+        assert_eq!(v.next(&level(Level::Patch)).unwrap().to_string(), "1.0.1");
+        assert_eq!(tag_name("", &Version::parse("1.0.0+abc").unwrap()), "1.0.0");
+        // 1.0.0+build counts as the same version as 1.0.0 for "already exists".
+        assert!(v.find(&Version::new(1, 0, 0)).is_some());
+    }
+}
