@@ -91,7 +91,12 @@ fn run_step(
             remote,
             branch,
             tag,
-        } => repo.push_atomic(remote, branch, Some(tag)),
+        } => repo.push_atomic(remote, branch, Some(tag)).with_context(|| {
+            format!(
+                "fix: if {remote} moved on, run `git pull --rebase {remote} {branch}` and release again; \
+                 if it refuses pushes, check its rules"
+            )
+        }),
     }
 }
 

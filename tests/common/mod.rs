@@ -1,0 +1,169 @@
+//! Real git sandboxes for integration tests: a bare origin, clones of it, and the built
+//! `release` binary run against them with an isolated HOME (no user config leaks in).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub struct Sandbox {
+    pub tmp: tempfile::TempDir,
+    pub home: PathBuf,
+    pub origin: PathBuf,
+    pub clone: PathBuf,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+impl Sandbox {
+    /// A bare origin with one commit on `main`, and a clone of it in `clone`.
+    pub fn new() -> Sandbox {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::write(
+            home.join(".gitconfig"),
+            "[user]\n\tname = Test User\n\temail = test@example.invalid\n[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n",
+        )
+        .unwrap();
+        let origin = tmp.path().join("origin.git");
+        let clone = tmp.path().join("isp");
+        let sb = Sandbox {
+            tmp,
+            home,
+            origin,
+            clone,
+        };
+        sb.git(
+            sb.tmp.path(),
+            &["init", "-q", "--bare", "-b", "main", "origin.git"],
+        );
+        sb.git(sb.tmp.path(), &["clone", "-q", "origin.git", "isp"]);
+        sb.commit_file("README.md", "hello\n", "feat: first");
+        sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+        sb
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.tmp.path().join(rel)
+    }
+
+    fn env(&self, cmd: &mut Command) {
+        cmd.env("HOME", &self.home)
+            .env("XDG_CONFIG_HOME", self.home.join(".config"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+    }
+
+    /// Runs git; panics with its stderr when it fails.
+    pub fn git(&self, dir: &Path, args: &[&str]) -> String {
+        let out = self.git_out(dir, args);
+        assert!(
+            out.status.success(),
+            "git {args:?} in {} failed: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    pub fn git_out(&self, dir: &Path, args: &[&str]) -> Output {
+        let mut cmd = Command::new("git");
+        cmd.args(args).current_dir(dir);
+        self.env(&mut cmd);
+        cmd.output().unwrap()
+    }
+
+    /// Writes a file in the clone and commits it.
+    pub fn commit_file(&self, rel: &str, content: &str, msg: &str) {
+        self.commit_in(&self.clone, rel, content, msg);
+    }
+
+    pub fn commit_in(&self, dir: &Path, rel: &str, content: &str, msg: &str) {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, content).unwrap();
+        self.git(dir, &["add", rel]);
+        self.git(dir, &["commit", "-q", "-m", msg]);
+    }
+
+    /// Annotated tag in the clone, pushed to origin.
+    pub fn tag_and_push(&self, name: &str) {
+        self.git(&self.clone, &["tag", "-a", name, "-m", name]);
+        self.git(&self.clone, &["push", "-q", "origin", "main", name]);
+    }
+
+    /// Runs the built `release` binary in `dir`.
+    pub fn release_in(&self, dir: &Path, args: &[&str]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_release"));
+        cmd.args(args).current_dir(dir);
+        self.env(&mut cmd);
+        let out = cmd.output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn release(&self, args: &[&str]) -> Run {
+        self.release_in(&self.clone, args)
+    }
+
+    /// Every ref and its target, in a repository (the clone or the origin).
+    pub fn refs(&self, dir: &Path) -> String {
+        self.git(dir, &["for-each-ref", "--format=%(refname) %(objectname)"])
+    }
+
+    /// Refs, HEAD, index and work tree of the clone, plus origin's refs: a fingerprint of
+    /// everything a failed or dry run must leave as it was.
+    pub fn state(&self) -> String {
+        let files = self.git(&self.clone, &["ls-files", "-s", "-o", "--exclude-standard"]);
+        let status = self.git(&self.clone, &["status", "--porcelain=v1", "-uall"]);
+        let head = self.git(&self.clone, &["rev-parse", "HEAD"]);
+        let diff = self.git(&self.clone, &["diff", "HEAD"]);
+        format!(
+            "HEAD {head}\n--refs\n{}\n--origin\n{}\n--index\n{files}\n--status\n{status}\n--diff\n{diff}",
+            self.refs(&self.clone),
+            self.refs(&self.origin)
+        )
+    }
+
+    /// [`Sandbox::state`] without remote-tracking refs, which a preflight fetch may update
+    /// (that is `git fetch`, not a change to the user's work).
+    pub fn local_state(&self) -> String {
+        self.state()
+            .lines()
+            .filter(|l| !l.starts_with("refs/remotes/"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Origin's commit for a tag (peeled), or None.
+    pub fn origin_tag(&self, name: &str) -> Option<String> {
+        let out = self.git_out(
+            &self.origin,
+            &[
+                "rev-parse",
+                "--verify",
+                "-q",
+                &format!("refs/tags/{name}^{{commit}}"),
+            ],
+        );
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+}
