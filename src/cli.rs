@@ -39,6 +39,11 @@ pub enum Command {
     /// Turn the current pre-release into the final version (0.2.0-rc.2 -> 0.2.0).
     #[command(after_help = AFTER)]
     Final(FinalArgs),
+    /// Release the level the commits since the last release call for (Conventional Commits).
+    #[command(after_help = AFTER)]
+    Auto(AutoArgs),
+    /// Write CHANGELOG.md for the whole history (Keep a Changelog format).
+    Changelog(ChangelogArgs),
     /// Print the current version and what each level would give.
     Version(VersionArgs),
     /// Build a sandbox (a bare "GitHub" and two clones) and run a real release in it.
@@ -68,6 +73,25 @@ pub struct ReleaseArgs {
 pub struct FinalArgs {
     #[command(flatten)]
     pub apply: ApplyArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AutoArgs {
+    /// Release a patch even when no commit calls for a release.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub apply: ApplyArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ChangelogArgs {
+    /// Print it on stdout instead of writing the file.
+    #[arg(long)]
+    pub stdout: bool,
+    /// Print only what the next release would say.
+    #[arg(long, conflicts_with = "stdout")]
+    pub unreleased: bool,
 }
 
 #[derive(Debug, Args, Clone)]

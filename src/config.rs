@@ -1,9 +1,13 @@
 //! `.release.yml`: the project's settings. Every key is optional; no file means the defaults
 //! for the course layout. Unknown keys are an error naming the key and the file.
 
+use crate::changelog::{Section, TypeSections};
+use crate::commits::TypeLevels;
 use crate::error::refused;
+use crate::version::Level;
 use anyhow::Result;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The file name looked for at the repository root.
@@ -21,6 +25,52 @@ pub struct Config {
     /// The remote that stands for GitHub.
     #[serde(default = "default_remote")]
     pub remote: String,
+    /// CHANGELOG.md settings.
+    #[serde(default)]
+    pub changelog: ChangelogConfig,
+    /// Commit types beyond Conventional Commits' own: `dx: { level: patch, section: Changed }`.
+    #[serde(default)]
+    pub types: BTreeMap<String, TypeRule>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ChangelogConfig {
+    /// Write a section into the changelog with every release.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// The file, relative to the repository root.
+    #[serde(default = "default_changelog")]
+    pub path: PathBuf,
+}
+
+impl Default for ChangelogConfig {
+    fn default() -> Self {
+        ChangelogConfig {
+            enabled: true,
+            path: default_changelog(),
+        }
+    }
+}
+
+/// What a configured commit type means.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TypeRule {
+    /// The release level it calls for (`patch`, `minor`, `major`); none: not releasable.
+    #[serde(default)]
+    pub level: Option<Level>,
+    /// The changelog section (`Added`, `Changed`, `Deprecated`, `Removed`, `Fixed`, `Security`).
+    #[serde(default)]
+    pub section: Option<Section>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_changelog() -> PathBuf {
+    PathBuf::from("CHANGELOG.md")
 }
 
 fn default_remote() -> String {
@@ -33,6 +83,8 @@ impl Default for Config {
             tag_prefix: None,
             branch: None,
             remote: default_remote(),
+            changelog: ChangelogConfig::default(),
+            types: BTreeMap::new(),
         }
     }
 }
@@ -60,8 +112,7 @@ impl Config {
             ))
         })?;
         if let Some(p) = &cfg.tag_prefix
-            && p.chars()
-                .any(|c| c.is_whitespace() || c == '~' || c == '^' || c == ':')
+            && p.chars().any(|c| c.is_whitespace() || c == '~' || c == '^' || c == ':')
         {
             return Err(refused(format!(
                 "{}: tag_prefix `{p}` cannot be part of a git tag name",
@@ -69,6 +120,24 @@ impl Config {
             )));
         }
         Ok(cfg)
+    }
+}
+
+impl Config {
+    /// Extra types that call for a release level.
+    pub fn type_levels(&self) -> TypeLevels {
+        self.types
+            .iter()
+            .filter_map(|(k, r)| r.level.map(|l| (k.clone(), l)))
+            .collect()
+    }
+
+    /// Extra types with their changelog section.
+    pub fn type_sections(&self) -> TypeSections {
+        self.types
+            .iter()
+            .filter_map(|(k, r)| r.section.map(|s| (k.clone(), s)))
+            .collect()
     }
 }
 
@@ -89,7 +158,16 @@ mod tests {
     fn empty_and_full() {
         assert_eq!(parse("").unwrap(), Config::default());
         assert_eq!(parse("# only a comment\n").unwrap(), Config::default());
-        let c = parse("tag_prefix: v\nbranch: trunk\nremote: github\n").unwrap();
+        let c = parse(
+            "tag_prefix: v\nbranch: trunk\nremote: github\nchangelog:\n  path: docs/CHANGES.md\ntypes:\n  dx: { level: patch, section: Changed }\n  wip: {}\n",
+        )
+        .unwrap();
+        assert_eq!(c.changelog.path, PathBuf::from("docs/CHANGES.md"));
+        assert!(c.changelog.enabled);
+        assert_eq!(c.type_levels().get("dx"), Some(&Level::Patch));
+        assert_eq!(c.type_sections().get("dx"), Some(&Section::Changed));
+        assert!(c.type_levels().get("wip").is_none());
+        assert!(parse("types:\n  dx: { level: huge }\n").is_err());
         assert_eq!(c.tag_prefix.as_deref(), Some("v"));
         assert_eq!(c.branch.as_deref(), Some("trunk"));
         assert_eq!(c.remote, "github");
@@ -104,9 +182,7 @@ mod tests {
 
     #[test]
     fn malformed_yaml_names_the_line() {
-        let e = parse("branch: main\nremote: [unclosed\n")
-            .unwrap_err()
-            .to_string();
+        let e = parse("branch: main\nremote: [unclosed\n").unwrap_err().to_string();
         assert!(e.contains("/r/.release.yml") && e.contains("line"), "{e}");
         assert!(parse("tag_prefix: 'a b'\n").is_err());
     }

@@ -2,7 +2,7 @@
 //! sample app; then real releases from `isp`, narrated step by step. Needs only git.
 
 use crate::proc::{self, LOCAL_TIMEOUT};
-use crate::release::{self, Options};
+use crate::release::{self, Options, Request};
 use crate::version::{Bump, Level};
 use crate::{sample, ui};
 use anyhow::{Context, Result, bail};
@@ -21,10 +21,7 @@ pub fn run(into: Option<&Path>) -> Result<()> {
             std::fs::create_dir_all(p)?;
             p.to_path_buf()
         }
-        None => tempfile::Builder::new()
-            .prefix("release-demo-")
-            .tempdir()?
-            .keep(),
+        None => tempfile::Builder::new().prefix("release-demo-").tempdir()?.keep(),
     };
     let root = root.canonicalize()?;
     let github = root.join("github.git");
@@ -35,13 +32,7 @@ pub fn run(into: Option<&Path>) -> Result<()> {
     narrate("GitHub is a bare repository on disk: github.git");
     git(
         &root,
-        &[
-            "init",
-            "--quiet",
-            "--bare",
-            "--initial-branch=main",
-            "github.git",
-        ],
+        &["init", "--quiet", "--bare", "--initial-branch=main", "github.git"],
     )?;
 
     narrate("ISP (where code is written) clones it and gets the sample API + worker + Redis app");
@@ -50,12 +41,7 @@ pub fn run(into: Option<&Path>) -> Result<()> {
     git(&isp, &["add", "-A"])?;
     git(
         &isp,
-        &[
-            "commit",
-            "--quiet",
-            "-m",
-            "feat: first version of the API and worker",
-        ],
+        &["commit", "--quiet", "-m", "feat: first version of the API and worker"],
     )?;
     git(&isp, &["push", "--quiet", "origin", "main"])?;
 
@@ -73,15 +59,7 @@ pub fn run(into: Option<&Path>) -> Result<()> {
         "\n\n@app.route(\"/health\", methods=[\"GET\"])\ndef health():\n    return jsonify({\"ok\": True})\n\n\nif __name__",
     );
     std::fs::write(&api, text)?;
-    git(
-        &isp,
-        &[
-            "commit",
-            "--quiet",
-            "-am",
-            "feat(api): add /health endpoint",
-        ],
-    )?;
+    git(&isp, &["commit", "--quiet", "-am", "feat(api): add /health endpoint"])?;
     git(&isp, &["push", "--quiet", "origin", "main"])?;
 
     narrate("Second release from ISP: `release minor` (0.1.0 -> 0.2.0)");
@@ -116,8 +94,7 @@ fn release_minor(dir: &Path) -> Result<()> {
         dry_run: false,
         yes: true,
     };
-    release::run(dir, &Bump::Level(Level::Minor, None), &opts)
-        .context("the demo release failed")?;
+    release::run(dir, &Request::Bump(Bump::Level(Level::Minor, None)), &opts).context("the demo release failed")?;
     Ok(())
 }
 
@@ -126,10 +103,7 @@ fn clone(root: &Path, github: &Path, name: &str) -> Result<PathBuf> {
     git(root, &["clone", "--quiet", &url, name])?;
     let dir = root.join(name);
     git(&dir, &["config", "user.name", &format!("Demo on {name}")])?;
-    git(
-        &dir,
-        &["config", "user.email", &format!("{name}@demo.invalid")],
-    )?;
+    git(&dir, &["config", "user.email", &format!("{name}@demo.invalid")])?;
     Ok(dir)
 }
 
@@ -147,11 +121,7 @@ fn write_sample(dir: &Path) -> Result<()> {
 fn git(dir: &Path, args: &[&str]) -> Result<String> {
     let out = proc::run("git", args, dir, LOCAL_TIMEOUT)?;
     if !out.success {
-        bail!(
-            "demo step `git {}` failed: {}",
-            args.join(" "),
-            out.complaint()
-        );
+        bail!("demo step `git {}` failed: {}", args.join(" "), out.complaint());
     }
     Ok(out.stdout)
 }

@@ -154,10 +154,7 @@ impl Repo {
 
     /// The branch `refs/remotes/<remote>/HEAD` points at, when the clone knows it.
     pub fn remote_default_branch(&self, remote: &str) -> Option<String> {
-        let r = self
-            .repo
-            .find_reference(&format!("refs/remotes/{remote}/HEAD"))
-            .ok()?;
+        let r = self.repo.find_reference(&format!("refs/remotes/{remote}/HEAD")).ok()?;
         let target = r.symbolic_target().ok()??.to_string();
         target
             .strip_prefix(&format!("refs/remotes/{remote}/"))
@@ -174,9 +171,7 @@ impl Repo {
 
     /// The commit of `refs/remotes/<remote>/<branch>`, if fetched.
     pub fn remote_branch_commit(&self, remote: &str, branch: &str) -> Option<Oid> {
-        self.repo
-            .refname_to_id(&format!("refs/remotes/{remote}/{branch}"))
-            .ok()
+        self.repo.refname_to_id(&format!("refs/remotes/{remote}/{branch}")).ok()
     }
 
     /// (ahead, behind) of `local` against `upstream`.
@@ -196,20 +191,27 @@ impl Repo {
     }
 
     pub fn commit_info(&self, oid: Oid) -> Result<CommitInfo> {
-        let c = self.repo.find_commit(oid)?;
+        Ok(self.commit_info_of(&self.repo.find_commit(oid)?))
+    }
+
+    pub fn commit_info_of(&self, c: &git2::Commit<'_>) -> CommitInfo {
         let message = String::from_utf8_lossy(c.message_bytes()).into_owned();
         let summary = message.lines().next().unwrap_or("").trim().to_string();
-        let short = oid.to_string()[..7].to_string();
-        Ok(CommitInfo {
-            id: oid,
+        let short = c.id().to_string()[..7].to_string();
+        CommitInfo {
+            id: c.id(),
             short,
             summary,
             message,
             parents: c.parent_count(),
             time: c.time().seconds(),
-        })
+        }
     }
 
+    /// The URL of a remote, if it has one.
+    pub fn remote_url(&self, name: &str) -> Option<String> {
+        self.repo.find_remote(name).ok()?.url().ok().map(str::to_string)
+    }
     /// Checks that commits can be signed: `user.name` and `user.email` are set.
     pub fn signature_problem(&self) -> Option<String> {
         self.repo
@@ -222,11 +224,7 @@ impl Repo {
 
     /// Branches and tags on the remote (also proves it is reachable).
     pub fn ls_remote(&self, remote: &str) -> Result<RemoteRefs> {
-        let out = proc::git(
-            &self.root,
-            &["ls-remote", "--heads", "--tags", remote],
-            NETWORK_TIMEOUT,
-        )?;
+        let out = proc::git(&self.root, &["ls-remote", "--heads", "--tags", remote], NETWORK_TIMEOUT)?;
         Ok(parse_ls_remote(&out))
     }
 
@@ -277,9 +275,7 @@ impl Repo {
         let tree = self.repo.find_tree(index.write_tree()?)?;
         let sig = self.repo.signature()?;
         let parent = self.repo.head()?.peel_to_commit()?;
-        Ok(self
-            .repo
-            .commit(Some("HEAD"), &sig, &sig, message, &tree, &[&parent])?)
+        Ok(self.repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &[&parent])?)
     }
 
     /// Moves `branch` back to `oid` and resets the index to it (the work tree is restored
@@ -330,9 +326,7 @@ pub fn parse_ls_remote(out: &str) -> RemoteRefs {
                     refs.tags.insert(peeled.to_string(), oid.to_string());
                 }
                 None => {
-                    refs.tags
-                        .entry(t.to_string())
-                        .or_insert_with(|| oid.to_string());
+                    refs.tags.entry(t.to_string()).or_insert_with(|| oid.to_string());
                 }
             }
         }

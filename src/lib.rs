@@ -3,11 +3,15 @@
 //! Pure parts decide ([`version`], [`release::plan`]); thin adapters talk to the world
 //! ([`git`], [`proc`]). See `ARCHITECTURE` in the README for the map.
 
+pub mod changelog;
+pub mod changelog_file;
 pub mod cli;
+pub mod commits;
 pub mod config;
 pub mod demo;
 pub mod error;
 pub mod git;
+pub mod history;
 pub mod proc;
 pub mod release;
 pub mod sample;

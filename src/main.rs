@@ -1,8 +1,9 @@
 use clap::Parser;
-use release::cli::{Cli, Command};
+use release::cli::{ApplyArgs, Cli, Command};
 use release::error::{EXIT_DONE, exit_code};
-use release::release::Options;
+use release::release::{Options, Request};
 use release::version::{Bump, Level};
+use std::path::Path;
 
 fn main() {
     let cli = Cli::parse();
@@ -16,23 +17,27 @@ fn main() {
     std::process::exit(code);
 }
 
+fn release(dir: &Path, req: Request, a: &ApplyArgs) -> anyhow::Result<()> {
+    let opts = Options {
+        dry_run: a.dry_run,
+        yes: a.yes,
+    };
+    release::release::run(dir, &req, &opts).map(|_| ())
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     let dir = match cli.dir {
         Some(d) => d,
         None => std::env::current_dir()?,
     };
-    let release = |bump: Bump, a: &release::cli::ApplyArgs| {
-        let opts = Options {
-            dry_run: a.dry_run,
-            yes: a.yes,
-        };
-        release::release::run(&dir, &bump, &opts).map(|_| ())
-    };
+    let level = |l: Level, pre: Option<String>| Request::Bump(Bump::Level(l, pre));
     match cli.command {
-        Command::Major(a) => release(Bump::Level(Level::Major, a.pre), &a.apply),
-        Command::Minor(a) => release(Bump::Level(Level::Minor, a.pre), &a.apply),
-        Command::Patch(a) => release(Bump::Level(Level::Patch, a.pre), &a.apply),
-        Command::Final(a) => release(Bump::Final, &a.apply),
+        Command::Major(a) => release(&dir, level(Level::Major, a.pre), &a.apply),
+        Command::Minor(a) => release(&dir, level(Level::Minor, a.pre), &a.apply),
+        Command::Patch(a) => release(&dir, level(Level::Patch, a.pre), &a.apply),
+        Command::Final(a) => release(&dir, Request::Bump(Bump::Final), &a.apply),
+        Command::Auto(a) => release(&dir, Request::Auto { force: a.force }, &a.apply),
+        Command::Changelog(a) => release::changelog_file::run(&dir, a.stdout, a.unreleased),
         Command::Version(a) => release::version_report::run(&dir, a.explain, a.json),
         Command::Demo(a) => release::demo::run(a.into.as_deref()),
     }

@@ -62,9 +62,7 @@ pub fn run(program: &str, args: &[&str], dir: &Path, timeout: Duration) -> Resul
             );
         }
     };
-    let join = |h: Option<std::thread::JoinHandle<String>>| {
-        h.and_then(|h| h.join().ok()).unwrap_or_default()
-    };
+    let join = |h: Option<std::thread::JoinHandle<String>>| h.and_then(|h| h.join().ok()).unwrap_or_default();
     Ok(Output {
         success: status.success(),
         code: status.code(),

@@ -4,18 +4,9 @@
 
 /// (path in the project, contents).
 pub const FILES: &[(&str, &str)] = &[
-    (
-        "docker/Dockerfile.api",
-        include_str!("../docker/Dockerfile.api"),
-    ),
-    (
-        "docker/Dockerfile.wrk",
-        include_str!("../docker/Dockerfile.wrk"),
-    ),
-    (
-        "requirements.txt",
-        include_str!("../sample/requirements.txt"),
-    ),
+    ("docker/Dockerfile.api", include_str!("../docker/Dockerfile.api")),
+    ("docker/Dockerfile.wrk", include_str!("../docker/Dockerfile.wrk")),
+    ("requirements.txt", include_str!("../sample/requirements.txt")),
     ("src/api.py", include_str!("../sample/src/api.py")),
     ("src/worker.py", include_str!("../sample/src/worker.py")),
     (

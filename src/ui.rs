@@ -44,10 +44,7 @@ pub fn confirm(question: &str) -> std::io::Result<bool> {
     std::io::stderr().flush()?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
-    Ok(matches!(
-        line.trim().to_ascii_lowercase().as_str(),
-        "y" | "yes"
-    ))
+    Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
 }
 
 /// A spinner while a step runs on a terminal; plain lines otherwise.

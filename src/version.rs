@@ -24,7 +24,8 @@ pub struct VersionTag {
 }
 
 /// A release level, as typed on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Level {
     Patch,
     Minor,
@@ -116,9 +117,8 @@ impl Versions {
                 None => out.ignored.push(t.name.clone()),
             }
         }
-        out.tags.sort_by(|a, b| {
-            by_precedence(&b.version, &a.version).then_with(|| a.name.cmp(&b.name))
-        });
+        out.tags
+            .sort_by(|a, b| by_precedence(&b.version, &a.version).then_with(|| a.name.cmp(&b.name)));
         out.ignored.sort();
         out
     }
@@ -130,9 +130,7 @@ impl Versions {
 
     /// The highest reachable release that is not a pre-release.
     pub fn current_stable(&self) -> Option<&VersionTag> {
-        self.tags
-            .iter()
-            .find(|t| t.reachable && t.version.pre.is_empty())
+        self.tags.iter().find(|t| t.reachable && t.version.pre.is_empty())
     }
 
     /// Tags above the current version that HEAD does not reach (a common surprise).
@@ -140,10 +138,7 @@ impl Versions {
         let cur = self.current().map(|c| &c.version);
         self.tags
             .iter()
-            .filter(|t| {
-                !t.reachable
-                    && cur.is_none_or(|c| by_precedence(&t.version, c) == Ordering::Greater)
-            })
+            .filter(|t| !t.reachable && cur.is_none_or(|c| by_precedence(&t.version, c) == Ordering::Greater))
             .collect()
     }
 
@@ -220,10 +215,7 @@ impl Versions {
     fn highest_pre_number(&self, base: &Version, label: &str) -> u64 {
         self.tags
             .iter()
-            .filter(|t| {
-                (t.version.major, t.version.minor, t.version.patch)
-                    == (base.major, base.minor, base.patch)
-            })
+            .filter(|t| (t.version.major, t.version.minor, t.version.patch) == (base.major, base.minor, base.patch))
             .filter_map(|t| {
                 let (l, n) = t.version.pre.as_str().rsplit_once('.')?;
                 (l == label).then(|| n.parse::<u64>().ok()).flatten()
@@ -244,10 +236,7 @@ pub fn bump_level(v: &Version, level: Level) -> Version {
 
 /// A pre-release label: one identifier of letters, digits and `-`, starting with a letter.
 pub fn validate_label(label: &str) -> Result<(), VersionError> {
-    let ok = label
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic())
+    let ok = label.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     if ok {
         Ok(())
@@ -334,21 +323,14 @@ mod tests {
         assert_eq!(v.current().unwrap().name, "0.3.0");
         let only_junk = vs(&[("latest", true), ("1.0", true)]);
         assert!(only_junk.current().is_none());
-        assert_eq!(
-            only_junk.next(&level(Level::Minor)).unwrap().to_string(),
-            "0.1.0"
-        );
+        assert_eq!(only_junk.next(&level(Level::Minor)).unwrap().to_string(), "0.1.0");
     }
 
     #[test]
     fn current_is_highest_reachable_and_unreachable_higher_is_reported() {
         let v = vs(&[("0.1.0", true), ("0.3.0", false), ("0.2.0", true)]);
         assert_eq!(v.current().unwrap().name, "0.2.0");
-        let above: Vec<_> = v
-            .unreachable_above()
-            .iter()
-            .map(|t| t.name.clone())
-            .collect();
+        let above: Vec<_> = v.unreachable_above().iter().map(|t| t.name.clone()).collect();
         assert_eq!(above, vec!["0.3.0"]);
         // The next minor from 0.2.0 is 0.3.0, which exists (unreachable): found by name.
         assert_eq!(v.find(&Version::new(0, 3, 0)).unwrap().name, "0.3.0");
@@ -356,15 +338,9 @@ mod tests {
 
     #[test]
     fn prerelease_counts_up_and_final_drops_the_label() {
+        assert_eq!(next(&[("0.1.0", true)], pre(Level::Minor, "rc")), "0.2.0-rc.1");
         assert_eq!(
-            next(&[("0.1.0", true)], pre(Level::Minor, "rc")),
-            "0.2.0-rc.1"
-        );
-        assert_eq!(
-            next(
-                &[("0.1.0", true), ("0.2.0-rc.1", true)],
-                pre(Level::Minor, "rc")
-            ),
+            next(&[("0.1.0", true), ("0.2.0-rc.1", true)], pre(Level::Minor, "rc")),
             "0.2.0-rc.2"
         );
         assert_eq!(
@@ -375,40 +351,22 @@ mod tests {
             "0.2.0"
         );
         // beta sorts below rc in semver: going "back" to beta is refused, alpha->beta is fine.
-        let r = next(
-            &[("0.1.0", true), ("0.2.0-rc.2", true)],
-            pre(Level::Minor, "beta"),
-        );
-        assert!(
-            r.starts_with("error: 0.2.0-beta.1 would not be above"),
-            "{r}"
-        );
+        let r = next(&[("0.1.0", true), ("0.2.0-rc.2", true)], pre(Level::Minor, "beta"));
+        assert!(r.starts_with("error: 0.2.0-beta.1 would not be above"), "{r}");
         assert_eq!(
-            next(
-                &[("0.1.0", true), ("0.2.0-alpha.3", true)],
-                pre(Level::Minor, "beta")
-            ),
+            next(&[("0.1.0", true), ("0.2.0-alpha.3", true)], pre(Level::Minor, "beta")),
             "0.2.0-beta.1"
         );
         // rc.10 sorts above rc.9 (numeric identifiers compare as numbers)
         assert_eq!(
-            next(
-                &[("0.1.0", true), ("0.2.0-rc.9", true)],
-                pre(Level::Minor, "rc")
-            ),
+            next(&[("0.1.0", true), ("0.2.0-rc.9", true)], pre(Level::Minor, "rc")),
             "0.2.0-rc.10"
         );
         // No stable release yet: the pre-release's own base is the target.
         assert_eq!(next(&[("0.2.0-rc.1", true)], level(Level::Minor)), "0.2.0");
+        assert_eq!(next(&[("0.2.0-rc.1", true)], pre(Level::Patch, "rc")), "0.2.0-rc.2");
         assert_eq!(
-            next(&[("0.2.0-rc.1", true)], pre(Level::Patch, "rc")),
-            "0.2.0-rc.2"
-        );
-        assert_eq!(
-            next(
-                &[("0.1.0", true), ("0.2.0-rc.1", true)],
-                level(Level::Minor)
-            ),
+            next(&[("0.1.0", true), ("0.2.0-rc.1", true)], level(Level::Minor)),
             "0.2.0"
         );
     }
@@ -416,32 +374,22 @@ mod tests {
     #[test]
     fn final_of_a_stable_version_is_refused() {
         assert!(
-            next(&[("0.2.0", true)], Bump::Final)
-                .starts_with("error: the current version 0.2.0 is not a pre-release")
+            next(&[("0.2.0", true)], Bump::Final).starts_with("error: the current version 0.2.0 is not a pre-release")
         );
     }
 
     #[test]
     fn a_prerelease_line_is_continued_not_undercut() {
         assert_eq!(
-            next(
-                &[("0.1.0", true), ("0.2.0-rc.1", true)],
-                pre(Level::Patch, "rc")
-            ),
+            next(&[("0.1.0", true), ("0.2.0-rc.1", true)], pre(Level::Patch, "rc")),
             "0.2.0-rc.2"
         );
         assert_eq!(
-            next(
-                &[("0.1.0", true), ("0.2.0-rc.1", true)],
-                level(Level::Patch)
-            ),
+            next(&[("0.1.0", true), ("0.2.0-rc.1", true)], level(Level::Patch)),
             "0.2.0"
         );
         assert_eq!(
-            next(
-                &[("0.1.0", true), ("0.2.0-rc.1", true)],
-                pre(Level::Major, "rc")
-            ),
+            next(&[("0.1.0", true), ("0.2.0-rc.1", true)], pre(Level::Major, "rc")),
             "1.0.0-rc.1"
         );
     }
@@ -459,10 +407,7 @@ mod tests {
     #[test]
     fn invalid_labels_are_refused() {
         for bad in ["", "1rc", "rc.1", "r c", "rc+1", "ünï"] {
-            assert!(
-                next(&[], pre(Level::Minor, bad)).starts_with("error: `"),
-                "{bad}"
-            );
+            assert!(next(&[], pre(Level::Minor, bad)).starts_with("error: `"), "{bad}");
         }
         assert!(validate_label("alpha-2").is_ok());
     }

@@ -1,5 +1,6 @@
 //! `release version`: the current version, what each level gives, and why.
 
+use crate::release::auto::Decision;
 use crate::release::preflight;
 use crate::version::{Bump, Level, Versions};
 use anyhow::Result;
@@ -20,6 +21,11 @@ pub struct Report {
     pub ignored: Vec<String>,
     /// Every semver tag, highest first, with whether HEAD reaches it.
     pub tags: Vec<TagLine>,
+    /// The level `release auto` would pick (null: nothing releasable) and the commits that decide it.
+    pub auto: Option<Level>,
+    pub deciding: Vec<String>,
+    #[serde(skip)]
+    pub auto_explained: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -38,13 +44,8 @@ pub struct TagLine {
     pub reachable: bool,
 }
 
-pub fn build(versions: &Versions, prefix: &str) -> Report {
-    let tag_of = |b: Bump| {
-        versions
-            .next(&b)
-            .ok()
-            .map(|v| crate::version::tag_name(prefix, &v))
-    };
+pub fn build(versions: &Versions, prefix: &str, auto: &Decision) -> Report {
+    let tag_of = |b: Bump| versions.next(&b).ok().map(|v| crate::version::tag_name(prefix, &v));
     let cur = versions.current();
     Report {
         current: cur.map(|c| c.version.to_string()),
@@ -57,11 +58,7 @@ pub fn build(versions: &Versions, prefix: &str) -> Report {
                 .filter(|c| !c.version.pre.is_empty())
                 .and_then(|_| tag_of(Bump::Final)),
         },
-        unreachable: versions
-            .unreachable_above()
-            .iter()
-            .map(|t| t.name.clone())
-            .collect(),
+        unreachable: versions.unreachable_above().iter().map(|t| t.name.clone()).collect(),
         ignored: versions.ignored.clone(),
         tags: versions
             .tags
@@ -72,6 +69,13 @@ pub fn build(versions: &Versions, prefix: &str) -> Report {
                 reachable: t.reachable,
             })
             .collect(),
+        auto: auto.level,
+        deciding: auto
+            .deciding
+            .iter()
+            .map(|c| format!("{} {}", c.short, c.summary))
+            .collect(),
+        auto_explained: auto.explain(),
     }
 }
 
@@ -82,10 +86,7 @@ pub fn render(r: &Report, explain: bool) -> String {
             let _ = writeln!(s, "current: {v}");
         }
         None => {
-            let _ = writeln!(
-                s,
-                "current: none (no release tag yet; the first release is 0.1.0)"
-            );
+            let _ = writeln!(s, "current: none (no release tag yet; the first release is 0.1.0)");
         }
     }
     let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
@@ -134,6 +135,7 @@ pub fn render(r: &Report, explain: bool) -> String {
                 r.ignored.join(", ")
             );
         }
+        let _ = writeln!(s, "{}", r.auto_explained);
     }
     s
 }
@@ -141,10 +143,9 @@ pub fn render(r: &Report, explain: bool) -> String {
 /// Runs `release version` in `dir`: text on stdout, or JSON.
 pub fn run(dir: &Path, explain: bool, json: bool) -> Result<()> {
     let facts = preflight::gather(dir, false)?;
-    let prefix = facts
-        .versions
-        .prefix_for_new(facts.config.tag_prefix.as_deref());
-    let report = build(&facts.versions, &prefix);
+    let prefix = facts.versions.prefix_for_new(facts.config.tag_prefix.as_deref());
+    let auto = crate::release::auto::decide(&facts)?;
+    let report = build(&facts.versions, &prefix, &auto);
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

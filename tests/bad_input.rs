@@ -10,11 +10,7 @@ fn not_a_repository() {
     std::fs::create_dir_all(&dir).unwrap();
     let r = sb.release_in(&dir, &["minor", "--yes"]);
     assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("is not inside a git repository"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("is not inside a git repository"), "{}", r.stderr);
     assert!(
         std::fs::read_dir(&dir).unwrap().next().is_none(),
         "nothing may be created"
@@ -37,11 +33,7 @@ fn empty_repository() {
 #[test]
 fn malformed_config_names_the_file_and_key() {
     let sb = Sandbox::new();
-    sb.commit_file(
-        ".release.yml",
-        "tag_prefix: v\nbrnch: main\n",
-        "chore: config",
-    );
+    sb.commit_file(".release.yml", "tag_prefix: v\nbrnch: main\n", "chore: config");
     let before = sb.state();
     let r = sb.release(&["minor", "--yes"]);
     assert_eq!(r.code, 2, "{}", r.all());
@@ -66,11 +58,7 @@ fn unknown_level_is_a_usage_error() {
     let sb = Sandbox::new();
     let r = sb.release(&["mega", "--yes"]);
     assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("unrecognized subcommand 'mega'"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("unrecognized subcommand 'mega'"), "{}", r.stderr);
 }
 
 #[test]
@@ -97,9 +85,8 @@ fn only_non_semver_tags_start_at_0_1_0() {
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(r.stdout.contains("current: none"), "{}", r.stdout);
     assert!(
-        r.stdout.contains(
-            "ignored (not semantic versions MAJOR.MINOR.PATCH): 1.0, final-project, latest, nightly"
-        ),
+        r.stdout
+            .contains("ignored (not semantic versions MAJOR.MINOR.PATCH): 1.0, final-project, latest, nightly"),
         "{}",
         r.stdout
     );

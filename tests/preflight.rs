@@ -17,17 +17,10 @@ fn reports_every_problem_at_once() {
     sb.git(&sb.clone, &["switch", "-q", "-c", "feature"]);
     std::fs::write(sb.clone.join("scratch.txt"), "x").unwrap();
     std::fs::write(sb.clone.join("README.md"), "changed\n").unwrap();
-    std::fs::write(
-        sb.home.join(".gitconfig"),
-        "[init]\n\tdefaultBranch = main\n",
-    )
-    .unwrap();
+    std::fs::write(sb.home.join(".gitconfig"), "[init]\n\tdefaultBranch = main\n").unwrap();
     let e = refused(&sb, &["minor", "--yes"]);
     assert!(e.contains("3 problem(s)"), "{e}");
-    assert!(
-        e.contains("branch `feature`") && e.contains("git switch main"),
-        "{e}"
-    );
+    assert!(e.contains("branch `feature`") && e.contains("git switch main"), "{e}");
     assert!(
         e.contains("scratch.txt (untracked)") && e.contains("README.md (modified)"),
         "{e}"
@@ -43,10 +36,7 @@ fn detached_head() {
     let sb = Sandbox::new();
     sb.git(&sb.clone, &["checkout", "-q", "--detach"]);
     let e = refused(&sb, &["patch", "--yes"]);
-    assert!(
-        e.contains("detached") && e.contains("git switch main"),
-        "{e}"
-    );
+    assert!(e.contains("detached") && e.contains("git switch main"), "{e}");
 }
 
 #[test]
@@ -63,19 +53,13 @@ fn behind_and_diverged_after_fetch() {
     );
     sb.commit_file("isp.txt", "i\n", "feat: from isp");
     let e = refused(&sb, &["patch", "--yes"]);
-    assert!(
-        e.contains("diverged") && e.contains("git pull --rebase"),
-        "{e}"
-    );
+    assert!(e.contains("diverged") && e.contains("git pull --rebase"), "{e}");
 }
 
 #[test]
 fn origin_unreachable() {
     let sb = Sandbox::new();
-    sb.git(
-        &sb.clone,
-        &["remote", "set-url", "origin", "/nonexistent/repo.git"],
-    );
+    sb.git(&sb.clone, &["remote", "set-url", "origin", "/nonexistent/repo.git"]);
     let e = refused(&sb, &["minor", "--yes"]);
     assert!(
         e.contains("origin cannot be reached") && e.contains("git remote -v"),
@@ -123,8 +107,7 @@ fn new_tag_already_exists_unreachable() {
     // version --explain says why
     let r = sb.release(&["version", "--explain"]);
     assert!(
-        r.stdout
-            .contains("0.2.0 is higher but not in this branch's history"),
+        r.stdout.contains("0.2.0 is higher but not in this branch's history"),
         "{}",
         r.stdout
     );
@@ -136,10 +119,7 @@ fn shallow_clone_says_how_to_unshallow() {
     sb.commit_file("b", "b\n", "feat: b");
     sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
     let url = format!("file://{}", sb.origin.display());
-    sb.git(
-        sb.tmp.path(),
-        &["clone", "-q", "--depth", "1", &url, "shallow"],
-    );
+    sb.git(sb.tmp.path(), &["clone", "-q", "--depth", "1", &url, "shallow"]);
     let dir = sb.path("shallow");
     let r = sb.release_in(&dir, &["minor", "--yes"]);
     assert_eq!(r.code, 2, "{}", r.all());

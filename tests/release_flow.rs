@@ -12,18 +12,11 @@ fn minor_tags_and_pushes_branch_and_tag_to_origin() {
     let r = sb.release(&["minor", "--yes"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(r.stderr.contains("0.1.0 -> 0.2.0"), "{}", r.stderr);
-    assert!(
-        r.stderr.contains("feat(api): jobs endpoint"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("feat(api): jobs endpoint"), "{}", r.stderr);
     let head = sb.git(&sb.clone, &["rev-parse", "HEAD"]);
     assert_eq!(sb.origin_tag("0.2.0").as_deref(), Some(head.as_str()));
     // annotated, with a message
-    assert_eq!(
-        sb.git(&sb.origin, &["cat-file", "-t", "refs/tags/0.2.0"]),
-        "tag"
-    );
+    assert_eq!(sb.git(&sb.origin, &["cat-file", "-t", "refs/tags/0.2.0"]), "tag");
     assert_eq!(sb.git(&sb.origin, &["rev-parse", "main"]), head);
 }
 
@@ -75,11 +68,7 @@ fn dry_run_changes_nothing_anywhere() {
     let r = sb.release(&["minor", "--dry-run"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(r.stderr.contains("dry run"), "{}", r.stderr);
-    assert!(
-        r.stderr.contains("create annotated tag 0.2.0"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("create annotated tag 0.2.0"), "{}", r.stderr);
     assert_eq!(before, sb.state());
 }
 
@@ -99,20 +88,12 @@ fn refused_push_rolls_everything_back() {
     sb.tag_and_push("0.1.0");
     sb.commit_file("x", "x\n", "feat: x");
     let hook = sb.origin.join("hooks/pre-receive");
-    std::fs::write(
-        &hook,
-        "#!/bin/sh\necho 'protected: no pushes today' >&2\nexit 1\n",
-    )
-    .unwrap();
+    std::fs::write(&hook, "#!/bin/sh\necho 'protected: no pushes today' >&2\nexit 1\n").unwrap();
     make_executable(&hook);
     let before = sb.state();
     let r = sb.release(&["minor", "--yes"]);
     assert_eq!(r.code, 1, "{}", r.all());
-    assert!(
-        r.stderr.contains("protected: no pushes today"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("protected: no pushes today"), "{}", r.stderr);
     assert!(r.stderr.contains("rolled back"), "{}", r.stderr);
     assert!(r.stderr.contains("deleted local tag 0.2.0"), "{}", r.stderr);
     assert_eq!(before, sb.state());
@@ -137,10 +118,7 @@ fn push_race_with_another_clone_rolls_back() {
     let hook = sb.clone.join(".git/hooks/pre-push");
     std::fs::write(
         &hook,
-        format!(
-            "#!/bin/sh\ngit -C '{}' push -q origin main >&2\n",
-            other.display()
-        ),
+        format!("#!/bin/sh\ngit -C '{}' push -q origin main >&2\n", other.display()),
     )
     .unwrap();
     make_executable(&hook);
@@ -154,9 +132,7 @@ fn push_race_with_another_clone_rolls_back() {
     );
     // origin moved (kube-2's commit); the clone itself is exactly as before
     let after = sb.state();
-    let strip = |s: &str| {
-        s.split("--origin").next().unwrap().to_string() + s.split("--index").nth(1).unwrap()
-    };
+    let strip = |s: &str| s.split("--origin").next().unwrap().to_string() + s.split("--index").nth(1).unwrap();
     assert_eq!(strip(&before), strip(&after));
 }
 

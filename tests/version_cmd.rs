@@ -56,10 +56,7 @@ fn demo_runs_offline_and_releases() {
     assert_eq!(r.code, 0, "{}", r.all());
     let origin = into.join("github.git");
     for t in ["0.1.0", "0.2.0"] {
-        let out = sb.git_out(
-            &origin,
-            &["rev-parse", "--verify", "-q", &format!("refs/tags/{t}")],
-        );
+        let out = sb.git_out(&origin, &["rev-parse", "--verify", "-q", &format!("refs/tags/{t}")]);
         assert!(out.status.success(), "tag {t} missing on the demo's GitHub");
     }
     assert!(r.stderr.contains("kube-2 is at 0.2.0"), "{}", r.stderr);

@@ -31,11 +31,7 @@ pub fn apply(repo: &Repo, plan: &Plan, head: Oid) -> Result<()> {
             Err(e) => {
                 spin.fail(&label);
                 let undone = rollback(repo, undo);
-                let mut msg = format!(
-                    "step {} of {total} failed: {}\n  {e:#}",
-                    i + 1,
-                    describe(step)
-                );
+                let mut msg = format!("step {} of {total} failed: {}\n  {e:#}", i + 1, describe(step));
                 if undone.is_empty() {
                     msg.push_str("\nnothing had been changed yet.");
                 } else {
@@ -51,13 +47,7 @@ pub fn apply(repo: &Repo, plan: &Plan, head: Oid) -> Result<()> {
     Ok(())
 }
 
-fn run_step(
-    repo: &Repo,
-    plan: &Plan,
-    step: &Step,
-    undo: &mut Vec<Undo>,
-    tag_target: &mut Oid,
-) -> Result<()> {
+fn run_step(repo: &Repo, plan: &Plan, step: &Step, undo: &mut Vec<Undo>, tag_target: &mut Oid) -> Result<()> {
     match step {
         Step::WriteFile { path, content, .. } => {
             let full = repo.root.join(path);
@@ -87,11 +77,7 @@ fn run_step(
             undo.push(Undo::DeleteTag(name.clone()));
             Ok(())
         }
-        Step::PushGit {
-            remote,
-            branch,
-            tag,
-        } => repo.push_atomic(remote, branch, Some(tag)).with_context(|| {
+        Step::PushGit { remote, branch, tag } => repo.push_atomic(remote, branch, Some(tag)).with_context(|| {
             format!(
                 "fix: if {remote} moved on, run `git pull --rebase {remote} {branch}` and release again; \
                  if it refuses pushes, check its rules"
@@ -107,19 +93,13 @@ fn rollback(repo: &Repo, undo: Vec<Undo>) -> Vec<String> {
         let (what, res) = match &u {
             Undo::DeleteTag(name) => (format!("deleted local tag {name}"), repo.delete_tag(name)),
             Undo::ResetBranch { branch, oid } => (
-                format!(
-                    "moved {branch} back to {} and reset the index",
-                    &oid.to_string()[..7]
-                ),
+                format!("moved {branch} back to {} and reset the index", &oid.to_string()[..7]),
                 repo.reset_branch(branch, *oid),
             ),
             Undo::RestoreFile { path, old } => {
                 let full = repo.root.join(path);
                 match old {
-                    Some(bytes) => (
-                        format!("restored {}", path.display()),
-                        write_atomic(&full, bytes),
-                    ),
+                    Some(bytes) => (format!("restored {}", path.display()), write_atomic(&full, bytes)),
                     None => (
                         format!("removed {}", path.display()),
                         std::fs::remove_file(&full).map_err(anyhow::Error::from),
@@ -140,8 +120,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("writing in {}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("writing in {}", dir.display()))?;
     tmp.write_all(bytes)?;
     if let Ok(meta) = std::fs::metadata(path) {
         let _ = tmp.as_file().set_permissions(meta.permissions());

@@ -1,6 +1,7 @@
 //! The release transaction: preflight -> plan -> apply -> rollback.
 
 pub mod apply;
+pub mod auto;
 pub mod plan;
 pub mod preflight;
 
@@ -24,13 +25,35 @@ pub struct Outcome {
     pub applied: bool,
 }
 
-/// `release major|minor|patch|final` in the clone at `dir`.
-pub fn run(dir: &Path, bump: &Bump, opts: &Options) -> Result<Outcome> {
-    if let Bump::Level(_, Some(label)) = bump {
+/// What to release.
+#[derive(Debug, Clone)]
+pub enum Request {
+    /// A level (or `final`) chosen by the user.
+    Bump(Bump),
+    /// `release auto`: the level the commits since the last release call for.
+    Auto { force: bool },
+}
+
+/// `release major|minor|patch|final|auto` in the clone at `dir`.
+pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<Outcome> {
+    if let Request::Bump(Bump::Level(_, Some(label))) = request {
         crate::version::validate_label(label).map_err(|e| refused(e.to_string()))?;
     }
     let mut facts = preflight::gather(dir, true)?;
-    let (plan, _next) = plan::build(&mut facts, bump, Vec::new())?;
+    let bump = match request {
+        Request::Bump(b) => b.clone(),
+        Request::Auto { force } => {
+            let d = auto::decide(&facts)?;
+            ui::say(&d.explain());
+            match d.level {
+                Some(l) => Bump::Level(l, None),
+                None if *force => Bump::Level(crate::version::Level::Patch, None),
+                None => return Err(refused(d.nothing_to_release())),
+            }
+        }
+    };
+    let contributors: [plan::Contributor; 1] = [&crate::changelog_file::contribute];
+    let (plan, _next) = plan::build(&mut facts, &bump, &contributors)?;
     if !facts.problems.is_empty() {
         return Err(refused(problems_text(&facts.problems)));
     }
@@ -53,10 +76,7 @@ pub fn run(dir: &Path, bump: &Bump, opts: &Options) -> Result<Outcome> {
         }
     }
     apply::apply(&facts.repo, &plan, facts.head)?;
-    ui::success(&format!(
-        "released {} ({} on {})",
-        plan.tag, plan.branch, plan.remote
-    ));
+    ui::success(&format!("released {} ({} on {})", plan.tag, plan.branch, plan.remote));
     Ok(Outcome {
         tag: plan.tag,
         applied: true,
@@ -65,10 +85,7 @@ pub fn run(dir: &Path, bump: &Bump, opts: &Options) -> Result<Outcome> {
 
 /// Every preflight problem, each with its fix.
 pub fn problems_text(problems: &[preflight::Problem]) -> String {
-    let mut s = format!(
-        "preflight found {} problem(s); nothing was changed:",
-        problems.len()
-    );
+    let mut s = format!("preflight found {} problem(s); nothing was changed:", problems.len());
     for p in problems {
         s.push_str(&format!("\n  - {}\n      fix: {}", p.what, p.fix));
     }

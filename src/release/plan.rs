@@ -60,16 +60,35 @@ impl Plan {
     }
 }
 
-/// Works out the next version and the git steps. File-writing steps from other parts
-/// (changelog, manifests) are passed in as `writes` and land in the release commit.
-pub fn build(facts: &mut Facts, bump: &Bump, writes: Vec<Step>) -> anyhow::Result<(Plan, Version)> {
+/// What the parts that write files (changelog, manifests) are told about the release.
+pub struct Context<'a> {
+    pub facts: &'a Facts,
+    pub next: &'a Version,
+    pub tag: &'a str,
+    /// The tag of the current release, if any.
+    pub prev_tag: Option<&'a str>,
+    /// Commits since the current release, newest first.
+    pub commits: &'a [CommitInfo],
+}
+
+/// A part of the release that may add file writes to the release commit.
+pub type Contributor<'f> = &'f dyn Fn(&Context) -> anyhow::Result<Contribution>;
+
+/// File writes for the release commit, and notes for the plan.
+#[derive(Default)]
+pub struct Contribution {
+    pub steps: Vec<Step>,
+    pub notices: Vec<String>,
+}
+
+/// Works out the next version and the git steps; each contributor may add file writes,
+/// which land in the release commit.
+pub fn build(facts: &mut Facts, bump: &Bump, contributors: &[Contributor]) -> anyhow::Result<(Plan, Version)> {
     let next = facts
         .versions
         .next(bump)
         .map_err(|e| crate::error::refused(e.to_string()))?;
-    let prefix = facts
-        .versions
-        .prefix_for_new(facts.config.tag_prefix.as_deref());
+    let prefix = facts.versions.prefix_for_new(facts.config.tag_prefix.as_deref());
     let tag = tag_name(&prefix, &next);
     let remote = facts.config.remote.clone();
 
@@ -97,12 +116,25 @@ pub fn build(facts: &mut Facts, bump: &Bump, writes: Vec<Step>) -> anyhow::Resul
     }
 
     let current = facts.versions.current().cloned();
-    let from_commit = current
-        .as_ref()
-        .and_then(|c| facts.repo.tag_commit(&c.name));
+    let from_commit = current.as_ref().and_then(|c| facts.repo.tag_commit(&c.name));
     let commits = facts.repo.commits_since(from_commit, facts.head)?;
 
-    let mut steps = writes;
+    let mut steps = Vec::new();
+    let mut notices = facts.notices.clone();
+    {
+        let ctx = Context {
+            facts,
+            next: &next,
+            tag: &tag,
+            prev_tag: current.as_ref().map(|c| c.name.as_str()),
+            commits: &commits,
+        };
+        for c in contributors {
+            let part = c(&ctx)?;
+            steps.extend(part.steps);
+            notices.extend(part.notices);
+        }
+    }
     if !steps.is_empty() {
         steps.push(Step::Commit {
             message: format!("chore(release): {next}"),
@@ -126,7 +158,7 @@ pub fn build(facts: &mut Facts, bump: &Bump, writes: Vec<Step>) -> anyhow::Resul
         remote,
         commits,
         steps,
-        notices: facts.notices.clone(),
+        notices,
     };
     Ok((plan, next))
 }
@@ -155,7 +187,7 @@ pub fn render(plan: &Plan) -> String {
             && !preview.is_empty()
         {
             for line in preview.lines() {
-                let _ = writeln!(s, "       {line}");
+                let _ = writeln!(s, "{}", format!("       {line}").trim_end());
             }
         }
     }
@@ -171,10 +203,8 @@ pub fn describe(step: &Step) -> String {
         Step::WriteFile { path, why, .. } => format!("write {} ({why})", path.display()),
         Step::Commit { message } => format!("commit \"{message}\""),
         Step::Tag { name, .. } => format!("create annotated tag {name}"),
-        Step::PushGit {
-            remote,
-            branch,
-            tag,
-        } => format!("push {branch} and {tag} to {remote} (atomic: both or neither)"),
+        Step::PushGit { remote, branch, tag } => {
+            format!("push {branch} and {tag} to {remote} (atomic: both or neither)")
+        }
     }
 }

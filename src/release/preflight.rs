@@ -165,12 +165,16 @@ fn check_remote(
             let (ahead, behind) = repo.ahead_behind(head, up)?;
             if behind > 0 && ahead > 0 {
                 problems.push(problem(
-                    format!("{branch} has diverged from {remote}/{branch}: {ahead} local and {behind} remote commits differ"),
+                    format!(
+                        "{branch} has diverged from {remote}/{branch}: {ahead} local and {behind} remote commits differ"
+                    ),
                     format!("git pull --rebase {remote} {branch}   (then resolve any conflicts)"),
                 ));
             } else if behind > 0 {
                 problems.push(problem(
-                    format!("{branch} is {behind} commit(s) behind {remote}/{branch}: a release from here would miss them"),
+                    format!(
+                        "{branch} is {behind} commit(s) behind {remote}/{branch}: a release from here would miss them"
+                    ),
                     format!("git pull {remote} {branch}"),
                 ));
             }
@@ -179,18 +183,13 @@ fn check_remote(
     let mut missing: Vec<&String> = refs
         .tags
         .keys()
-        .filter(|t| {
-            parse_tag(t, config.tag_prefix.as_deref()).is_some() && repo.tag_commit(t).is_none()
-        })
+        .filter(|t| parse_tag(t, config.tag_prefix.as_deref()).is_some() && repo.tag_commit(t).is_none())
         .collect();
     missing.sort();
     if !missing.is_empty() {
         let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
         problems.push(problem(
-            format!(
-                "{remote} has release tags this clone lacks: {}",
-                names.join(", ")
-            ),
+            format!("{remote} has release tags this clone lacks: {}", names.join(", ")),
             format!("git fetch --tags {remote}"),
         ));
     }

@@ -43,10 +43,7 @@ impl Sandbox {
             origin,
             clone,
         };
-        sb.git(
-            sb.tmp.path(),
-            &["init", "-q", "--bare", "-b", "main", "origin.git"],
-        );
+        sb.git(sb.tmp.path(), &["init", "-q", "--bare", "-b", "main", "origin.git"]);
         sb.git(sb.tmp.path(), &["clone", "-q", "origin.git", "isp"]);
         sb.commit_file("README.md", "hello\n", "feat: first");
         sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
@@ -155,12 +152,7 @@ impl Sandbox {
     pub fn origin_tag(&self, name: &str) -> Option<String> {
         let out = self.git_out(
             &self.origin,
-            &[
-                "rev-parse",
-                "--verify",
-                "-q",
-                &format!("refs/tags/{name}^{{commit}}"),
-            ],
+            &["rev-parse", "--verify", "-q", &format!("refs/tags/{name}^{{commit}}")],
         );
         out.status
             .success()
