@@ -103,15 +103,20 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
 
 /// The whole history as changelog releases, newest first (Unreleased on top).
 pub fn full_history(facts: &preflight::Facts) -> Result<(Vec<Release>, Vec<String>)> {
-    let hist = history::collect(&facts.repo, facts.head, &facts.versions)?;
+    let extra = facts.config.type_sections();
+    let hist = history::collect(&facts.repo, facts.head, &facts.versions, |c| {
+        let short = c.id().to_string()[..7].to_string();
+        let msg = commits::parse(&String::from_utf8_lossy(c.message_bytes()));
+        changelog::entry(&msg, &short, c.parent_count(), &extra)
+    })?;
     let releases = hist
         .buckets
-        .iter()
+        .into_iter()
         .map(|b| Release {
             version: b.tag.as_ref().map(|t| t.version.to_string()),
             tag: b.tag.as_ref().map(|t| t.name.clone()),
             date: b.when.map(|(s, o)| changelog::date(s, o)),
-            entries: entries(&b.commits, &facts.config),
+            entries: b.items,
         })
         .collect();
     Ok((releases, hist.warnings))
@@ -119,7 +124,7 @@ pub fn full_history(facts: &preflight::Facts) -> Result<(Vec<Release>, Vec<Strin
 
 /// `release changelog [--stdout] [--unreleased]`.
 pub fn run(dir: &Path, stdout: bool, unreleased: bool) -> Result<()> {
-    let facts = preflight::gather(dir, false)?;
+    let facts = preflight::read(dir)?;
     let (releases, warnings) = full_history(&facts)?;
     for w in &warnings {
         crate::ui::warn(w);

@@ -2,33 +2,40 @@
 //! a commit belongs to the lowest release whose tag contains it. Walking children before
 //! parents, each commit passes its release down to its parents.
 
-use crate::git::{CommitInfo, Repo};
+use crate::git::Repo;
 use crate::version::{VersionTag, Versions};
 use anyhow::Result;
 use git2::{ObjectType, Oid, Sort};
 use std::collections::HashMap;
 
-/// One release's commits (`tag: None` for the unreleased ones), newest release first.
-pub struct Bucket {
+/// One release's items (`tag: None` for the unreleased ones), newest release first.
+pub struct Bucket<T> {
     pub tag: Option<VersionTag>,
     /// (seconds, offset minutes) of the tag: tagger time when annotated, else commit time.
     pub when: Option<(i64, i32)>,
-    pub commits: Vec<CommitInfo>,
+    pub items: Vec<T>,
 }
 
-pub struct History {
-    pub buckets: Vec<Bucket>,
+pub struct History<T> {
+    pub buckets: Vec<Bucket<T>>,
     pub warnings: Vec<String>,
 }
 
-/// Walks `head`'s history once and sorts it into the reachable release tags.
-pub fn collect(repo: &Repo, head: Oid, versions: &Versions) -> Result<History> {
+/// Walks `head`'s history once and sorts it into the reachable release tags; `item` turns
+/// each commit into what is kept (so a long history never sits in memory whole).
+pub fn collect<T>(
+    repo: &Repo,
+    head: Oid,
+    versions: &Versions,
+    mut item: impl FnMut(&git2::Commit) -> Option<T>,
+) -> Result<History<T>> {
     let mut warnings = Vec::new();
     // Reachable tags; on one commit only the highest counts. `versions.tags` is highest first.
     let mut chosen: Vec<(Oid, VersionTag)> = Vec::new();
+    let mut off_history: Vec<&str> = Vec::new();
     for t in &versions.tags {
         if !t.reachable {
-            warnings.push(format!("tag {} is not in HEAD's history, so it has no section", t.name));
+            off_history.push(t.name.as_str());
             continue;
         }
         let Some(oid) = repo.tag_commit(&t.name) else { continue };
@@ -40,13 +47,32 @@ pub fn collect(repo: &Repo, head: Oid, versions: &Versions) -> Result<History> {
             None => chosen.push((oid, t.clone())),
         }
     }
+    match off_history.len() {
+        0 => {}
+        1 => warnings.push(format!(
+            "tag {} is not in HEAD's history, so it has no section",
+            off_history[0]
+        )),
+        n => {
+            let shown: Vec<&str> = off_history.iter().take(5).copied().collect();
+            let more = if n > 5 {
+                format!(", and {} more", n - 5)
+            } else {
+                String::new()
+            };
+            warnings.push(format!(
+                "{n} tags are not in HEAD's history, so they have no section: {}{more}",
+                shown.join(", ")
+            ));
+        }
+    }
     chosen.reverse(); // ascending: index 0 is the oldest release
     let by_commit: HashMap<Oid, usize> = chosen.iter().enumerate().map(|(i, (o, _))| (*o, i)).collect();
     let releases: Vec<VersionTag> = chosen.into_iter().map(|(_, t)| t).collect();
 
     const UNRELEASED: usize = usize::MAX;
     let mut label: HashMap<Oid, usize> = HashMap::new();
-    let mut buckets: Vec<Vec<CommitInfo>> = vec![Vec::new(); releases.len() + 1];
+    let mut buckets: Vec<Vec<T>> = (0..=releases.len()).map(|_| Vec::new()).collect();
     let mut walk = repo.repo.revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
     walk.push(head)?;
@@ -60,9 +86,10 @@ pub fn collect(repo: &Repo, head: Oid, versions: &Versions) -> Result<History> {
         for p in commit.parent_ids() {
             label.entry(p).and_modify(|x| *x = (*x).min(l)).or_insert(l);
         }
-        let info = repo.commit_info_of(&commit);
         let slot = if l == UNRELEASED { releases.len() } else { l };
-        buckets[slot].push(info);
+        if let Some(it) = item(&commit) {
+            buckets[slot].push(it);
+        }
     }
 
     let mut out = Vec::new();
@@ -70,14 +97,14 @@ pub fn collect(repo: &Repo, head: Oid, versions: &Versions) -> Result<History> {
     out.push(Bucket {
         tag: None,
         when: None,
-        commits: unreleased,
+        items: unreleased,
     });
-    for (tag, commits) in releases.into_iter().zip(buckets).rev() {
+    for (tag, items) in releases.into_iter().zip(buckets).rev() {
         let when = tag_time(repo, &tag.name);
         out.push(Bucket {
             tag: Some(tag),
             when,
-            commits,
+            items,
         });
     }
     Ok(History { buckets: out, warnings })

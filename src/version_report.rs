@@ -142,7 +142,7 @@ pub fn render(r: &Report, explain: bool) -> String {
 
 /// Runs `release version` in `dir`: text on stdout, or JSON.
 pub fn run(dir: &Path, explain: bool, json: bool) -> Result<()> {
-    let facts = preflight::gather(dir, false)?;
+    let facts = preflight::read(dir)?;
     let prefix = facts.versions.prefix_for_new(facts.config.tag_prefix.as_deref());
     let auto = crate::release::auto::decide(&facts)?;
     let report = build(&facts.versions, &prefix, &auto);

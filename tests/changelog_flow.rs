@@ -20,7 +20,10 @@ fn release_commit_carries_the_new_section_and_the_tag_points_at_it() {
     assert!(text.contains("### Added\n\n- **api:** add jobs ("), "{text}");
     assert!(text.contains("### Fixed\n\n- empty body ("), "{text}");
     let head = sb.git(&sb.clone, &["rev-parse", "HEAD"]);
-    assert_eq!(sb.git(&sb.clone, &["log", "-1", "--format=%s"]), "chore(release): 0.2.0");
+    assert_eq!(
+        sb.git(&sb.clone, &["log", "-1", "--format=%s"]),
+        "chore(release): 0.2.0"
+    );
     assert_eq!(sb.origin_tag("0.2.0").as_deref(), Some(head.as_str()));
     // what origin has at the tag is the file we see
     assert_eq!(sb.git(&sb.origin, &["show", "0.2.0:CHANGELOG.md"]), text.trim_end());
@@ -57,7 +60,11 @@ fn failed_push_restores_an_existing_changelog_exactly() {
     let before = sb.state();
     let r = sb.release(&["minor", "--yes"]);
     assert_eq!(r.code, 1, "{}", r.all());
-    assert!(r.stderr.contains("restored CHANGELOG.md") && r.stderr.contains("moved main back"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("restored CHANGELOG.md") && r.stderr.contains("moved main back"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(changelog(&sb), old);
     assert_eq!(before, sb.state());
 }
@@ -69,7 +76,11 @@ fn dry_run_shows_the_section() {
     let before = sb.local_state();
     let r = sb.release(&["minor", "--dry-run"]);
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(r.stderr.contains("write CHANGELOG.md") && r.stderr.contains("- **ui:** colour ("), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("write CHANGELOG.md") && r.stderr.contains("- **ui:** colour ("),
+        "{}",
+        r.stderr
+    );
     assert!(!sb.clone.join("CHANGELOG.md").exists());
     assert_eq!(before, sb.local_state());
 }
@@ -82,7 +93,11 @@ fn auto_picks_the_level_and_says_why() {
     sb.commit_file("b", "b\n", "feat: b");
     let r = sb.release(&["auto", "--yes"]);
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(r.stderr.contains("auto: minor, because of 1 commit(s) since 1.2.0") && r.stderr.contains("feat: b"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("auto: minor, because of 1 commit(s) since 1.2.0") && r.stderr.contains("feat: b"),
+        "{}",
+        r.stderr
+    );
     assert!(sb.origin_tag("1.3.0").is_some());
     sb.commit_file("c", "c\n", "refactor!: new config format");
     let r = sb.release(&["auto", "--yes"]);
@@ -97,7 +112,11 @@ fn auto_before_1_0_breaking_is_minor() {
     sb.commit_file("c", "c\n", "feat(api)!: drop v1");
     let r = sb.release(&["auto", "--yes"]);
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(r.stderr.contains("before 1.0.0 a breaking change is a minor release"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("before 1.0.0 a breaking change is a minor release"),
+        "{}",
+        r.stderr
+    );
     assert!(sb.origin_tag("0.4.0").is_some());
 }
 
@@ -110,7 +129,13 @@ fn auto_with_nothing_releasable_refuses_unless_forced() {
     let before = sb.local_state();
     let r = sb.release(&["auto", "--yes"]);
     assert_eq!(r.code, 2, "{}", r.all());
-    assert!(r.stderr.contains("nothing to release") && r.stderr.contains("docs: readme") && r.stderr.contains("chore: tidy"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("nothing to release")
+            && r.stderr.contains("docs: readme")
+            && r.stderr.contains("chore: tidy"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(before, sb.local_state());
     let r = sb.release(&["auto", "--force", "--yes"]);
     assert_eq!(r.code, 0, "{}", r.all());
@@ -120,7 +145,11 @@ fn auto_with_nothing_releasable_refuses_unless_forced() {
 #[test]
 fn configured_types_count() {
     let sb = Sandbox::new();
-    sb.commit_file(".release.yml", "types:\n  dx: { level: patch, section: Changed }\n", "chore: config");
+    sb.commit_file(
+        ".release.yml",
+        "types:\n  dx: { level: patch, section: Changed }\n",
+        "chore: config",
+    );
     sb.tag_and_push("1.0.0");
     sb.commit_file("d", "d\n", "dx: better errors");
     let r = sb.release(&["auto", "--yes"]);
@@ -148,7 +177,17 @@ fn full_history_one_section_per_release_with_odd_input() {
     std::fs::write(sb.path("latin1.txt"), b"fix: caf\xe9 menu\n").unwrap();
     std::fs::write(sb.clone.join("c"), "c").unwrap();
     sb.git(&sb.clone, &["add", "c"]);
-    sb.git(&sb.clone, &["-c", "i18n.commitEncoding=latin1", "commit", "-q", "-F", sb.path("latin1.txt").to_str().unwrap()]);
+    sb.git(
+        &sb.clone,
+        &[
+            "-c",
+            "i18n.commitEncoding=latin1",
+            "commit",
+            "-q",
+            "-F",
+            sb.path("latin1.txt").to_str().unwrap(),
+        ],
+    );
     // a tag on a side branch, not an ancestor of HEAD
     sb.git(&sb.clone, &["switch", "-q", "-c", "side", "0.1.0"]);
     sb.commit_file("s", "s\n", "feat: side");
@@ -161,11 +200,20 @@ fn full_history_one_section_per_release_with_odd_input() {
     let pos = |s: &str| t.find(s).unwrap_or_else(|| panic!("missing {s:?} in\n{t}"));
     assert!(pos("## [Unreleased]") < pos("## [0.2.0] - ") && pos("## [0.2.0] - ") < pos("## [0.1.0] - "));
     assert!(!t.contains("0.2.0-rc.1") && !t.contains("0.1.5"), "{t}");
-    assert!(r.stderr.contains("0.2.0-rc.1 and 0.2.0 are on the same commit"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("0.2.0-rc.1 and 0.2.0 are on the same commit"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("tag 0.1.5 is not in HEAD's history"), "{}", r.stderr);
     // sections hold the right commits
     let unreleased = &t[pos("## [Unreleased]")..pos("## [0.2.0] - ")];
-    assert!(unreleased.contains("- big (") && unreleased.contains("(no message)") && unreleased.contains("- caf\u{fffd} menu ("), "{unreleased}");
+    assert!(
+        unreleased.contains("- big (")
+            && unreleased.contains("(no message)")
+            && unreleased.contains("- caf\u{fffd} menu ("),
+        "{unreleased}"
+    );
     assert!(t[pos("## [0.2.0] - ")..pos("## [0.1.0] - ")].contains("- a ("));
     assert!(t[pos("## [0.1.0] - ")..].contains("- first ("));
     assert!(t.len() < 10_000, "the 1 MB body must not be copied into the changelog");
@@ -173,7 +221,11 @@ fn full_history_one_section_per_release_with_odd_input() {
     assert_eq!(sb.release(&["changelog", "--stdout"]).stdout, r.stdout);
     // --unreleased shows only what the next release would say
     let u = sb.release(&["changelog", "--unreleased"]);
-    assert!(u.stdout.starts_with("## [Unreleased]") && !u.stdout.contains("## [0.2.0]"), "{}", u.stdout);
+    assert!(
+        u.stdout.starts_with("## [Unreleased]") && !u.stdout.contains("## [0.2.0]"),
+        "{}",
+        u.stdout
+    );
 }
 
 #[test]
@@ -202,8 +254,18 @@ fn links_from_a_github_origin() {
     assert!(!r.stdout.contains("]: https://"), "{}", r.stdout);
     sb.commit_file(".release.yml", "remote: github\n", "chore: cfg");
     let r = sb.release(&["changelog", "--stdout"]);
-    assert!(r.stdout.contains("[unreleased]: https://github.com/u/app/compare/0.1.0...HEAD"), "{}", r.stdout);
-    assert!(r.stdout.contains("[0.1.0]: https://github.com/u/app/releases/tag/0.1.0"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("[unreleased]: https://github.com/u/app/compare/0.1.0...HEAD"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("[0.1.0]: https://github.com/u/app/releases/tag/0.1.0"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]

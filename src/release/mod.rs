@@ -39,7 +39,7 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<Outcome> {
     if let Request::Bump(Bump::Level(_, Some(label))) = request {
         crate::version::validate_label(label).map_err(|e| refused(e.to_string()))?;
     }
-    let mut facts = preflight::gather(dir, true)?;
+    let mut facts = preflight::gather(dir)?;
     let bump = match request {
         Request::Bump(b) => b.clone(),
         Request::Auto { force } => {

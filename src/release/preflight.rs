@@ -35,9 +35,9 @@ fn problem(what: impl Into<String>, fix: impl Into<String>) -> Problem {
     }
 }
 
-/// Opens the repository at `dir` and checks everything a release needs.
-/// `network` = false skips origin (for `release version`).
-pub fn gather(dir: &std::path::Path, network: bool) -> Result<Facts> {
+/// Opens the repository at `dir` and reads the facts that read-only commands need
+/// (`version`, `changelog`): no checks, no network, no work-tree scan.
+pub fn read(dir: &std::path::Path) -> Result<Facts> {
     let repo = crate::git::open(dir)?;
     let config = Config::load(&repo.root)?;
     let Some(head) = repo.head_commit() else {
@@ -46,36 +46,54 @@ pub fn gather(dir: &std::path::Path, network: bool) -> Result<Facts> {
             repo.root.display()
         )));
     };
-    let mut problems = Vec::new();
-    let mut notices = Vec::new();
-    let remote = config.remote.clone();
+    let versions = Versions::from_tags(&repo.tag_infos(Some(head))?, config.tag_prefix.as_deref());
+    let notices = versions
+        .unreachable_above()
+        .iter()
+        .map(|t| {
+            format!(
+                "tag {} is higher than the current version but not in this branch's history (it is on another branch or an orphaned commit); it is not counted",
+                t.name
+            )
+        })
+        .collect();
+    let branch = repo.branch().unwrap_or_else(|| release_branch(&repo, &config));
+    Ok(Facts {
+        repo,
+        config,
+        head,
+        branch,
+        versions,
+        remote: None,
+        problems: Vec::new(),
+        notices,
+    })
+}
 
-    if repo.is_shallow() {
+/// Reads the facts and checks everything a release needs, origin included.
+pub fn gather(dir: &std::path::Path) -> Result<Facts> {
+    let mut f = read(dir)?;
+    let remote = f.config.remote.clone();
+    let mut problems = Vec::new();
+    if f.repo.is_shallow() {
         problems.push(problem(
             "this is a shallow clone: older commits and tags are missing, so the version cannot be trusted",
             format!("git fetch --unshallow --tags {remote}"),
         ));
     }
-    let expected = release_branch(&repo, &config);
-    let branch = match repo.branch() {
-        Some(b) => {
-            if b != expected {
-                problems.push(problem(
-                    format!("you are on branch `{b}`, but releases are cut from `{expected}`"),
-                    format!("git switch {expected}   (or set `branch: {b}` in .release.yml)"),
-                ));
-            }
-            b
-        }
-        None => {
-            problems.push(problem(
-                "HEAD is detached (not on a branch)",
-                format!("git switch {expected}"),
-            ));
-            expected.clone()
-        }
-    };
-    let dirty = repo.dirty_paths()?;
+    let expected = release_branch(&f.repo, &f.config);
+    match f.repo.branch() {
+        Some(b) if b != expected => problems.push(problem(
+            format!("you are on branch `{b}`, but releases are cut from `{expected}`"),
+            format!("git switch {expected}   (or set `branch: {b}` in .release.yml)"),
+        )),
+        Some(_) => {}
+        None => problems.push(problem(
+            "HEAD is detached (not on a branch)",
+            format!("git switch {expected}"),
+        )),
+    }
+    let dirty = f.repo.dirty_paths()?;
     if !dirty.is_empty() {
         let mut list: Vec<String> = dirty.iter().take(10).cloned().collect();
         if dirty.len() > 10 {
@@ -86,52 +104,28 @@ pub fn gather(dir: &std::path::Path, network: bool) -> Result<Facts> {
             "commit them (git add -A && git commit), or set them aside with git stash -u",
         ));
     }
-    if let Some(p) = repo.signature_problem() {
+    if let Some(p) = f.repo.signature_problem() {
         problems.push(problem(
             p,
             "git config --global user.name \"Your Name\" && git config --global user.email you@example.com",
         ));
     }
-
-    let versions = Versions::from_tags(&repo.tag_infos(Some(head))?, config.tag_prefix.as_deref());
-    for t in versions.unreachable_above() {
-        notices.push(format!(
-            "tag {} is higher than the current version but not in this branch's history (it is on another branch or an orphaned commit); it is not counted",
-            t.name
-        ));
-    }
-
-    let remote_refs = if !network {
-        None
-    } else if !repo.has_remote(&remote) {
+    if !f.repo.has_remote(&remote) {
         problems.push(problem(
             format!("there is no remote `{remote}` to push the release to"),
             format!("git remote add {remote} git@github.com:USER/REPO.git   (or set `remote:` in .release.yml)"),
         ));
-        None
     } else {
-        match check_remote(&repo, &remote, &branch, head, &config, &mut problems) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                problems.push(problem(
-                    format!("{remote} cannot be reached: {e:#}"),
-                    format!("check the network and `git remote -v`, then try `git fetch {remote}`"),
-                ));
-                None
-            }
+        match check_remote(&f.repo, &remote, &f.branch, f.head, &f.config, &mut problems) {
+            Ok(r) => f.remote = Some(r),
+            Err(e) => problems.push(problem(
+                format!("{remote} cannot be reached: {e:#}"),
+                format!("check the network and `git remote -v`, then try `git fetch {remote}`"),
+            )),
         }
-    };
-
-    Ok(Facts {
-        repo,
-        config,
-        head,
-        branch,
-        versions,
-        remote: remote_refs,
-        problems,
-        notices,
-    })
+    }
+    f.problems = problems;
+    Ok(f)
 }
 
 /// The branch releases are cut from: config, else origin's HEAD branch, else main/master.
