@@ -166,7 +166,7 @@ mod tests {
         assert!(c.changelog.enabled);
         assert_eq!(c.type_levels().get("dx"), Some(&Level::Patch));
         assert_eq!(c.type_sections().get("dx"), Some(&Section::Changed));
-        assert!(c.type_levels().get("wip").is_none());
+        assert!(!c.type_levels().contains_key("wip"));
         assert!(parse("types:\n  dx: { level: huge }\n").is_err());
         assert_eq!(c.tag_prefix.as_deref(), Some("v"));
         assert_eq!(c.branch.as_deref(), Some("trunk"));
