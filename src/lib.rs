@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod git;
 pub mod history;
+pub mod manifests;
 pub mod proc;
 pub mod release;
 pub mod sample;

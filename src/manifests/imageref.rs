@@ -1,0 +1,196 @@
+//! Pure: container image references by the distribution grammar
+//! `[host[:port]/]path[:tag][@digest]`. The first component is a registry only when it has
+//! a `.` or `:` or is `localhost`; the tag is the `:` suffix after the last `/`.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    /// `localhost:5000`, `ghcr.io`; `None` means Docker Hub.
+    pub registry: Option<String>,
+    /// `user/app`, `redis`.
+    pub path: String,
+    pub tag: Option<String>,
+    /// `sha256:...`
+    pub digest: Option<String>,
+}
+
+/// Tags that name no fixed build.
+pub const FLOATING_TAGS: &[&str] = &[
+    "latest", "dev", "develop", "main", "master", "stable", "edge", "nightly", "test", "prod",
+];
+
+impl ImageRef {
+    /// Parses a reference; placeholders such as `${TAG}` are kept as text (see
+    /// [`ImageRef::has_placeholder`]). An empty string or one with spaces is an error.
+    pub fn parse(s: &str) -> Result<ImageRef, String> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err("the image reference is empty".into());
+        }
+        if s.chars().any(char::is_whitespace) {
+            return Err(format!("`{s}` has spaces in it"));
+        }
+        let (rest, digest) = match s.rsplit_once('@') {
+            Some((r, d)) => (r, Some(d.to_string())),
+            None => (s, None),
+        };
+        let last_slash = rest.rfind('/');
+        let (name, tag) = match rest.rfind(':') {
+            Some(c) if last_slash.is_none_or(|sl| c > sl) && !rest[c + 1..].is_empty() => {
+                (&rest[..c], Some(rest[c + 1..].to_string()))
+            }
+            _ => (rest, None),
+        };
+        let (registry, path) = match name.split_once('/') {
+            Some((first, p))
+                if first.contains('.') || first.contains(':') || first == "localhost" || first.starts_with("${") =>
+            {
+                (Some(first.to_string()), p.to_string())
+            }
+            _ => (None, name.to_string()),
+        };
+        if path.is_empty() {
+            return Err(format!("`{s}` has no repository name"));
+        }
+        Ok(ImageRef {
+            registry,
+            path,
+            tag,
+            digest,
+        })
+    }
+
+    /// `registry/path` without tag or digest, as written.
+    pub fn repository(&self) -> String {
+        match &self.registry {
+            Some(r) => format!("{r}/{}", self.path),
+            None => self.path.clone(),
+        }
+    }
+
+    /// The repository in a form that compares equal however Docker Hub is spelled
+    /// (`redis`, `library/redis`, `docker.io/library/redis`).
+    pub fn canonical_repository(&self) -> String {
+        let hub = matches!(
+            self.registry.as_deref(),
+            None | Some("docker.io" | "index.docker.io" | "registry-1.docker.io")
+        );
+        if hub {
+            let p = self.path.strip_prefix("library/").unwrap_or(&self.path);
+            p.to_ascii_lowercase()
+        } else {
+            self.repository().to_ascii_lowercase()
+        }
+    }
+
+    /// A Docker Hub official image (`redis`, `python`): never one of the project's own.
+    pub fn is_official_library(&self) -> bool {
+        self.canonical_repository().find('/').is_none() && !self.has_placeholder()
+    }
+
+    /// `${TAG}`, `$TAG`, `{{ .Values.tag }}`: filled in by a template step, not a real value.
+    pub fn has_placeholder(&self) -> bool {
+        let all = self.to_string();
+        all.contains('$') || all.contains("{{")
+    }
+
+    /// No tag, or a tag that names no fixed build (`latest`, `dev`, ...), and no digest.
+    pub fn is_floating(&self) -> bool {
+        self.digest.is_none()
+            && self
+                .tag
+                .as_deref()
+                .is_none_or(|t| FLOATING_TAGS.contains(&t.to_ascii_lowercase().as_str()))
+    }
+
+    /// The same repository with `tag` and no digest.
+    pub fn with_tag(&self, tag: &str) -> String {
+        format!("{}:{tag}", self.repository())
+    }
+}
+
+impl fmt::Display for ImageRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.repository())?;
+        if let Some(t) = &self.tag {
+            write!(f, ":{t}")?;
+        }
+        if let Some(d) = &self.digest {
+            write!(f, "@{d}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> ImageRef {
+        ImageRef::parse(s).unwrap()
+    }
+
+    #[test]
+    fn the_issue_cases() {
+        let r = p("redis:7");
+        assert_eq!(
+            (
+                r.registry.as_deref(),
+                r.path.as_str(),
+                r.tag.as_deref(),
+                r.digest.as_deref()
+            ),
+            (None, "redis", Some("7"), None)
+        );
+        assert!(r.is_official_library() && !r.is_floating());
+
+        let r = p("localhost:5000/u/app:1.2.3");
+        assert_eq!(r.registry.as_deref(), Some("localhost:5000"));
+        assert_eq!((r.path.as_str(), r.tag.as_deref()), ("u/app", Some("1.2.3")));
+        assert_eq!(r.with_tag("2.0.0"), "localhost:5000/u/app:2.0.0");
+
+        let d = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        let r = p(&format!("u/app@{d}"));
+        assert_eq!((r.tag.as_deref(), r.digest.as_deref()), (None, Some(d)));
+        assert!(!r.is_floating());
+
+        let r = p(&format!("u/app:1.0@{d}"));
+        assert_eq!(
+            (r.path.as_str(), r.tag.as_deref(), r.digest.as_deref()),
+            ("u/app", Some("1.0"), Some(d))
+        );
+        assert_eq!(r.to_string(), format!("u/app:1.0@{d}"));
+
+        let r = p("u/app");
+        assert_eq!((r.tag, r.registry), (None, None));
+        assert!(p("u/app").is_floating() && p("u/app:latest").is_floating() && !p("u/app:0.1.0").is_floating());
+
+        let r = p("${REGISTRY}/app:${TAG}");
+        assert_eq!(r.registry.as_deref(), Some("${REGISTRY}"));
+        assert_eq!((r.path.as_str(), r.tag.as_deref()), ("app", Some("${TAG}")));
+        assert!(r.has_placeholder() && !r.is_official_library());
+        assert!(p("wallen/pssp-app-api:${TAG}").has_placeholder());
+    }
+
+    #[test]
+    fn registries_and_hub_spellings() {
+        assert_eq!(p("ghcr.io/o/app:1").registry.as_deref(), Some("ghcr.io"));
+        assert_eq!(p("localhost/app").registry.as_deref(), Some("localhost"));
+        assert_eq!(p("user/app:1").registry, None);
+        assert_eq!(p("docker.io/library/redis:7").canonical_repository(), "redis");
+        assert_eq!(p("library/redis").canonical_repository(), "redis");
+        assert_eq!(p("index.docker.io/u/App").canonical_repository(), "u/app");
+        assert!(p("docker.io/library/python:3.9").is_official_library());
+        // a port without a tag is not a tag
+        let r = p("localhost:5000/app");
+        assert_eq!((r.registry.as_deref(), r.tag), (Some("localhost:5000"), None));
+    }
+
+    #[test]
+    fn bad_references() {
+        assert!(ImageRef::parse("").is_err());
+        assert!(ImageRef::parse("u/app: 1").is_err());
+        assert!(ImageRef::parse("ghcr.io/").is_err());
+    }
+}

@@ -1,0 +1,430 @@
+//! The manifests as objects: every document of every `*.yml`/`*.yaml` in the environment
+//! folders, classified by content (kind, name, labels, the role it plays), and test
+//! objects paired with their prod partners by kind and role, never by file name alone.
+
+use super::yaml::{self, Node, Scalar, SyntaxError};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The part an object plays in the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Api,
+    Worker,
+    Db,
+    Debug,
+    Other,
+}
+
+/// One `image:` of a container, where it sits in its file.
+#[derive(Debug, Clone)]
+pub struct ImageSite {
+    pub container: String,
+    /// `containers`, `initContainers` or `ephemeralContainers`.
+    pub list: &'static str,
+    /// The scalar; `None` when the value is not a plain or quoted string (alias, block, map).
+    pub scalar: Option<Scalar>,
+    pub line: usize,
+    /// Why the value cannot be patched safely, if it cannot.
+    pub unpatchable: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Object {
+    pub file: PathBuf,
+    pub line: usize,
+    pub kind: String,
+    pub name: String,
+    pub name_line: usize,
+    pub labels: BTreeMap<String, String>,
+    pub role: Role,
+    /// Service `spec.type` (`ClusterIP` when absent).
+    pub service_type: Option<String>,
+    /// Service `spec.selector`.
+    pub selector: BTreeMap<String, String>,
+    /// Workload `spec.selector.matchLabels`.
+    pub match_labels: BTreeMap<String, String>,
+    /// Pod template labels (a Pod's own labels).
+    pub pod_labels: BTreeMap<String, String>,
+    pub images: Vec<ImageSite>,
+    pub node_ports: Vec<(i64, usize)>,
+    pub claims: Vec<(String, usize)>,
+    pub hosts: Vec<(String, usize)>,
+}
+
+/// One manifest file.
+#[derive(Debug, Clone)]
+pub struct ManifestFile {
+    pub path: PathBuf,
+    pub text: String,
+    pub error: Option<SyntaxError>,
+    pub objects: Vec<Object>,
+    /// The file has no document with content.
+    pub empty: bool,
+}
+
+/// One environment folder (`kubernetes/test`).
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub name: String,
+    pub dir: PathBuf,
+    pub exists: bool,
+    pub files: Vec<ManifestFile>,
+}
+
+impl Env {
+    pub fn objects(&self) -> impl Iterator<Item = &Object> {
+        self.files.iter().flat_map(|f| f.objects.iter())
+    }
+}
+
+/// Reads every manifest of an environment folder (not recursive, like `kubectl apply -f DIR`).
+pub fn load_env(root: &Path, name: &str, dir: &Path) -> std::io::Result<Env> {
+    let full = root.join(dir);
+    let mut env = Env {
+        name: name.to_string(),
+        dir: dir.to_path_buf(),
+        exists: full.is_dir(),
+        files: Vec::new(),
+    };
+    if !env.exists {
+        return Ok(env);
+    }
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&full)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .collect();
+    paths.sort();
+    for p in paths {
+        let bytes = std::fs::read(&p)?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        env.files
+            .push(read_file(dir.join(p.file_name().unwrap_or_default()), text));
+    }
+    Ok(env)
+}
+
+/// Parses one file's text into objects.
+pub fn read_file(path: PathBuf, text: String) -> ManifestFile {
+    match yaml::parse(&text) {
+        Err(e) => ManifestFile {
+            path,
+            text,
+            error: Some(e),
+            objects: Vec::new(),
+            empty: false,
+        },
+        Ok(docs) => {
+            let objects: Vec<Object> = docs.iter().flatten().filter_map(|d| object(&path, d)).collect();
+            let empty = docs.iter().all(Option::is_none);
+            ManifestFile {
+                path,
+                text,
+                error: None,
+                objects,
+                empty,
+            }
+        }
+    }
+}
+
+fn string_map(n: Option<&Node>) -> BTreeMap<String, String> {
+    n.map(|n| {
+        n.pairs()
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn object(path: &Path, doc: &Node) -> Option<Object> {
+    let kind = doc.get("kind")?.as_str()?.to_string();
+    let name_node = doc.path(&["metadata", "name"]);
+    let name = name_node.and_then(Node::as_str).unwrap_or("").to_string();
+    let mut o = Object {
+        file: path.to_path_buf(),
+        line: doc.line(),
+        name_line: name_node.map_or(doc.line(), Node::line),
+        labels: string_map(doc.path(&["metadata", "labels"])),
+        kind,
+        name,
+        role: Role::Other,
+        service_type: None,
+        selector: BTreeMap::new(),
+        match_labels: BTreeMap::new(),
+        pod_labels: BTreeMap::new(),
+        images: Vec::new(),
+        node_ports: Vec::new(),
+        claims: Vec::new(),
+        hosts: Vec::new(),
+    };
+    let (template, pod_spec) = match o.kind.as_str() {
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => {
+            (doc.path(&["spec", "template"]), doc.path(&["spec", "template", "spec"]))
+        }
+        "CronJob" => (
+            doc.path(&["spec", "jobTemplate", "spec", "template"]),
+            doc.path(&["spec", "jobTemplate", "spec", "template", "spec"]),
+        ),
+        "Pod" => (Some(doc), doc.get("spec")),
+        _ => (None, None),
+    };
+    if let Some(t) = template {
+        o.pod_labels = string_map(t.path(&["metadata", "labels"]));
+        o.match_labels = string_map(doc.path(&["spec", "selector", "matchLabels"]));
+    }
+    if let Some(spec) = pod_spec {
+        for list in ["containers", "initContainers", "ephemeralContainers"] {
+            for c in spec.get(list).map(Node::items).unwrap_or(&[]) {
+                if let Some(img) = c.get("image") {
+                    o.images.push(image_site(c, img, list));
+                }
+            }
+        }
+        for v in spec.get("volumes").map(Node::items).unwrap_or(&[]) {
+            if let Some(c) = v.path(&["persistentVolumeClaim", "claimName"]) {
+                o.claims.push((c.as_str().unwrap_or("").to_string(), c.line()));
+            }
+        }
+    }
+    if o.kind == "Service" {
+        o.selector = string_map(doc.path(&["spec", "selector"]));
+        o.service_type = Some(
+            doc.path(&["spec", "type"])
+                .and_then(Node::as_str)
+                .unwrap_or("ClusterIP")
+                .to_string(),
+        );
+        for p in doc.path(&["spec", "ports"]).map(Node::items).unwrap_or(&[]) {
+            if let Some(n) = p.get("nodePort")
+                && let Some(v) = n.as_str().and_then(|s| s.parse::<i64>().ok())
+            {
+                o.node_ports.push((v, n.line()));
+            }
+        }
+    }
+    if o.kind == "Ingress" {
+        for r in doc.path(&["spec", "rules"]).map(Node::items).unwrap_or(&[]) {
+            if let Some(h) = r.get("host") {
+                o.hosts.push((h.as_str().unwrap_or("").to_string(), h.line()));
+            }
+        }
+    }
+    o.role = role_of(&o);
+    Some(o)
+}
+
+fn image_site(container: &Node, img: &Node, list: &'static str) -> ImageSite {
+    let name = container.get("name").and_then(Node::as_str).unwrap_or("").to_string();
+    let mut site = ImageSite {
+        container: name,
+        list,
+        scalar: None,
+        line: img.line(),
+        unpatchable: None,
+    };
+    match img {
+        Node::Scalar(s) if s.anchored => {
+            site.unpatchable = Some("the image value carries an anchor (&name) that other places may reuse".into());
+            site.scalar = Some(s.clone());
+        }
+        Node::Scalar(s) => {
+            use saphyr_parser::ScalarStyle::*;
+            match s.style {
+                Plain | SingleQuoted | DoubleQuoted => {}
+                _ => site.unpatchable = Some("the image is a block scalar (| or >); write it on one line".into()),
+            }
+            site.scalar = Some(s.clone());
+        }
+        Node::Alias(_) => {
+            site.unpatchable = Some("the image is an alias (*name) of a value defined elsewhere".into());
+        }
+        _ => site.unpatchable = Some("the image is not a string".into()),
+    }
+    site
+}
+
+/// Words in names, labels, container names and images; the first family found decides.
+fn role_of(o: &Object) -> Role {
+    let mut bag = vec![o.name.clone()];
+    bag.extend(o.labels.values().cloned());
+    bag.extend(o.selector.values().cloned());
+    bag.extend(o.pod_labels.values().cloned());
+    for i in &o.images {
+        bag.push(i.container.clone());
+        if let Some(s) = &i.scalar {
+            bag.push(
+                s.value
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .split(':')
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+            );
+        }
+    }
+    bag.extend(o.claims.iter().map(|c| c.0.clone()));
+    let tokens: Vec<String> = bag
+        .iter()
+        .flat_map(|s| {
+            s.split(|c: char| !c.is_ascii_alphanumeric())
+                .map(str::to_ascii_lowercase)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let has = |words: &[&str]| tokens.iter().any(|t| words.iter().any(|w| t.starts_with(w)));
+    if has(&["debug"]) {
+        Role::Debug
+    } else if has(&["wrk", "worker"]) {
+        Role::Worker
+    } else if has(&["redis", "db", "database", "postgres", "mongo", "mysql"]) {
+        Role::Db
+    } else if has(&["api", "flask", "web", "frontend", "server", "app"]) {
+        Role::Api
+    } else {
+        Role::Other
+    }
+}
+
+/// The name without environment words: `hello-test-api` and `hello-prod-api` both give
+/// `hello-api`.
+pub fn base_name(name: &str) -> String {
+    name.to_ascii_lowercase()
+        .split(['-', '_', '.'])
+        .filter(|t| !matches!(*t, "test" | "prod" | "production" | "staging" | "stage" | "dev"))
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Pairs test objects with prod objects. Returns (pairs, test-only, prod-only), as indexes
+/// into the order of `Env::objects()`.
+pub fn pair(test: &[&Object], prod: &[&Object]) -> (Vec<(usize, usize)>, Vec<usize>, Vec<usize>) {
+    let class = |o: &Object| (o.kind.clone(), o.role, o.service_type.as_deref() == Some("NodePort"));
+    let mut used = vec![false; prod.len()];
+    let mut pairs = Vec::new();
+    let mut alone = Vec::new();
+    // First the objects whose names match apart from env words, then the rest by class.
+    let mut pending = Vec::new();
+    for (i, t) in test.iter().enumerate() {
+        let exact = (0..prod.len())
+            .find(|&j| !used[j] && class(prod[j]) == class(t) && base_name(&prod[j].name) == base_name(&t.name));
+        match exact {
+            Some(j) => {
+                used[j] = true;
+                pairs.push((i, j));
+            }
+            None => pending.push(i),
+        }
+    }
+    for i in pending {
+        let same: Vec<usize> = (0..prod.len())
+            .filter(|&j| !used[j] && class(prod[j]) == class(test[i]))
+            .collect();
+        let left_in_test = test
+            .iter()
+            .enumerate()
+            .filter(|(k, o)| class(o) == class(test[i]) && !pairs.iter().any(|p| p.0 == *k))
+            .count();
+        if same.len() == 1 && left_in_test == 1 {
+            used[same[0]] = true;
+            pairs.push((i, same[0]));
+        } else {
+            alone.push(i);
+        }
+    }
+    let prod_alone = (0..prod.len()).filter(|&j| !used[j]).collect();
+    pairs.sort();
+    (pairs, alone, prod_alone)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn objs(text: &str) -> Vec<Object> {
+        read_file(PathBuf::from("k/x.yml"), text.to_string()).objects
+    }
+
+    const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: NAME\n  labels:\n    app: NAME\nspec:\n  selector:\n    matchLabels:\n      app: NAME\n  template:\n    metadata:\n      labels:\n        app: NAME\n    spec:\n      initContainers:\n        - name: init\n          image: busybox:1\n      containers:\n        - name: main\n          image: IMAGE\n      volumes:\n        - name: d\n          persistentVolumeClaim:\n            claimName: data\n";
+
+    #[test]
+    fn reads_workloads_services_and_ingresses() {
+        let text = DEPLOY
+            .replace("NAME", "hello-test-api")
+            .replace("IMAGE", "u/hello-api:0.1.0")
+            + "---\nkind: Service\nmetadata:\n  name: hello-test-api\nspec:\n  type: NodePort\n  selector:\n    app: hello-test-api\n  ports:\n    - port: 5000\n      nodePort: 30081\n---\nkind: Ingress\nmetadata:\n  name: ing\nspec:\n  rules:\n    - host: a.example.com\n";
+        let o = objs(&text);
+        assert_eq!(o.len(), 3);
+        assert_eq!((o[0].kind.as_str(), o[0].role), ("Deployment", Role::Api));
+        assert_eq!(o[0].images.len(), 2);
+        assert_eq!(o[0].images[1].list, "initContainers");
+        assert_eq!(o[0].images[0].scalar.as_ref().unwrap().value, "u/hello-api:0.1.0");
+        assert_eq!(o[0].images[0].line, 21);
+        assert_eq!(o[0].claims, vec![("data".to_string(), 25)]);
+        assert_eq!(o[0].match_labels["app"], "hello-test-api");
+        assert_eq!(o[1].node_ports, vec![(30081, 36)]);
+        assert_eq!(o[1].service_type.as_deref(), Some("NodePort"));
+        assert_eq!(o[2].hosts[0].0, "a.example.com");
+    }
+
+    #[test]
+    fn cronjob_and_pod_images() {
+        let cron = "kind: CronJob\nmetadata:\n  name: c\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: w\n              image: u/wrk:1\n";
+        assert_eq!(objs(cron)[0].images[0].scalar.as_ref().unwrap().value, "u/wrk:1");
+        let pod =
+            "kind: Pod\nmetadata:\n  name: p\nspec:\n  ephemeralContainers:\n    - name: dbg\n      image: u/dbg:1\n";
+        assert_eq!(objs(pod)[0].images[0].list, "ephemeralContainers");
+    }
+
+    #[test]
+    fn unpatchable_images_say_why() {
+        let t = "kind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: a\n      image: &img u/a:1\n    - name: b\n      image: *img\n    - name: c\n      image: |\n        u/c:1\n";
+        let o = &objs(t)[0];
+        assert!(o.images[0].unpatchable.as_ref().unwrap().contains("anchor"));
+        assert!(o.images[1].unpatchable.as_ref().unwrap().contains("alias"));
+        assert!(o.images[2].unpatchable.as_ref().unwrap().contains("block scalar"));
+    }
+
+    #[test]
+    fn roles_and_pairing_by_content() {
+        let mk = |name: &str, img: &str| objs(&DEPLOY.replace("NAME", name).replace("IMAGE", img)).remove(0);
+        let t = [
+            mk("app-test-deployment-flask", "u/api:1"),
+            mk("app-prod-deployment-worker", "u/wrk:1"),
+            mk("redis-test", "redis:7"),
+        ];
+        let p = [
+            mk("redis-prod", "redis:7"),
+            mk("app-prod-deployment-worker", "u/wrk:1"),
+            mk("app-prod-deployment-flask", "u/api:1"),
+            mk("debug", "python:3"),
+        ];
+        assert_eq!(
+            t.iter().map(|o| o.role).collect::<Vec<_>>(),
+            vec![Role::Api, Role::Worker, Role::Db]
+        );
+        let tr: Vec<&Object> = t.iter().collect();
+        let pr: Vec<&Object> = p.iter().collect();
+        let (pairs, t_alone, p_alone) = pair(&tr, &pr);
+        assert_eq!(pairs, vec![(0, 2), (1, 1), (2, 0)]);
+        assert!(t_alone.is_empty());
+        assert_eq!(p_alone, vec![3]);
+        assert_eq!(base_name("hello-test-api"), "hello-api");
+        assert_eq!(base_name("test-api-deployment"), "api-deployment");
+    }
+
+    #[test]
+    fn syntax_errors_and_empty_files() {
+        let f = read_file(PathBuf::from("k/bad.yml"), "kind: [\n".into());
+        assert!(f.error.is_some());
+        let f = read_file(PathBuf::from("k/empty.yml"), "# nothing\n".into());
+        assert!(f.empty && f.objects.is_empty());
+        let f = read_file(PathBuf::from("k/empty.yml"), String::new());
+        assert!(f.empty);
+    }
+}

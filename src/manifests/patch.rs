@@ -1,0 +1,256 @@
+//! Set the project's image tags in an environment's manifests, changing nothing else:
+//! compute edits from the model, splice only the bytes of each image value, re-parse, and
+//! verify that only the intended values changed.
+
+use super::imageref::ImageRef;
+use super::model::{Env, ManifestFile};
+use super::yaml::{self, Scalar};
+use std::collections::BTreeSet;
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// Which repositories are the project's own (compared in canonical form).
+#[derive(Debug, Clone, Default)]
+pub struct ProjectImages(pub BTreeSet<String>);
+
+impl ProjectImages {
+    pub fn contains(&self, r: &ImageRef) -> bool {
+        self.0.contains(&r.canonical_repository())
+    }
+}
+
+/// How to treat references that name no fixed version.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Turn `u/app:latest` and `u/app` into `u/app:VERSION` instead of refusing.
+    pub replace_floating: bool,
+}
+
+/// One image value to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub line: usize,
+    pub bytes: Range<usize>,
+    pub old: String,
+    pub new: String,
+    /// Said in the plan (a dropped digest, a replaced `latest`).
+    pub note: Option<String>,
+}
+
+/// A file and its new text.
+#[derive(Debug, Clone)]
+pub struct FilePatch {
+    pub path: PathBuf,
+    pub old_text: String,
+    pub new_text: String,
+    pub edits: Vec<Edit>,
+}
+
+/// Why an image cannot be patched: `file:line` and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub path: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
+    }
+}
+
+/// Sets every project image in `env` to `tag`. Files with nothing to change are left out.
+pub fn plan(env: &Env, project: &ProjectImages, tag: &str, opts: Options) -> Result<Vec<FilePatch>, Vec<Refusal>> {
+    let mut patches = Vec::new();
+    let mut refusals = Vec::new();
+    for file in &env.files {
+        match edits_for(file, project, |_, _| Some(tag.to_string()), opts) {
+            Ok(edits) if edits.is_empty() => {}
+            Ok(edits) => match apply(file, edits) {
+                Ok(p) => patches.push(p),
+                Err(r) => refusals.push(r),
+            },
+            Err(mut r) => refusals.append(&mut r),
+        }
+    }
+    if refusals.is_empty() {
+        Ok(patches)
+    } else {
+        Err(refusals)
+    }
+}
+
+/// The edits for one file: `target(object index, site)` gives the new full reference's tag
+/// for a project image (`None`: leave it).
+pub fn edits_for(
+    file: &ManifestFile,
+    project: &ProjectImages,
+    target: impl Fn(usize, usize) -> Option<String>,
+    opts: Options,
+) -> Result<Vec<Edit>, Vec<Refusal>> {
+    let refuse = |line: usize, message: String| Refusal {
+        path: file.path.clone(),
+        line,
+        message,
+    };
+    let mut edits = Vec::new();
+    let mut refusals = Vec::new();
+    for (oi, obj) in file.objects.iter().enumerate() {
+        for (si, site) in obj.images.iter().enumerate() {
+            let Some(scalar) = &site.scalar else {
+                refusals.push(refuse(site.line, format!(
+                    "{} (container `{}`): the release cannot tell which image this is, so it cannot set its tag; write the image as a plain string",
+                    site.unpatchable.as_deref().unwrap_or("the image is not a string"),
+                    site.container
+                )));
+                continue;
+            };
+            let Ok(r) = ImageRef::parse(&scalar.value) else {
+                continue;
+            };
+            if !project.contains(&r) {
+                continue;
+            }
+            let Some(tag) = target(oi, si) else { continue };
+            if let Some(why) = &site.unpatchable {
+                refusals.push(refuse(site.line, format!("`{}`: {why}", scalar.value)));
+                continue;
+            }
+            if r.has_placeholder() {
+                refusals.push(refuse(site.line, format!(
+                    "`{}` is a placeholder filled in by a template step (envsubst, helm): the release cannot know what it becomes. Write a real tag (the release keeps it current from then on), or set `manifests: {{ patch: false }}` in .release.yml to leave these files to your template",
+                    scalar.value
+                )));
+                continue;
+            }
+            let mut note = None;
+            if r.is_floating() {
+                if !opts.replace_floating {
+                    refusals.push(refuse(site.line, format!(
+                        "`{}` names no fixed build ({}), so nobody can tell which release runs: use --replace-latest once to set it to the version (or `manifests: {{ replace_floating: true }}`)",
+                        scalar.value,
+                        r.tag.as_deref().map_or("no tag".to_string(), |t| format!("tag `{t}`"))
+                    )));
+                    continue;
+                }
+                note = Some(format!("`{}` was floating; now pinned", scalar.value));
+            }
+            if r.digest.is_some() {
+                note = Some(format!(
+                    "the digest in `{}` belonged to the old tag and is dropped",
+                    scalar.value
+                ));
+            }
+            let new = r.with_tag(&tag);
+            if new == scalar.value {
+                continue;
+            }
+            match check_bytes(&file.text, scalar) {
+                Ok(()) => edits.push(Edit {
+                    line: site.line,
+                    bytes: scalar.bytes.clone(),
+                    old: scalar.value.clone(),
+                    new,
+                    note,
+                }),
+                Err(why) => refusals.push(refuse(site.line, why)),
+            }
+        }
+    }
+    if refusals.is_empty() { Ok(edits) } else { Err(refusals) }
+}
+
+/// The file's bytes at the scalar must be exactly its value (no escapes, no folding).
+fn check_bytes(text: &str, s: &Scalar) -> Result<(), String> {
+    match text.get(s.bytes.clone()) {
+        Some(b) if b == s.value => Ok(()),
+        _ => Err(format!(
+            "`{}` is written with escapes or over several lines; write it as one plain string so it can be changed exactly",
+            s.value
+        )),
+    }
+}
+
+/// Splices `edits` into the file and verifies the result.
+pub fn apply(file: &ManifestFile, mut edits: Vec<Edit>) -> Result<FilePatch, Refusal> {
+    edits.sort_by_key(|e| e.bytes.start);
+    let new_text = splice(&file.text, &edits);
+    verify(&file.text, &new_text, &edits).map_err(|message| Refusal {
+        path: file.path.clone(),
+        line: edits.first().map_or(1, |e| e.line),
+        message,
+    })?;
+    Ok(FilePatch {
+        path: file.path.clone(),
+        old_text: file.text.clone(),
+        new_text,
+        edits,
+    })
+}
+
+/// Replaces each edit's bytes with its new value (edits sorted, not overlapping).
+pub fn splice(text: &str, edits: &[Edit]) -> String {
+    let mut out = String::with_capacity(text.len() + 16 * edits.len());
+    let mut at = 0;
+    for e in edits {
+        out.push_str(&text[at..e.bytes.start]);
+        out.push_str(&e.new);
+        at = e.bytes.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// Re-parses both texts: every scalar must be the same (value, style, line) except the
+/// edited ones, which must now hold exactly their new value.
+pub fn verify(old: &str, new: &str, edits: &[Edit]) -> Result<(), String> {
+    let parse = |t: &str| {
+        yaml::parse(t).map_err(|e| format!("the patched file does not parse (line {}): {}", e.line, e.message))
+    };
+    let (a, b) = (parse(old)?, parse(new)?);
+    let collect = |docs: &Vec<Option<yaml::Node>>| {
+        let mut v = Vec::new();
+        docs.iter().flatten().for_each(|d| d.scalars(&mut v));
+        v.into_iter().cloned().collect::<Vec<Scalar>>()
+    };
+    let (sa, sb) = (collect(&a), collect(&b));
+    if sa.len() != sb.len() || a.len() != b.len() {
+        return Err("the patched file has a different shape than the original; nothing was written".into());
+    }
+    let mut expected = edits.iter().peekable();
+    for (x, y) in sa.iter().zip(&sb) {
+        let edited = expected.peek().is_some_and(|e| e.bytes.start == x.bytes.start);
+        if edited {
+            let e = expected.next().expect("peeked");
+            if y.value != e.new || y.style != x.style {
+                return Err(format!(
+                    "line {}: the new value reads back as `{}`, not `{}`; nothing was written",
+                    e.line, y.value, e.new
+                ));
+            }
+        } else if x.value != y.value || x.style != y.style || x.line != y.line {
+            return Err(format!(
+                "line {}: `{}` would change to `{}`; nothing was written",
+                x.line, x.value, y.value
+            ));
+        }
+    }
+    if expected.next().is_some() {
+        return Err("an edit did not land on an image value; nothing was written".into());
+    }
+    Ok(())
+}
+
+/// A unified diff of a patch, for `--dry-run`.
+pub fn diff(p: &FilePatch) -> String {
+    let name = p.path.display().to_string();
+    similar::TextDiff::from_lines(&p.old_text, &p.new_text)
+        .unified_diff()
+        .context_radius(2)
+        .header(&format!("a/{name}"), &format!("b/{name}"))
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests;
