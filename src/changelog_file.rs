@@ -97,7 +97,8 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
             why: why.to_string(),
             preview: changelog::render_release(&release),
         }],
-        notices: std::mem::take(&mut notices),
+        notices,
+        problems: Vec::new(),
     })
 }
 

@@ -44,6 +44,13 @@ pub enum Command {
     Auto(AutoArgs),
     /// Write CHANGELOG.md for the whole history (Keep a Changelog format).
     Changelog(ChangelogArgs),
+    /// Set kubernetes/prod to the images kubernetes/test runs, commit and push.
+    #[command(after_help = AFTER)]
+    Promote(PromoteArgs),
+    /// Lint the Kubernetes folders: the mistakes that break test or prod (exit 1 on errors).
+    Check(CheckArgs),
+    /// Write the reference layout (kubernetes/, docker/, .release.yml) into this project.
+    Init(InitArgs),
     /// Print the current version and what each level would give.
     Version(VersionArgs),
     /// Build a sandbox (a bare "GitHub" and two clones) and run a real release in it.
@@ -58,6 +65,9 @@ pub struct ApplyArgs {
     /// Do not ask for confirmation (needed when stdin is not a terminal).
     #[arg(short, long)]
     pub yes: bool,
+    /// Pin project images tagged `latest` (or untagged) in kubernetes/test to the new version.
+    #[arg(long)]
+    pub replace_latest: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -95,6 +105,42 @@ pub struct ChangelogArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+pub struct PromoteArgs {
+    /// The version to promote; refused unless test runs exactly it (default: what test runs).
+    #[arg(value_name = "VERSION")]
+    pub target: Option<String>,
+    /// Print the plan and the diff, and stop; nothing is changed.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (needed when stdin is not a terminal).
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CheckArgs {
+    /// Print the findings as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct InitArgs {
+    /// The app's name, used in object names (lower-case, digits, `-`).
+    #[arg(long, default_value = "hello")]
+    pub app: String,
+    /// Your Docker Hub user: images are USER/APP-api and USER/APP-wrk.
+    #[arg(long, default_value = "demo")]
+    pub user: String,
+    /// The test API's nodePort (30000-32767).
+    #[arg(long, default_value_t = 30081)]
+    pub nodeport_test: u16,
+    /// The prod API's nodePort (30000-32767, not the test one).
+    #[arg(long, default_value_t = 30082)]
+    pub nodeport_prod: u16,
+}
+
+#[derive(Debug, Args, Clone)]
 pub struct VersionArgs {
     /// Say which tag was chosen and why, and which tags were ignored.
     #[arg(long)]
@@ -109,4 +155,13 @@ pub struct DemoArgs {
     /// Build the sandbox in this folder (must not exist yet) instead of a new temporary one.
     #[arg(long, value_name = "PATH")]
     pub into: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clap_definition_is_valid() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

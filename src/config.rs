@@ -31,6 +31,71 @@ pub struct Config {
     /// Commit types beyond Conventional Commits' own: `dx: { level: patch, section: Changed }`.
     #[serde(default)]
     pub types: BTreeMap<String, TypeRule>,
+    /// The Kubernetes environment folders.
+    #[serde(default)]
+    pub environments: Environments,
+    /// How releases treat the manifests.
+    #[serde(default)]
+    pub manifests: ManifestsConfig,
+    /// The project's own images (default: found in the manifests).
+    #[serde(default)]
+    pub images: Vec<ImageConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Environments {
+    /// Patched by every release.
+    #[serde(default = "default_test")]
+    pub test: PathBuf,
+    /// Set by `release promote`.
+    #[serde(default = "default_prod")]
+    pub prod: PathBuf,
+}
+
+impl Default for Environments {
+    fn default() -> Self {
+        Environments {
+            test: default_test(),
+            prod: default_prod(),
+        }
+    }
+}
+
+fn default_test() -> PathBuf {
+    PathBuf::from("kubernetes/test")
+}
+
+fn default_prod() -> PathBuf {
+    PathBuf::from("kubernetes/prod")
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestsConfig {
+    /// Set the test images to each new version (false: leave kubernetes/ alone).
+    #[serde(default = "yes")]
+    pub patch: bool,
+    /// Turn `app:latest` / untagged project images into the version instead of refusing.
+    #[serde(default)]
+    pub replace_floating: bool,
+}
+
+impl Default for ManifestsConfig {
+    fn default() -> Self {
+        ManifestsConfig {
+            patch: true,
+            replace_floating: false,
+        }
+    }
+}
+
+/// One of the project's images.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ImageConfig {
+    /// `user/my-api`, `localhost:5000/user/my-api`.
+    pub repository: String,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -85,6 +150,9 @@ impl Default for Config {
             remote: default_remote(),
             changelog: ChangelogConfig::default(),
             types: BTreeMap::new(),
+            environments: Environments::default(),
+            manifests: ManifestsConfig::default(),
+            images: Vec::new(),
         }
     }
 }

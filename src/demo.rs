@@ -93,6 +93,7 @@ fn release_minor(dir: &Path) -> Result<()> {
     let opts = Options {
         dry_run: false,
         yes: true,
+        replace_latest: false,
     };
     release::run(dir, &Request::Bump(Bump::Level(Level::Minor, None)), &opts).context("the demo release failed")?;
     Ok(())

@@ -5,6 +5,7 @@
 
 pub mod changelog;
 pub mod changelog_file;
+pub mod check_cmd;
 pub mod cli;
 pub mod commits;
 pub mod config;
@@ -12,8 +13,10 @@ pub mod demo;
 pub mod error;
 pub mod git;
 pub mod history;
+pub mod init;
 pub mod manifests;
 pub mod proc;
+pub mod promote;
 pub mod release;
 pub mod sample;
 pub mod ui;

@@ -21,6 +21,7 @@ fn release(dir: &Path, req: Request, a: &ApplyArgs) -> anyhow::Result<()> {
     let opts = Options {
         dry_run: a.dry_run,
         yes: a.yes,
+        replace_latest: a.replace_latest,
     };
     release::release::run(dir, &req, &opts).map(|_| ())
 }
@@ -38,6 +39,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Final(a) => release(&dir, Request::Bump(Bump::Final), &a.apply),
         Command::Auto(a) => release(&dir, Request::Auto { force: a.force }, &a.apply),
         Command::Changelog(a) => release::changelog_file::run(&dir, a.stdout, a.unreleased),
+        Command::Promote(a) => {
+            let opts = Options {
+                dry_run: a.dry_run,
+                yes: a.yes,
+                replace_latest: false,
+            };
+            release::promote::run(&dir, a.target.as_deref(), &opts)
+        }
+        Command::Check(a) => release::check_cmd::run(&dir, a.json),
+        Command::Init(a) => {
+            let names = release::init::Names {
+                app: a.app,
+                user: a.user,
+                nodeport_test: a.nodeport_test,
+                nodeport_prod: a.nodeport_prod,
+            };
+            release::init::run(&dir, &names)
+        }
         Command::Version(a) => release::version_report::run(&dir, a.explain, a.json),
         Command::Demo(a) => release::demo::run(a.into.as_deref()),
     }

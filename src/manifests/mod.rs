@@ -1,7 +1,159 @@
 //! Kubernetes manifests: image references, byte-exact patching, the object model with
-//! test/prod pairing, and layout checks.
+//! test/prod pairing, and layout checks. This file is the thin adapter: it loads the
+//! environment folders and plugs the pure parts into the release plan.
 
+pub mod check;
 pub mod imageref;
 pub mod model;
 pub mod patch;
 pub mod yaml;
+
+use crate::config::Config;
+use crate::release::plan::{Context, Contribution, Step};
+use crate::release::preflight::Problem;
+use anyhow::{Context as _, Result};
+use imageref::ImageRef;
+use model::Env;
+use patch::ProjectImages;
+use std::path::Path;
+
+/// Namespaces of well-known third-party images: never the project's own.
+const VENDORS: &[&str] = &[
+    "bitnami",
+    "grafana",
+    "prom",
+    "nginxinc",
+    "jupyter",
+    "rancher",
+    "curlimages",
+    "busybox",
+];
+
+/// Both environments, read from disk.
+pub struct Layout {
+    pub test: Env,
+    pub prod: Env,
+    pub project: ProjectImages,
+    /// Where the project's image list came from, in words.
+    pub project_source: String,
+}
+
+impl Layout {
+    pub fn load(root: &Path, config: &Config) -> Result<Layout> {
+        let test = model::load_env(root, "test", &config.environments.test)
+            .with_context(|| format!("reading {}", config.environments.test.display()))?;
+        let prod = model::load_env(root, "prod", &config.environments.prod)
+            .with_context(|| format!("reading {}", config.environments.prod.display()))?;
+        let (project, project_source) = project_images(config, &[&test, &prod]);
+        Ok(Layout {
+            test,
+            prod,
+            project,
+            project_source,
+        })
+    }
+
+    pub fn exists(&self) -> bool {
+        self.test.exists || self.prod.exists
+    }
+}
+
+/// The project's own image repositories: from `.release.yml` `images:`, else every image
+/// in the manifests that is not an official library image (`redis`, `python`) or a
+/// well-known vendor's.
+pub fn project_images(config: &Config, envs: &[&Env]) -> (ProjectImages, String) {
+    if !config.images.is_empty() {
+        let set = config
+            .images
+            .iter()
+            .filter_map(|i| ImageRef::parse(&i.repository).ok())
+            .map(|r| r.canonical_repository())
+            .collect();
+        return (ProjectImages(set), "images: in .release.yml".into());
+    }
+    let mut set = std::collections::BTreeSet::new();
+    for env in envs {
+        for o in env.objects() {
+            for s in o.images.iter().filter_map(|s| s.scalar.as_ref()) {
+                if let Ok(r) = ImageRef::parse(&s.value)
+                    && !r.is_official_library()
+                    && !VENDORS
+                        .iter()
+                        .any(|v| r.canonical_repository().starts_with(&format!("{v}/")))
+                {
+                    set.insert(r.canonical_repository());
+                }
+            }
+        }
+    }
+    (
+        ProjectImages(set),
+        "the images in the manifests that are not official or vendor images".into(),
+    )
+}
+
+/// The release plan's contribution: kubernetes/test set to the new tag, and the layout
+/// check's errors as reasons to refuse.
+pub fn contribute(ctx: &Context) -> Result<Contribution> {
+    let config = &ctx.facts.config;
+    let mut c = Contribution::default();
+    let layout = Layout::load(&ctx.facts.repo.root, config)?;
+    if !layout.exists() {
+        c.notices.push(format!(
+            "no {} or {} folder: no manifests to update (release init writes a sample layout)",
+            config.environments.test.display(),
+            config.environments.prod.display()
+        ));
+        return Ok(c);
+    }
+    for f in check::check(&layout.test, &layout.prod, &layout.project) {
+        match f.severity {
+            check::Severity::Error => c.problems.push(Problem {
+                what: format!("{}:{}: {}", f.file.display(), f.line, f.message),
+                fix: format!("{} (run `release check` for the full list)", f.fix),
+            }),
+            check::Severity::Warning => c
+                .notices
+                .push(format!("{}:{}: {}", f.file.display(), f.line, f.message)),
+        }
+    }
+    if !config.manifests.patch || !layout.test.exists {
+        return Ok(c);
+    }
+    let opts = patch::Options {
+        replace_floating: config.manifests.replace_floating || ctx.replace_latest,
+    };
+    match patch::plan(&layout.test, &layout.project, ctx.tag, opts) {
+        Ok(patches) => {
+            if patches.is_empty() && !layout.project.0.is_empty() {
+                c.notices.push(format!(
+                    "{}: no image of the project needed a new tag",
+                    layout.test.dir.display()
+                ));
+            }
+            for p in patches {
+                for e in &p.edits {
+                    if let Some(n) = &e.note {
+                        c.notices.push(format!("{}:{}: {n}", p.path.display(), e.line));
+                    }
+                }
+                let n = p.edits.len();
+                c.steps.push(Step::WriteFile {
+                    path: p.path.clone(),
+                    content: p.new_text.clone().into_bytes(),
+                    why: format!("{n} image tag(s) set to {}", ctx.tag),
+                    preview: patch::diff(&p),
+                });
+            }
+        }
+        Err(refusals) => {
+            for r in refusals {
+                c.problems.push(Problem {
+                    what: r.to_string(),
+                    fix: String::new(),
+                });
+            }
+        }
+    }
+    Ok(c)
+}

@@ -65,7 +65,7 @@ pub fn plan(env: &Env, project: &ProjectImages, tag: &str, opts: Options) -> Res
     let mut patches = Vec::new();
     let mut refusals = Vec::new();
     for file in &env.files {
-        match edits_for(file, project, |_, _| Some(tag.to_string()), opts) {
+        match edits_for(file, project, |_, _, r| Some(r.with_tag(tag)), opts) {
             Ok(edits) if edits.is_empty() => {}
             Ok(edits) => match apply(file, edits) {
                 Ok(p) => patches.push(p),
@@ -81,12 +81,12 @@ pub fn plan(env: &Env, project: &ProjectImages, tag: &str, opts: Options) -> Res
     }
 }
 
-/// The edits for one file: `target(object index, site)` gives the new full reference's tag
-/// for a project image (`None`: leave it).
+/// The edits for one file: `target(object index, image index, current reference)` gives the
+/// new full reference for a project image (`None`: leave it).
 pub fn edits_for(
     file: &ManifestFile,
     project: &ProjectImages,
-    target: impl Fn(usize, usize) -> Option<String>,
+    target: impl Fn(usize, usize, &ImageRef) -> Option<String>,
     opts: Options,
 ) -> Result<Vec<Edit>, Vec<Refusal>> {
     let refuse = |line: usize, message: String| Refusal {
@@ -112,7 +112,7 @@ pub fn edits_for(
             if !project.contains(&r) {
                 continue;
             }
-            let Some(tag) = target(oi, si) else { continue };
+            let Some(new) = target(oi, si, &r) else { continue };
             if let Some(why) = &site.unpatchable {
                 refusals.push(refuse(site.line, format!("`{}`: {why}", scalar.value)));
                 continue;
@@ -142,7 +142,6 @@ pub fn edits_for(
                     scalar.value
                 ));
             }
-            let new = r.with_tag(&tag);
             if new == scalar.value {
                 continue;
             }

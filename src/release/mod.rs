@@ -16,6 +16,8 @@ use std::path::Path;
 pub struct Options {
     pub dry_run: bool,
     pub yes: bool,
+    /// Pin `latest`/untagged project images in kubernetes/test to the new version.
+    pub replace_latest: bool,
 }
 
 /// What a finished release reports.
@@ -52,8 +54,8 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<Outcome> {
             }
         }
     };
-    let contributors: [plan::Contributor; 1] = [&crate::changelog_file::contribute];
-    let (plan, _next) = plan::build(&mut facts, &bump, &contributors)?;
+    let contributors: [plan::Contributor; 2] = [&crate::changelog_file::contribute, &crate::manifests::contribute];
+    let (plan, _next) = plan::build(&mut facts, &bump, &contributors, opts.replace_latest)?;
     if !facts.problems.is_empty() {
         return Err(refused(problems_text(&facts.problems)));
     }
@@ -87,7 +89,10 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<Outcome> {
 pub fn problems_text(problems: &[preflight::Problem]) -> String {
     let mut s = format!("preflight found {} problem(s); nothing was changed:", problems.len());
     for p in problems {
-        s.push_str(&format!("\n  - {}\n      fix: {}", p.what, p.fix));
+        s.push_str(&format!("\n  - {}", p.what));
+        if !p.fix.is_empty() {
+            s.push_str(&format!("\n      fix: {}", p.fix));
+        }
     }
     s
 }

@@ -25,11 +25,11 @@ pub enum Step {
     Commit { message: String },
     /// Create the annotated tag on the release commit (or on HEAD when nothing changed).
     Tag { name: String, message: String },
-    /// Push branch and tag to the remote in one atomic push.
+    /// Push the branch (and the tag, if any) to the remote in one atomic push.
     PushGit {
         remote: String,
         branch: String,
-        tag: String,
+        tag: Option<String>,
     },
 }
 
@@ -69,21 +69,29 @@ pub struct Context<'a> {
     pub prev_tag: Option<&'a str>,
     /// Commits since the current release, newest first.
     pub commits: &'a [CommitInfo],
+    /// `--replace-latest`: pin floating project images to the version.
+    pub replace_latest: bool,
 }
 
 /// A part of the release that may add file writes to the release commit.
 pub type Contributor<'f> = &'f dyn Fn(&Context) -> anyhow::Result<Contribution>;
 
-/// File writes for the release commit, and notes for the plan.
+/// File writes for the release commit, notes for the plan, and reasons to refuse.
 #[derive(Default)]
 pub struct Contribution {
     pub steps: Vec<Step>,
     pub notices: Vec<String>,
+    pub problems: Vec<Problem>,
 }
 
 /// Works out the next version and the git steps; each contributor may add file writes,
 /// which land in the release commit.
-pub fn build(facts: &mut Facts, bump: &Bump, contributors: &[Contributor]) -> anyhow::Result<(Plan, Version)> {
+pub fn build(
+    facts: &mut Facts,
+    bump: &Bump,
+    contributors: &[Contributor],
+    replace_latest: bool,
+) -> anyhow::Result<(Plan, Version)> {
     let next = facts
         .versions
         .next(bump)
@@ -121,6 +129,7 @@ pub fn build(facts: &mut Facts, bump: &Bump, contributors: &[Contributor]) -> an
 
     let mut steps = Vec::new();
     let mut notices = facts.notices.clone();
+    let mut problems = Vec::new();
     {
         let ctx = Context {
             facts,
@@ -128,13 +137,16 @@ pub fn build(facts: &mut Facts, bump: &Bump, contributors: &[Contributor]) -> an
             tag: &tag,
             prev_tag: current.as_ref().map(|c| c.name.as_str()),
             commits: &commits,
+            replace_latest,
         };
         for c in contributors {
             let part = c(&ctx)?;
             steps.extend(part.steps);
             notices.extend(part.notices);
+            problems.extend(part.problems);
         }
     }
+    facts.problems.extend(problems);
     if !steps.is_empty() {
         steps.push(Step::Commit {
             message: format!("chore(release): {next}"),
@@ -147,7 +159,7 @@ pub fn build(facts: &mut Facts, bump: &Bump, contributors: &[Contributor]) -> an
     steps.push(Step::PushGit {
         remote: remote.clone(),
         branch: facts.branch.clone(),
-        tag: tag.clone(),
+        tag: Some(tag.clone()),
     });
 
     let plan = Plan {
@@ -203,8 +215,17 @@ pub fn describe(step: &Step) -> String {
         Step::WriteFile { path, why, .. } => format!("write {} ({why})", path.display()),
         Step::Commit { message } => format!("commit \"{message}\""),
         Step::Tag { name, .. } => format!("create annotated tag {name}"),
-        Step::PushGit { remote, branch, tag } => {
+        Step::PushGit {
+            remote,
+            branch,
+            tag: Some(tag),
+        } => {
             format!("push {branch} and {tag} to {remote} (atomic: both or neither)")
         }
+        Step::PushGit {
+            remote,
+            branch,
+            tag: None,
+        } => format!("push {branch} to {remote}"),
     }
 }

@@ -1,0 +1,51 @@
+//! `release check`: lint the environment folders (works outside a git repository too).
+
+use crate::config::Config;
+use crate::error::Failed;
+use crate::manifests::Layout;
+use crate::manifests::check::{self, Severity};
+use anyhow::Result;
+use std::path::{Path, PathBuf};
+
+/// The project root: the git work tree containing `dir`, else `dir` itself.
+pub fn project_root(dir: &Path) -> PathBuf {
+    crate::git::open(dir)
+        .map(|r| r.root)
+        .unwrap_or_else(|_| dir.to_path_buf())
+}
+
+pub fn run(dir: &Path, json: bool) -> Result<()> {
+    let root = project_root(dir);
+    let config = Config::load(&root)?;
+    let layout = Layout::load(&root, &config)?;
+    let findings = if layout.exists() {
+        check::check(&layout.test, &layout.prod, &layout.project)
+    } else {
+        Vec::new()
+    };
+    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let warnings = findings.len() - errors;
+    if json {
+        let v = serde_json::json!({ "errors": errors, "warnings": warnings, "findings": findings });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else if !layout.exists() {
+        println!(
+            "no {} or {} folder: nothing to check (release init writes a sample layout)",
+            config.environments.test.display(),
+            config.environments.prod.display()
+        );
+    } else {
+        for f in &findings {
+            println!("{f}");
+        }
+        println!(
+            "{errors} error(s), {warnings} warning(s) in {} and {}",
+            layout.test.dir.display(),
+            layout.prod.dir.display()
+        );
+    }
+    if errors > 0 {
+        return Err(Failed(format!("release check found {errors} error(s)")).into());
+    }
+    Ok(())
+}

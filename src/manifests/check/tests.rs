@@ -1,0 +1,159 @@
+use super::*;
+use crate::manifests::model::read_file;
+
+fn env(name: &str, files: &[(&str, String)]) -> Env {
+    Env {
+        name: name.into(),
+        dir: format!("kubernetes/{name}").into(),
+        exists: true,
+        files: files
+            .iter()
+            .map(|(p, t)| read_file(PathBuf::from(format!("kubernetes/{name}/{p}")), t.clone()))
+            .collect(),
+    }
+}
+
+fn deploy(name: &str, app: &str, image: &str) -> String {
+    format!(
+        "kind: Deployment\nmetadata:\n  name: {name}\nspec:\n  selector:\n    matchLabels:\n      app: {app}\n  template:\n    metadata:\n      labels:\n        app: {app}\n    spec:\n      containers:\n        - name: c\n          image: {image}\n"
+    )
+}
+
+fn service(name: &str, app: &str, node_port: u32) -> String {
+    format!(
+        "kind: Service\nmetadata:\n  name: {name}\nspec:\n  type: NodePort\n  selector:\n    app: {app}\n  ports:\n    - port: 5000\n      nodePort: {node_port}\n"
+    )
+}
+
+fn rules(f: &[Finding]) -> Vec<&'static str> {
+    f.iter().map(|f| f.rule).collect()
+}
+
+fn project() -> ProjectImages {
+    ProjectImages(["u/api".to_string()].into_iter().collect())
+}
+
+#[test]
+fn clean_pair_has_no_findings() {
+    let t = env(
+        "test",
+        &[
+            ("api-deployment.yml", deploy("a-test-api", "a-test-api", "u/api:0.1.0")),
+            ("api-service.yml", service("a-test-api", "a-test-api", 30001)),
+        ],
+    );
+    let p = env(
+        "prod",
+        &[
+            ("api-deployment.yml", deploy("a-prod-api", "a-prod-api", "u/api:0.1.0")),
+            ("api-service.yml", service("a-prod-api", "a-prod-api", 30002)),
+        ],
+    );
+    assert_eq!(check(&t, &p, &project()), vec![]);
+}
+
+#[test]
+fn the_common_real_bugs() {
+    let t = env(
+        "test",
+        &[
+            ("api-deployment.yml", deploy("api", "api", "u/api:latest")),
+            ("api-service.yml", service("api-svc", "api", 30001)),
+            ("oops-service.yml", service("nothing", "ghost", 80)),
+        ],
+    );
+    let p = env(
+        "prod",
+        &[
+            ("api-deployment.yml", deploy("api", "api", "u/api:0.1.0")),
+            ("api-service.yml", service("api-svc", "api", 30001)),
+        ],
+    );
+    let f = check(&t, &p, &project());
+    let r = rules(&f);
+    for want in [
+        "name-shared",
+        "nodeport-shared",
+        "selector-matches-other-env",
+        "floating-tag",
+        "selector-matches-nothing",
+        "nodeport-range",
+        "labels-shared",
+        "no-partner",
+    ] {
+        assert!(r.contains(&want), "missing {want} in {r:?}");
+    }
+    let shared = f.iter().find(|f| f.rule == "name-shared").unwrap();
+    assert_eq!(
+        (shared.file.to_str().unwrap(), shared.line, shared.severity),
+        ("kubernetes/test/api-deployment.yml", 3, Severity::Error)
+    );
+    assert!(
+        f.iter()
+            .find(|f| f.rule == "nodeport-range")
+            .unwrap()
+            .to_string()
+            .contains("kubernetes/test/oops-service.yml:10: error[nodeport-range]")
+    );
+}
+
+#[test]
+fn labels_claims_kinds_and_empty_files() {
+    let bad_match = deploy("a-test-db", "x", "redis:7")
+        .replace("      labels:\n        app: x\n", "      labels:\n        app: y\n")
+        + "      volumes:\n        - name: d\n          persistentVolumeClaim:\n            claimName: missing\n";
+    let t = env(
+        "test",
+        &[
+            ("db-deployment.yml", bad_match),
+            ("db-service.yml", deploy("a-test-wrk", "w", "u/api:1")),
+            ("empty.yml", "# nothing here\n".into()),
+            ("broken.yml", "kind: [\n".into()),
+        ],
+    );
+    let p = env("prod", &[]);
+    let f = check(&t, &p, &project());
+    let r = rules(&f);
+    for want in [
+        "matchlabels-not-in-template",
+        "claim-missing",
+        "kind-vs-filename",
+        "empty-file",
+        "yaml",
+    ] {
+        assert!(r.contains(&want), "missing {want} in {r:?}");
+    }
+}
+
+#[test]
+fn differing_repositories_and_copy_paste_names() {
+    let t = env(
+        "test",
+        &[(
+            "wrk.yml",
+            deploy("app-prod-deployment-worker", "w-t", "kelach/test_wrk:1.0"),
+        )],
+    );
+    let p = env(
+        "prod",
+        &[(
+            "wrk.yml",
+            deploy("app-prod-deployment-worker2", "w-p", "kelach/wrk:1.0"),
+        )],
+    );
+    let r = rules(&check(&t, &p, &project()));
+    assert!(
+        r.contains(&"repository-differs") && r.contains(&"wrong-env-name"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn missing_prod_is_a_warning() {
+    let t = env("test", &[("api.yml", deploy("a-test-api", "a", "u/api:1.0"))]);
+    let mut p = env("prod", &[]);
+    p.exists = false;
+    let f = check(&t, &p, &project());
+    assert_eq!(rules(&f), vec!["env-missing"]);
+    assert_eq!(f[0].severity, Severity::Warning);
+}
