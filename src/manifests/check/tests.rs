@@ -108,7 +108,6 @@ fn labels_claims_kinds_and_empty_files() {
             ("db-deployment.yml", bad_match),
             ("db-service.yml", deploy("a-test-wrk", "w", "u/api:1")),
             ("empty.yml", "# nothing here\n".into()),
-            ("broken.yml", "kind: [\n".into()),
         ],
     );
     let p = env("prod", &[]);
@@ -119,10 +118,19 @@ fn labels_claims_kinds_and_empty_files() {
         "claim-missing",
         "kind-vs-filename",
         "empty-file",
-        "yaml",
     ] {
         assert!(r.contains(&want), "missing {want} in {r:?}");
     }
+    // A file that does not parse is reported, and hides no other file's pods by guessing.
+    let broken = env(
+        "test",
+        &[
+            ("broken.yml", "kind: [\n".into()),
+            ("svc.yml", service("s", "gone", 30001)),
+        ],
+    );
+    let r = rules(&check(&broken, &env("prod", &[]), &project()));
+    assert!(r.contains(&"yaml") && !r.contains(&"selector-matches-nothing"), "{r:?}");
 }
 
 #[test]
