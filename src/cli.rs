@@ -6,8 +6,9 @@ use std::path::PathBuf;
 const AFTER: &str = "\
 Exit codes:
   0  done
-  1  a step failed; everything local was rolled back
+  1  a step failed; everything local was rolled back (`check`: errors found)
   2  refused (bad usage or a preflight problem); nothing was changed
+  3  `status`: a copy is out of step
 
 Configuration: an optional .release.yml at the repository root, e.g.
   tag_prefix: v        # prefix for new tags (default: what existing tags use)
@@ -47,6 +48,10 @@ pub enum Command {
     /// Set kubernetes/prod to the images kubernetes/test runs, commit and push.
     #[command(after_help = AFTER)]
     Promote(PromoteArgs),
+    /// Where GitHub, this clone and the other clones stand (exit 3 when any is out of step).
+    Status(StatusArgs),
+    /// Install, remove or inspect the git hooks that warn about unsynced clones.
+    Hooks(HooksArgs),
     /// Lint the Kubernetes folders: the mistakes that break test or prod (exit 1 on errors).
     Check(CheckArgs),
     /// Write the reference layout (kubernetes/, docker/, .release.yml) into this project.
@@ -115,6 +120,39 @@ pub struct PromoteArgs {
     /// Do not ask for confirmation (needed when stdin is not a terminal).
     #[arg(short, long)]
     pub yes: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct StatusArgs {
+    /// Use only what is on disk (no fetch, no ssh).
+    #[arg(long)]
+    pub offline: bool,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct HooksArgs {
+    #[command(subcommand)]
+    pub action: HooksAction,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum HooksAction {
+    /// Put pre-commit, pre-push and post-merge where git looks (keeps existing hooks).
+    Install,
+    /// Remove release's hooks and restore any hook they had set aside.
+    Uninstall,
+    /// Show which hooks are installed.
+    Status,
+    /// Run one hook's checks (the installed hooks call this).
+    #[command(hide = true)]
+    Run {
+        name: String,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 #[derive(Debug, Args, Clone)]

@@ -40,6 +40,36 @@ pub struct Config {
     /// The project's own images (default: found in the manifests).
     #[serde(default)]
     pub images: Vec<ImageConfig>,
+    /// Other clones to compare with: `kube-2: kube-2:~/my-api` (ssh), or a local path.
+    #[serde(default)]
+    pub clones: BTreeMap<String, String>,
+    /// How the git hooks behave.
+    #[serde(default)]
+    pub hooks: HooksConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HooksConfig {
+    /// Warnings block the commit / push.
+    #[serde(default)]
+    pub strict: bool,
+    /// pre-commit starts a background `git fetch` when the last one is older (minutes).
+    #[serde(default = "default_fetch_after")]
+    pub fetch_after_minutes: u64,
+}
+
+impl Default for HooksConfig {
+    fn default() -> Self {
+        HooksConfig {
+            strict: false,
+            fetch_after_minutes: default_fetch_after(),
+        }
+    }
+}
+
+fn default_fetch_after() -> u64 {
+    60
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -153,6 +183,8 @@ impl Default for Config {
             environments: Environments::default(),
             manifests: ManifestsConfig::default(),
             images: Vec::new(),
+            clones: BTreeMap::new(),
+            hooks: HooksConfig::default(),
         }
     }
 }
@@ -179,6 +211,14 @@ impl Config {
                 path.display()
             ))
         })?;
+        for name in cfg.clones.keys() {
+            if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(refused(format!(
+                    "{}: clones: `{name}` is not a usable clone name: use letters, digits and `-` (e.g. kube-2)",
+                    path.display()
+                )));
+            }
+        }
         if let Some(p) = &cfg.tag_prefix
             && p.chars().any(|c| c.is_whitespace() || c == '~' || c == '^' || c == ':')
         {
@@ -236,6 +276,8 @@ mod tests {
         assert_eq!(c.type_sections().get("dx"), Some(&Section::Changed));
         assert!(!c.type_levels().contains_key("wip"));
         assert!(parse("types:\n  dx: { level: huge }\n").is_err());
+        let e = parse("clones:\n  kube 2: kube-2:~/app\n").unwrap_err().to_string();
+        assert!(e.contains("`kube 2` is not a usable clone name"), "{e}");
         assert_eq!(c.tag_prefix.as_deref(), Some("v"));
         assert_eq!(c.branch.as_deref(), Some("trunk"));
         assert_eq!(c.remote, "github");

@@ -38,6 +38,7 @@ pub fn run(into: Option<&Path>) -> Result<()> {
     narrate("ISP (where code is written) clones it and gets the sample API + worker + Redis app");
     clone(&root, &github, "isp")?;
     write_sample(&isp)?;
+    std::fs::write(isp.join(".release.yml"), DEMO_CONFIG)?;
     git(&isp, &["add", "-A"])?;
     git(
         &isp,
@@ -45,11 +46,11 @@ pub fn run(into: Option<&Path>) -> Result<()> {
     )?;
     git(&isp, &["push", "--quiet", "origin", "main"])?;
 
+    narrate("kube-2 (where the YAML is applied) clones GitHub too");
+    clone(&root, &github, "kube-2")?;
+
     narrate("First release from ISP: `release minor` (no tag yet, so it starts at 0.1.0)");
     release_minor(&isp)?;
-
-    narrate("kube-2 (where the YAML is applied) clones GitHub");
-    clone(&root, &github, "kube-2")?;
 
     narrate("On ISP a feature is added, committed and pushed");
     let api = isp.join("src/api.py");
@@ -62,7 +63,9 @@ pub fn run(into: Option<&Path>) -> Result<()> {
     git(&isp, &["commit", "--quiet", "-am", "feat(api): add /health endpoint"])?;
     git(&isp, &["push", "--quiet", "origin", "main"])?;
 
-    narrate("Second release from ISP: `release minor` (0.1.0 -> 0.2.0)");
+    narrate(
+        "Second release from ISP: `release minor` (0.1.0 -> 0.2.0): CHANGELOG.md and kubernetes/test change in the release commit",
+    );
     release_minor(&isp)?;
 
     narrate("GitHub now has these release tags:");
@@ -72,16 +75,57 @@ pub fn run(into: Option<&Path>) -> Result<()> {
             ui::say(&format!("     {name}"));
         }
     }
-    narrate("kube-2 pulls, and has the release the tag names");
+    narrate("`release status` on ISP: kube-2 has not pulled yet");
+    show_status(&isp)?;
+
+    narrate("kube-2 pulls (`git pull`), and has the release the tag names");
     git(&kube2, &["pull", "--quiet", "--tags", "origin", "main"])?;
     let described = git(&kube2, &["describe", "--tags"])?;
     ui::say(&format!("     kube-2 is at {}", described.trim()));
+    let test_api = std::fs::read_to_string(kube2.join("kubernetes/test/api-deployment.yml"))?;
+    if let Some(line) = test_api.lines().find(|l| l.contains("image:")) {
+        ui::say(&format!(
+            "     kube-2's kubernetes/test/api-deployment.yml: {}",
+            line.trim()
+        ));
+    }
+
+    narrate("`release status` again: every copy agrees");
+    show_status(&isp)?;
+
+    narrate("After testing, `release promote` sets kubernetes/prod to what test runs (dry run shown)");
+    let opts = Options {
+        dry_run: true,
+        yes: true,
+        replace_latest: false,
+    };
+    crate::promote::run(&isp, None, &opts)?;
 
     ui::say(&format!(
         "\nThe sandbox stays in {} so you can look around (cd isp && release version --explain).\nRemove it with: rm -rf {}",
         root.display(),
         root.display()
     ));
+    Ok(())
+}
+
+/// The demo's settings: kube-2 is a peer clone on a local path.
+const DEMO_CONFIG: &str = "# release settings for the demo\nclones:\n  kube-2: ../kube-2\n";
+
+fn show_status(dir: &Path) -> Result<()> {
+    let repo = crate::git::open(dir)?;
+    let config = crate::config::Config::load(&repo.root)?;
+    let st = crate::status_cmd::gather(&repo, &config, false)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    for line in crate::sync::render_table(&st.copies, now, st.tag.as_deref()).lines() {
+        ui::say(&format!("     {line}"));
+    }
+    for a in &st.advice {
+        ui::say(&format!("     {a}"));
+    }
     Ok(())
 }
 
@@ -105,6 +149,7 @@ fn clone(root: &Path, github: &Path, name: &str) -> Result<PathBuf> {
     let dir = root.join(name);
     git(&dir, &["config", "user.name", &format!("Demo on {name}")])?;
     git(&dir, &["config", "user.email", &format!("{name}@demo.invalid")])?;
+    git(&dir, &["config", "release.name", name])?;
     Ok(dir)
 }
 

@@ -14,6 +14,19 @@ pub const EXIT_DONE: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
 /// Exit code when the tool refused to start (usage or preflight); nothing changed.
 pub const EXIT_REFUSED: i32 = 2;
+/// Exit code of `release status` when a copy is out of step.
+pub const EXIT_OUT_OF_STEP: i32 = 3;
+
+/// `release status` found a copy out of step (it has said which and why already).
+#[derive(Debug)]
+pub struct OutOfStep;
+
+impl fmt::Display for OutOfStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("")
+    }
+}
+impl std::error::Error for OutOfStep {}
 
 /// The tool refused: bad usage or a failed preflight. Nothing was changed.
 #[derive(Debug)]
@@ -43,7 +56,9 @@ pub fn refused(msg: impl Into<String>) -> anyhow::Error {
 
 /// The exit code for an error returned by a command.
 pub fn exit_code(err: &anyhow::Error) -> i32 {
-    if err.chain().any(|e| e.downcast_ref::<Failed>().is_some()) {
+    if err.downcast_ref::<OutOfStep>().is_some() {
+        EXIT_OUT_OF_STEP
+    } else if err.chain().any(|e| e.downcast_ref::<Failed>().is_some()) {
         EXIT_FAILED
     } else {
         EXIT_REFUSED

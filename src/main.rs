@@ -1,5 +1,5 @@
 use clap::Parser;
-use release::cli::{ApplyArgs, Cli, Command};
+use release::cli::{ApplyArgs, Cli, Command, HooksAction};
 use release::error::{EXIT_DONE, exit_code};
 use release::release::{Options, Request};
 use release::version::{Bump, Level};
@@ -10,7 +10,10 @@ fn main() {
     let code = match run(cli) {
         Ok(()) => EXIT_DONE,
         Err(e) => {
-            release::ui::error(&format!("{e:#}"));
+            let msg = format!("{e:#}");
+            if !msg.is_empty() {
+                release::ui::error(&msg);
+            }
             exit_code(&e)
         }
     };
@@ -47,6 +50,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             release::promote::run(&dir, a.target.as_deref(), &opts)
         }
+        Command::Status(a) => release::status_cmd::run(&dir, a.offline, a.json),
+        Command::Hooks(h) => match h.action {
+            HooksAction::Install => release::hooks::install(&dir),
+            HooksAction::Uninstall => release::hooks::uninstall(&dir),
+            HooksAction::Status => release::hooks::status(&dir),
+            HooksAction::Run { name, args } => std::process::exit(release::hooks::run::run(&name, &args)),
+        },
         Command::Check(a) => release::check_cmd::run(&dir, a.json),
         Command::Init(a) => {
             let names = release::init::Names {

@@ -124,6 +124,11 @@ pub fn gather(dir: &std::path::Path) -> Result<Facts> {
             )),
         }
     }
+    if !f.config.clones.is_empty() {
+        let tip = f.repo.remote_branch_commit(&remote, &f.branch);
+        let warnings = crate::status_cmd::peer_warnings(&f.repo, &f.config, &f.branch, tip);
+        f.notices.extend(warnings);
+    }
     f.problems = problems;
     Ok(f)
 }

@@ -1,0 +1,282 @@
+//! What each hook checks. Warnings go to stderr, prefixed `release:`; they block only with
+//! `hooks: { strict: true }`. A hook never fails because of release's own trouble, and
+//! never waits long: pre-commit reads only what is on disk.
+
+use crate::config::Config;
+use crate::git::Repo;
+use crate::manifests::Layout;
+use crate::manifests::imageref::ImageRef;
+use crate::peers;
+use crate::status_cmd::relation;
+use crate::sync::Relation;
+use crate::version::Versions;
+use git2::Oid;
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime};
+
+/// How long pre-push waits for the peers, all together.
+const PEER_WAIT: Duration = Duration::from_secs(5);
+
+fn say(msg: &str) {
+    eprintln!("release: {msg}");
+}
+
+/// Runs hook `name`; returns the exit code for git.
+pub fn run(name: &str, args: &[String]) -> i32 {
+    let Ok(cwd) = std::env::current_dir() else { return 0 };
+    let Ok(repo) = crate::git::open(&cwd) else { return 0 };
+    let config = Config::load(&repo.root).unwrap_or_else(|e| {
+        say(&format!("{e:#} (using the defaults)"));
+        Config::default()
+    });
+    let warnings = match name {
+        "pre-commit" => pre_commit(&repo, &config),
+        "pre-push" => {
+            let mut input = String::new();
+            let _ = std::io::stdin().read_to_string(&mut input);
+            pre_push(&repo, &config, args.first().map(String::as_str), &input)
+        }
+        "post-merge" => {
+            post_merge(&repo, &config);
+            Vec::new()
+        }
+        other => {
+            say(&format!("there is no hook called {other}"));
+            return 2;
+        }
+    };
+    for w in &warnings {
+        say(w);
+    }
+    if !warnings.is_empty() && config.hooks.strict && name != "post-merge" {
+        say(
+            "stopped (hooks: strict in .release.yml); `git commit --no-verify` / `git push --no-verify` skips hooks once",
+        );
+        return 1;
+    }
+    0
+}
+
+fn ago(t: SystemTime) -> String {
+    let s = SystemTime::now()
+        .duration_since(t)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    crate::sync::age(Some(0), s)
+}
+
+/// Behind origin according to the refs on disk; starts a background fetch when stale.
+pub fn pre_commit(repo: &Repo, config: &Config) -> Vec<String> {
+    let mut w = Vec::new();
+    let Some(branch) = repo.branch() else { return w };
+    let remote = &config.remote;
+    let fetch_head = repo.repo.path().join("FETCH_HEAD");
+    let fetched = std::fs::metadata(&fetch_head).and_then(|m| m.modified()).ok();
+    if let (Some(head), Some(up)) = (repo.head_commit(), repo.remote_branch_commit(remote, &branch))
+        && let Ok((_, behind)) = repo.ahead_behind(head, up)
+        && behind > 0
+    {
+        let when = fetched.map(ago).unwrap_or_else(|| "never fetched".into());
+        w.push(format!(
+            "this clone is {behind} commit(s) behind {remote}/{branch} (as of the last fetch, {when}): `git pull` before you commit, or your push will be refused"
+        ));
+    }
+    let stale = fetched.is_none_or(|t| {
+        SystemTime::now()
+            .duration_since(t)
+            .is_ok_and(|d| d.as_secs() > config.hooks.fetch_after_minutes * 60)
+    });
+    if stale && repo.has_remote(remote) {
+        background_fetch(repo, remote, &branch);
+    }
+    w
+}
+
+/// `git fetch` in the background for next time; never waits, never prompts.
+fn background_fetch(repo: &Repo, remote: &str, branch: &str) {
+    let spec = format!("+refs/heads/{branch}:refs/remotes/{remote}/{branch}");
+    let mut cmd = Command::new("git");
+    cmd.args(["fetch", "--quiet", "--no-tags", remote, &spec])
+        .current_dir(&repo.root)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let has_ssh_cmd = std::env::var_os("GIT_SSH_COMMAND").is_some()
+        || repo
+            .repo
+            .config()
+            .ok()
+            .and_then(|c| c.get_string("core.sshCommand").ok())
+            .is_some();
+    if !has_ssh_cmd {
+        cmd.env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o ConnectTimeout=10");
+    }
+    let _ = cmd.spawn();
+}
+
+/// Files that differ between two commits.
+fn touched(repo: &Repo, from: Option<Oid>, to: Oid) -> BTreeSet<String> {
+    let tree = |o: Oid| repo.repo.find_commit(o).ok().and_then(|c| c.tree().ok());
+    let (Some(new), old) = (tree(to), from.and_then(tree)) else {
+        return BTreeSet::new();
+    };
+    let Ok(diff) = repo.repo.diff_tree_to_tree(old.as_ref(), Some(&new), None) else {
+        return BTreeSet::new();
+    };
+    diff.deltas()
+        .filter_map(|d| d.new_file().path().map(|p| p.to_string_lossy().into_owned()))
+        .collect()
+}
+
+/// Origin has commits this clone lacks; a peer has unpushed commits or changes to files
+/// this push touches. `input` is git's pre-push stdin.
+pub fn pre_push(repo: &Repo, config: &Config, remote_arg: Option<&str>, input: &str) -> Vec<String> {
+    let mut w = Vec::new();
+    let remote = remote_arg.unwrap_or(&config.remote);
+    let zero = |s: &str| s.chars().all(|c| c == '0');
+    let mut files = BTreeSet::new();
+    let mut branch_tip: Option<(String, Option<Oid>)> = None;
+    for line in input.lines() {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        let [_, local_sha, remote_ref, remote_sha] = parts[..] else {
+            continue;
+        };
+        if zero(local_sha) {
+            continue;
+        }
+        let Ok(local) = Oid::from_str(local_sha) else { continue };
+        let remote_oid = if zero(remote_sha) {
+            None
+        } else {
+            Oid::from_str(remote_sha).ok()
+        };
+        if let Some(r) = remote_oid {
+            let known = repo.repo.find_commit(r).is_ok();
+            let contained = known && (r == local || repo.repo.graph_descendant_of(local, r).unwrap_or(false));
+            if !contained {
+                w.push(format!(
+                    "{remote} has commits on {remote_ref} that this clone lacks: the push will be rejected; run `git pull --rebase {remote}` first"
+                ));
+            }
+        }
+        if let Some(b) = remote_ref.strip_prefix("refs/heads/") {
+            files.extend(touched(
+                repo,
+                remote_oid.filter(|r| repo.repo.find_commit(*r).is_ok()),
+                local,
+            ));
+            branch_tip = Some((b.to_string(), remote_oid));
+        }
+    }
+    if config.clones.is_empty() || branch_tip.is_none() {
+        return w;
+    }
+    let (branch, tip) = branch_tip.unwrap_or_default();
+    let peers: Vec<(String, Result<peers::Location, String>)> = config
+        .clones
+        .iter()
+        .map(|(n, l)| (n.clone(), peers::parse_location(l, &repo.root)))
+        .collect();
+    let answers: Vec<_> = std::thread::scope(|s| {
+        let hs: Vec<_> = peers
+            .iter()
+            .map(|(_, l)| s.spawn(move || l.as_ref().ok().map(|l| peers::read(l, None, PEER_WAIT))))
+            .collect();
+        hs.into_iter().map(|h| h.join().ok().flatten()).collect()
+    });
+    for ((name, _), answer) in peers.iter().zip(answers) {
+        let Some(Ok(f)) = answer else { continue };
+        let rel = relation(
+            repo,
+            f.work.branch.as_deref(),
+            &branch,
+            f.work.head.as_deref(),
+            tip,
+            f.work.ab,
+        );
+        if matches!(
+            rel,
+            Relation::Ahead { .. } | Relation::Unpushed { .. } | Relation::Diverged { .. }
+        ) {
+            w.push(format!(
+                "{name} has commits that are not on GitHub ({}): push them from {name} too, or they will collide",
+                rel.short()
+            ));
+        }
+        let clash: Vec<&String> = f
+            .work
+            .modified
+            .iter()
+            .chain(&f.work.untracked)
+            .filter(|p| files.contains(*p))
+            .collect();
+        if !clash.is_empty() {
+            let list: Vec<&str> = clash.iter().map(|s| s.as_str()).collect();
+            w.push(format!(
+                "{name} has uncommitted changes to {} which this push changes too: on {name} commit or stash them, then `git pull`",
+                list.join(", ")
+            ));
+        }
+    }
+    w
+}
+
+/// The version a folder's project images run (`None` if none; several if they disagree).
+fn env_versions(env: &crate::manifests::model::Env, layout: &Layout) -> BTreeSet<String> {
+    env.objects()
+        .flat_map(|o| o.images.iter())
+        .filter_map(|s| ImageRef::parse(&s.scalar.as_ref()?.value).ok())
+        .filter(|r| layout.project.contains(r))
+        .map(|r| r.tag.unwrap_or_else(|| "latest".into()))
+        .collect()
+}
+
+/// After a pull: what changed under the environment folders, and whether test and prod run
+/// the latest release.
+pub fn post_merge(repo: &Repo, config: &Config) {
+    let Some(head) = repo.head_commit() else { return };
+    let orig = repo.repo.refname_to_id("ORIG_HEAD").ok();
+    let dirs = [&config.environments.test, &config.environments.prod];
+    let changed: Vec<String> = touched(repo, orig, head)
+        .into_iter()
+        .filter(|p| dirs.iter().any(|d| std::path::Path::new(p).starts_with(d)))
+        .collect();
+    if !changed.is_empty() {
+        say(&format!("this pull changed {}", changed.join(", ")));
+    }
+    let Ok(layout) = Layout::load(&repo.root, config) else {
+        return;
+    };
+    if !layout.exists() {
+        return;
+    }
+    let Ok(infos) = repo.tag_infos(Some(head)) else { return };
+    let versions = Versions::from_tags(&infos, config.tag_prefix.as_deref());
+    let latest = versions.current().map(|t| t.name.clone());
+    for env in [&layout.test, &layout.prod] {
+        if !env.exists {
+            continue;
+        }
+        let runs = env_versions(env, &layout);
+        let runs_text = runs.iter().cloned().collect::<Vec<_>>().join(", ");
+        match (&latest, runs.len()) {
+            (_, 0) => {}
+            (Some(l), 1) if runs.contains(l) => say(&format!("{} runs {l}, the latest release", env.dir.display())),
+            (Some(l), _) if env.name == "prod" => say(&format!(
+                "{} runs {runs_text}; {l} is released: test it, then `release promote {l}`",
+                env.dir.display()
+            )),
+            (Some(l), _) => say(&format!(
+                "{} runs {runs_text}, but the latest release is {l}",
+                env.dir.display()
+            )),
+            (None, _) => say(&format!(
+                "{} runs {runs_text}; there is no release tag yet",
+                env.dir.display()
+            )),
+        }
+    }
+}

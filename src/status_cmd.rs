@@ -1,0 +1,324 @@
+//! `release status`: where GitHub, this clone and each configured peer stand, and what
+//! to do about it. Origin and peers are asked in parallel, each with a timeout.
+
+use crate::config::Config;
+use crate::error::OutOfStep;
+use crate::git::Repo;
+use crate::peers::{self, Location, PeerFacts};
+use crate::sync::{self, Copy, Relation, WorkTree};
+use crate::version::parse_tag;
+use anyhow::Result;
+use git2::Oid;
+use serde::Serialize;
+use std::path::Path;
+use std::time::Duration;
+
+/// How long one peer or origin may take.
+pub const PEER_TIMEOUT: Duration = Duration::from_secs(20);
+
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub branch: String,
+    /// The newest release tag (on GitHub, or here when offline).
+    pub tag: Option<String>,
+    pub offline: bool,
+    pub copies: Vec<Copy>,
+    pub advice: Vec<String>,
+    pub in_step: bool,
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// The newest semver tag among `names`.
+fn newest_tag<'a>(names: impl Iterator<Item = &'a String>, prefix: Option<&str>) -> Option<String> {
+    names
+        .filter_map(|n| parse_tag(n, prefix).map(|(_, v)| (v, n.clone())))
+        .filter(|(v, _)| v.pre.is_empty())
+        .max_by(|a, b| a.0.cmp_precedence(&b.0))
+        .map(|(_, n)| n)
+}
+
+/// How `head` on `branch` relates to origin's `tip`, using this clone's objects.
+pub fn relation(
+    repo: &Repo,
+    branch: Option<&str>,
+    want: &str,
+    head: Option<&str>,
+    tip: Option<Oid>,
+    ab: Option<(usize, usize)>,
+) -> Relation {
+    let Some(b) = branch else { return Relation::Detached };
+    if b != want {
+        return Relation::OtherBranch { branch: b.to_string() };
+    }
+    let Some(tip) = tip else {
+        return Relation::NoOriginBranch;
+    };
+    let Some(head) = head.and_then(|h| Oid::from_str(h).ok()) else {
+        return Relation::Unknown;
+    };
+    if head == tip {
+        return Relation::InSync;
+    }
+    if repo.repo.find_commit(head).is_err() {
+        return Relation::Unpushed {
+            commits: ab.map(|(a, _)| a).filter(|a| *a > 0),
+        };
+    }
+    if repo.repo.find_commit(tip).is_err() {
+        return Relation::Unknown;
+    }
+    match repo.ahead_behind(head, tip) {
+        Ok((0, b)) => Relation::Behind { commits: b },
+        Ok((a, 0)) => Relation::Ahead { commits: a },
+        Ok((a, b)) => Relation::Diverged { ahead: a, behind: b },
+        Err(_) => Relation::Unknown,
+    }
+}
+
+/// This clone's name: `git config release.name`, else the machine's host name.
+pub fn clone_name(repo: &Repo) -> String {
+    if let Ok(cfg) = repo.repo.config()
+        && let Ok(n) = cfg.get_string("release.name")
+        && !n.trim().is_empty()
+    {
+        return n.trim().to_string();
+    }
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "this clone".into())
+}
+
+/// Asks everybody and builds the status. `offline`: only what is on disk already.
+pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
+    let branch = crate::release::preflight::release_branch(repo, config);
+    let remote = config.remote.clone();
+    let peers: Vec<(String, Result<Location, String>)> = config
+        .clones
+        .iter()
+        .map(|(n, l)| (n.clone(), peers::parse_location(l, &repo.root)))
+        .collect();
+
+    // GitHub first (the peers need the release tag's name), then everyone in parallel.
+    let origin = if offline || !repo.has_remote(&remote) {
+        None
+    } else {
+        Some(repo.ls_remote(&remote))
+    };
+    let local_tags: Vec<String> = repo.tags()?.into_iter().map(|(n, _)| n).collect();
+    let tag = match &origin {
+        Some(Ok(r)) => newest_tag(r.tags.keys(), config.tag_prefix.as_deref()),
+        _ => newest_tag(local_tags.iter(), config.tag_prefix.as_deref()),
+    };
+    let here_loc = Location::Local(repo.root.clone());
+    type Answer = Option<Result<PeerFacts, String>>;
+    let (here, peer_facts): (Result<PeerFacts, String>, Vec<Answer>) = std::thread::scope(|s| {
+        let tag = tag.as_deref();
+        let handles: Vec<_> = peers
+            .iter()
+            .map(|(_, loc)| {
+                s.spawn(move || match loc {
+                    Ok(Location::Ssh { .. }) if offline => None,
+                    Ok(l) => Some(peers::read(l, tag, PEER_TIMEOUT)),
+                    Err(e) => Some(Err(e.clone())),
+                })
+            })
+            .collect();
+        let here = peers::read(&here_loc, tag, PEER_TIMEOUT);
+        (
+            here,
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Some(Err("crashed".into()))))
+                .collect(),
+        )
+    });
+
+    // Make sure origin's tip is here to count against (a fetch of that one branch).
+    let mut origin_row = Copy {
+        name: if offline {
+            "GitHub (last fetch)".into()
+        } else {
+            "GitHub".into()
+        },
+        here: false,
+        is_origin: true,
+        error: None,
+        branch: Some(branch.clone()),
+        head: None,
+        relation: Relation::InSync,
+        work: None,
+        last_fetch: None,
+        has_release_tag: tag.as_ref().map(|_| true),
+        via_ssh: false,
+        skipped: false,
+    };
+    let tip: Option<Oid> = match &origin {
+        Some(Ok(r)) => {
+            let tip = r.heads.get(&branch).and_then(|h| Oid::from_str(h).ok());
+            if let Some(t) = tip
+                && repo.repo.find_commit(t).is_err()
+            {
+                let _ = repo.fetch_branch(&remote, &branch);
+            }
+            tip
+        }
+        Some(Err(e)) => {
+            origin_row.error = Some(format!("{e:#}"));
+            repo.remote_branch_commit(&remote, &branch)
+        }
+        None => repo.remote_branch_commit(&remote, &branch),
+    };
+    origin_row.head = tip.map(|t| t.to_string());
+
+    let mut copies = vec![origin_row];
+    let make = |name: &str, here: bool, via_ssh: bool, facts: Answer| -> Copy {
+        match facts {
+            Some(Ok(f)) => {
+                let rel = relation(
+                    repo,
+                    f.work.branch.as_deref(),
+                    &branch,
+                    f.work.head.as_deref(),
+                    tip,
+                    f.work.ab,
+                );
+                Copy {
+                    name: name.to_string(),
+                    here,
+                    is_origin: false,
+                    error: None,
+                    branch: f.work.branch.clone(),
+                    head: f.work.head.clone(),
+                    relation: rel,
+                    work: Some(f.work),
+                    last_fetch: f.last_fetch,
+                    has_release_tag: f.has_tag,
+                    via_ssh,
+                    skipped: false,
+                }
+            }
+            other => Copy {
+                name: name.to_string(),
+                here,
+                is_origin: false,
+                skipped: other.is_none(),
+                error: other.and_then(Result::err),
+                via_ssh,
+                branch: None,
+                head: None,
+                relation: Relation::Unknown,
+                work: None::<WorkTree>,
+                last_fetch: None,
+                has_release_tag: None,
+            },
+        }
+    };
+    let here_name = clone_name(repo);
+    copies.push(make(&here_name, true, false, Some(here)));
+    for ((name, loc), facts) in peers.iter().zip(peer_facts) {
+        copies.push(make(name, false, matches!(loc, Ok(Location::Ssh { .. })), facts));
+    }
+    let advice = sync::advice(&copies, &branch, tag.as_deref());
+    let in_step = copies.iter().all(Copy::in_step);
+    Ok(Status {
+        branch,
+        tag,
+        offline,
+        copies,
+        advice,
+        in_step,
+    })
+}
+
+/// `release status [--offline] [--json]`: exit 0 when all copies agree, 3 otherwise.
+pub fn run(dir: &Path, offline: bool, json: bool) -> Result<()> {
+    let repo = crate::git::open(dir)?;
+    let config = Config::load(&repo.root)?;
+    let st = gather(&repo, &config, offline)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&st)?);
+    } else {
+        print!("{}", sync::render_table(&st.copies, now(), st.tag.as_deref()));
+        for a in &st.advice {
+            println!("{a}");
+        }
+        if config.clones.is_empty() {
+            println!("(no other clones configured: add `clones: {{ kube-2: kube-2:~/my-api }}` to .release.yml)");
+        }
+    }
+    if st.in_step { Ok(()) } else { Err(OutOfStep.into()) }
+}
+
+/// For release preflight: peers whose uncommitted or unpushed changes under the environment
+/// folders would collide with the release commit. Unreachable peers are said, not fatal.
+pub fn peer_warnings(repo: &Repo, config: &Config, branch: &str, tip: Option<Oid>) -> Vec<String> {
+    let dirs = [&config.environments.test, &config.environments.prod];
+    let peers: Vec<(String, Result<Location, String>)> = config
+        .clones
+        .iter()
+        .map(|(n, l)| (n.clone(), peers::parse_location(l, &repo.root)))
+        .collect();
+    let answers: Vec<Result<PeerFacts, String>> = std::thread::scope(|s| {
+        let hs: Vec<_> = peers
+            .iter()
+            .map(|(_, l)| {
+                s.spawn(move || {
+                    l.as_ref()
+                        .map_err(Clone::clone)
+                        .and_then(|l| peers::read(l, None, PEER_TIMEOUT))
+                })
+            })
+            .collect();
+        hs.into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err("crashed".into())))
+            .collect()
+    });
+    let mut out = Vec::new();
+    for ((name, _), a) in peers.iter().zip(answers) {
+        match a {
+            Err(e) => out.push(format!("could not read {name} ({e}): its changes cannot be checked")),
+            Ok(f) => {
+                let under: Vec<&String> = f
+                    .work
+                    .modified
+                    .iter()
+                    .chain(&f.work.untracked)
+                    .filter(|p| dirs.iter().any(|d| Path::new(p).starts_with(d)))
+                    .collect();
+                if !under.is_empty() {
+                    let list: Vec<&str> = under.iter().map(|s| s.as_str()).collect();
+                    out.push(format!(
+                        "{name} has uncommitted changes to {}: they will collide with the release commit; on {name} commit and push them first (or stash them)",
+                        list.join(", ")
+                    ));
+                }
+                let rel = relation(
+                    repo,
+                    f.work.branch.as_deref(),
+                    branch,
+                    f.work.head.as_deref(),
+                    tip,
+                    f.work.ab,
+                );
+                if matches!(
+                    rel,
+                    Relation::Ahead { .. } | Relation::Unpushed { .. } | Relation::Diverged { .. }
+                ) {
+                    out.push(format!(
+                        "{name} has commits that are not on GitHub ({}): if they touch the manifests they will conflict with the release commit; push them first",
+                        rel.short()
+                    ));
+                }
+            }
+        }
+    }
+    out
+}

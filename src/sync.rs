@@ -1,0 +1,416 @@
+//! Pure: where each copy of the repository stands (GitHub, this clone, the peers), what
+//! is out of step, and the advice in the course's own words. No I/O here.
+
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// How a copy's HEAD relates to GitHub's branch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Relation {
+    InSync,
+    Behind {
+        commits: usize,
+    },
+    Ahead {
+        commits: usize,
+    },
+    Diverged {
+        ahead: usize,
+        behind: usize,
+    },
+    /// HEAD is a commit GitHub does not have; the count is the copy's own (as of its last fetch).
+    Unpushed {
+        commits: Option<usize>,
+    },
+    OtherBranch {
+        branch: String,
+    },
+    Detached,
+    /// GitHub has no such branch yet.
+    NoOriginBranch,
+    Unknown,
+}
+
+impl Relation {
+    pub fn in_step(&self) -> bool {
+        matches!(self, Relation::InSync)
+    }
+
+    pub fn short(&self) -> String {
+        match self {
+            Relation::InSync => "in sync".into(),
+            Relation::Behind { commits } => format!("{commits} behind"),
+            Relation::Ahead { commits } => format!("{commits} ahead"),
+            Relation::Diverged { ahead, behind } => format!("diverged +{ahead}/-{behind}"),
+            Relation::Unpushed { commits: Some(n) } => format!("{n} unpushed"),
+            Relation::Unpushed { commits: None } => "unpushed".into(),
+            Relation::OtherBranch { branch } => format!("on {branch}"),
+            Relation::Detached => "detached".into(),
+            Relation::NoOriginBranch => "not on GitHub".into(),
+            Relation::Unknown => "?".into(),
+        }
+    }
+}
+
+/// A work tree's state, from `git status --porcelain=v2 --branch`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct WorkTree {
+    /// `None` when detached.
+    pub branch: Option<String>,
+    pub head: Option<String>,
+    pub upstream: Option<String>,
+    /// (ahead, behind) against its own upstream as of its last fetch.
+    pub ab: Option<(usize, usize)>,
+    pub modified: Vec<String>,
+    pub untracked: Vec<String>,
+}
+
+/// Parses `git status --porcelain=v2 --branch` output.
+pub fn parse_porcelain(text: &str) -> WorkTree {
+    let mut w = WorkTree::default();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# branch.oid ") {
+            w.head = (rest != "(initial)").then(|| rest.to_string());
+        } else if let Some(rest) = line.strip_prefix("# branch.head ") {
+            w.branch = (rest != "(detached)").then(|| rest.to_string());
+        } else if let Some(rest) = line.strip_prefix("# branch.upstream ") {
+            w.upstream = Some(rest.to_string());
+        } else if let Some(rest) = line.strip_prefix("# branch.ab ") {
+            let mut it = rest
+                .split_whitespace()
+                .map(|s| s.trim_start_matches(['+', '-']).parse::<usize>().ok());
+            if let (Some(Some(a)), Some(Some(b))) = (it.next(), it.next()) {
+                w.ab = Some((a, b));
+            }
+        } else if let Some(rest) = line.strip_prefix("? ") {
+            w.untracked.push(rest.to_string());
+        } else if line.starts_with("1 ") {
+            w.modified.extend(line.splitn(9, ' ').nth(8).map(str::to_string));
+        } else if line.starts_with("2 ") {
+            let path = line.splitn(10, ' ').nth(9).unwrap_or("");
+            w.modified.push(path.split('\t').next().unwrap_or(path).to_string());
+        } else if line.starts_with("u ") {
+            w.modified.extend(line.splitn(11, ' ').nth(10).map(str::to_string));
+        }
+    }
+    w
+}
+
+/// One row of `release status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Copy {
+    pub name: String,
+    pub here: bool,
+    pub is_origin: bool,
+    /// Why the copy could not be read, when it could not.
+    pub error: Option<String>,
+    pub branch: Option<String>,
+    pub head: Option<String>,
+    pub relation: Relation,
+    pub work: Option<WorkTree>,
+    /// Seconds since the epoch of the last fetch (FETCH_HEAD), if any.
+    pub last_fetch: Option<i64>,
+    /// Whether the newest release tag is present in that copy.
+    pub has_release_tag: Option<bool>,
+    /// Read over ssh (else a local path).
+    pub via_ssh: bool,
+    /// Not asked (`--offline` and the copy is over ssh).
+    pub skipped: bool,
+}
+
+impl Copy {
+    pub fn in_step(&self) -> bool {
+        if self.is_origin {
+            return self.error.is_none();
+        }
+        if self.skipped {
+            return true;
+        }
+        self.error.is_none()
+            && self.relation.in_step()
+            && self
+                .work
+                .as_ref()
+                .is_none_or(|w| w.modified.is_empty() && w.untracked.is_empty())
+    }
+}
+
+/// "2 min ago", "3 h ago", "never".
+pub fn age(then: Option<i64>, now: i64) -> String {
+    let Some(t) = then else { return "never".into() };
+    let s = (now - t).max(0);
+    match s {
+        0..60 => "just now".into(),
+        60..3600 => format!("{} min ago", s / 60),
+        3600..86_400 => format!("{} h ago", s / 3600),
+        _ => format!("{} d ago", s / 86_400),
+    }
+}
+
+fn work_text(w: &WorkTree) -> String {
+    match (w.modified.len(), w.untracked.len()) {
+        (0, 0) => "clean".into(),
+        (m, 0) => format!("{m} modified"),
+        (0, u) => format!("{u} untracked"),
+        (m, u) => format!("{m} modified, {u} untracked"),
+    }
+}
+
+/// The table, one row per copy.
+pub fn render_table(copies: &[Copy], now: i64, tag: Option<&str>) -> String {
+    let mut rows = vec![vec![
+        "copy".to_string(),
+        "branch".into(),
+        "HEAD".into(),
+        "vs GitHub".into(),
+        "work tree".into(),
+        "last fetch".into(),
+        format!("has {}", tag.unwrap_or("release")),
+    ]];
+    for c in copies {
+        let name = if c.here {
+            format!("{} (here)", c.name)
+        } else {
+            c.name.clone()
+        };
+        if c.skipped {
+            rows.push(vec![
+                name,
+                "-".into(),
+                "-".into(),
+                "not asked (--offline)".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+            continue;
+        }
+        if let Some(e) = &c.error {
+            let what = if c.via_ssh || c.is_origin {
+                "unreachable"
+            } else {
+                "not read"
+            };
+            rows.push(vec![
+                name,
+                "-".into(),
+                "-".into(),
+                format!("{what}: {}", first_line(e)),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+            continue;
+        }
+        let short = c
+            .head
+            .as_deref()
+            .map(|h| h.chars().take(7).collect())
+            .unwrap_or_else(|| "-".into());
+        rows.push(vec![
+            name,
+            c.branch.clone().unwrap_or_else(|| "(detached)".into()),
+            short,
+            if c.is_origin { "-".into() } else { c.relation.short() },
+            c.work.as_ref().map_or_else(|| "-".into(), work_text),
+            if c.is_origin {
+                "-".into()
+            } else {
+                age(c.last_fetch, now)
+            },
+            match c.has_release_tag {
+                Some(true) => "yes".into(),
+                Some(false) => "no".into(),
+                None => "-".into(),
+            },
+        ]);
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut s = String::new();
+    for r in rows {
+        let line: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let _ = writeln!(s, "{}", line.join("  ").trim_end());
+    }
+    s
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
+
+/// One line of advice per copy out of step, with the commands that fix it.
+pub fn advice(copies: &[Copy], branch: &str, tag: Option<&str>) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in copies {
+        if c.is_origin {
+            if let Some(e) = &c.error {
+                out.push(format!(
+                    "GitHub could not be reached ({}): check the network and `git remote -v`.",
+                    first_line(e)
+                ));
+            }
+            continue;
+        }
+        if c.skipped {
+            continue;
+        }
+        let on = if c.here {
+            "here".to_string()
+        } else {
+            format!("on {}", c.name)
+        };
+        if let Some(e) = &c.error {
+            let how = if c.via_ssh {
+                format!(
+                    "check that `ssh {}` works without a password prompt, and the path under clones: in .release.yml",
+                    c.name
+                )
+            } else {
+                format!("fix the path of `{}` under clones: in .release.yml", c.name)
+            };
+            out.push(format!("{}: could not be read ({}): {how}.", c.name, first_line(e)));
+            continue;
+        }
+        let w = c.work.clone().unwrap_or_default();
+        let dirty: Vec<&String> = w.modified.iter().chain(&w.untracked).collect();
+        let dirty_text = match dirty.len() {
+            0 => String::new(),
+            1 => format!("{} changed there", dirty[0]),
+            n => format!("{n} files changed there ({}, ...)", dirty[0]),
+        };
+        let stash = if dirty.is_empty() {
+            String::new()
+        } else {
+            "commit or stash it, then ".into()
+        };
+        let line = match &c.relation {
+            Relation::InSync if dirty.is_empty() => None,
+            Relation::InSync => Some(format!(
+                "{dirty_text}: {on} commit and `git push` it (or `git stash` it)"
+            )),
+            Relation::Behind { commits } => Some(format!(
+                "{commits} commit(s) behind GitHub{}: {on} {stash}`git pull`",
+                if dirty.is_empty() {
+                    String::new()
+                } else {
+                    format!(" and {dirty_text}")
+                }
+            )),
+            Relation::Ahead { commits } => Some(format!("{commits} commit(s) not on GitHub yet: {on} `git push`")),
+            Relation::Unpushed { .. } => Some(format!(
+                "commits not on GitHub yet: {on} `git pull --rebase` then `git push`"
+            )),
+            Relation::Diverged { ahead, behind } => Some(format!(
+                "diverged from GitHub ({ahead} local, {behind} remote commits): {on} {stash}`git pull --rebase`, resolve, then `git push`"
+            )),
+            Relation::OtherBranch { branch: b } => {
+                Some(format!("on branch {b}, not {branch}: {on} `git switch {branch}`"))
+            }
+            Relation::Detached => Some(format!("HEAD is detached: {on} `git switch {branch}`")),
+            Relation::NoOriginBranch => Some(format!(
+                "GitHub has no branch {branch} yet: {on} `git push -u origin {branch}`"
+            )),
+            Relation::Unknown => None,
+        };
+        if let Some(l) = line {
+            out.push(format!("{}: {l}.", c.name));
+        }
+        if c.has_release_tag == Some(false)
+            && let Some(t) = tag
+        {
+            out.push(format!(
+                "{}: does not have release tag {t}: {on} `git fetch --tags`.",
+                c.name
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PORCELAIN: &str = "# branch.oid 9e01b7d0000000000000000000000000000000aa\n# branch.head main\n# branch.upstream origin/main\n# branch.ab +0 -1\n1 .M N... 100644 100644 100644 aaa bbb kubernetes/test/api deployment.yml\n2 R. N... 100644 100644 100644 aaa bbb R100 new.yml\told.yml\n? notes.txt\n";
+
+    #[test]
+    fn porcelain_v2() {
+        let w = parse_porcelain(PORCELAIN);
+        assert_eq!(w.branch.as_deref(), Some("main"));
+        assert_eq!(w.ab, Some((0, 1)));
+        assert_eq!(w.modified, vec!["kubernetes/test/api deployment.yml", "new.yml"]);
+        assert_eq!(w.untracked, vec!["notes.txt"]);
+        let d = parse_porcelain("# branch.oid (initial)\n# branch.head (detached)\n");
+        assert_eq!((d.branch, d.head), (None, None));
+    }
+
+    fn copy(name: &str, relation: Relation, work: WorkTree) -> Copy {
+        Copy {
+            name: name.into(),
+            here: false,
+            is_origin: false,
+            error: None,
+            branch: Some("main".into()),
+            head: Some("9e01b7d".into()),
+            relation,
+            work: Some(work),
+            last_fetch: Some(1000),
+            has_release_tag: Some(true),
+            via_ssh: true,
+            skipped: false,
+        }
+    }
+
+    #[test]
+    fn the_issue_example() {
+        let w = WorkTree {
+            modified: vec!["kubernetes/test/api-deployment.yml".into()],
+            ..WorkTree::default()
+        };
+        let c = copy("kube-2", Relation::Behind { commits: 1 }, w);
+        assert!(!c.in_step());
+        let a = advice(std::slice::from_ref(&c), "main", Some("0.2.0"));
+        assert_eq!(
+            a,
+            vec![
+                "kube-2: 1 commit(s) behind GitHub and kubernetes/test/api-deployment.yml changed there: on kube-2 commit or stash it, then `git pull`."
+            ]
+        );
+        let t = render_table(&[c], 1000 + 3 * 3600, Some("0.2.0"));
+        assert!(
+            t.contains("kube-2  main    9e01b7d  1 behind   1 modified  3 h ago"),
+            "{t}"
+        );
+    }
+
+    #[test]
+    fn in_sync_and_clean_needs_no_advice() {
+        let c = copy("isp", Relation::InSync, WorkTree::default());
+        assert!(c.in_step());
+        assert!(advice(&[c], "main", None).is_empty());
+        assert_eq!(age(None, 5), "never");
+        assert_eq!(age(Some(0), 150), "2 min ago");
+    }
+
+    #[test]
+    fn every_relation_has_words() {
+        for r in [
+            Relation::Ahead { commits: 2 },
+            Relation::Unpushed { commits: Some(1) },
+            Relation::Diverged { ahead: 1, behind: 2 },
+            Relation::OtherBranch { branch: "dev".into() },
+            Relation::Detached,
+            Relation::NoOriginBranch,
+        ] {
+            let a = advice(&[copy("k", r.clone(), WorkTree::default())], "main", None);
+            assert_eq!(a.len(), 1, "{r:?}");
+            assert!(a[0].contains('`'), "{a:?}");
+        }
+        let mut c = copy("k", Relation::Unknown, WorkTree::default());
+        c.error = Some("ssh: connect to host 127.0.0.1 port 1: Connection refused".into());
+        assert!(advice(&[c], "main", None)[0].contains("could not be read"));
+    }
+}
