@@ -102,7 +102,7 @@ pub struct PeerFacts {
 /// The script run in the peer: `$1` is its path, `$2` the release tag (may be empty).
 const SCRIPT: &str = r#"cd "$1" 2>/dev/null || { echo "@@error no such folder: $1"; exit 0; }
 git rev-parse --is-inside-work-tree >/dev/null 2>&1 || { echo "@@error not a git repository: $1"; exit 0; }
-git status --porcelain=v2 --branch || exit 1
+git status --porcelain=v2 --branch --untracked-files=all || exit 1
 echo @@fetch
 f=$(git rev-parse --git-path FETCH_HEAD)
 if [ -f "$f" ]; then stat -c %Y "$f" 2>/dev/null || stat -f %m "$f" 2>/dev/null || echo none; else echo none; fi

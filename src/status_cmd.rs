@@ -66,8 +66,12 @@ pub fn relation(
         return Relation::InSync;
     }
     if repo.repo.find_commit(head).is_err() {
-        return Relation::Unpushed {
-            commits: ab.map(|(a, _)| a).filter(|a| *a > 0),
+        // Commits GitHub has never seen; the copy's own counts are as of its last fetch.
+        return match ab {
+            Some((a, b)) if a > 0 && b > 0 => Relation::Diverged { ahead: a, behind: b },
+            other => Relation::Unpushed {
+                commits: other.map(|(a, _)| a).filter(|a| *a > 0),
+            },
         };
     }
     if repo.repo.find_commit(tip).is_err() {

@@ -262,6 +262,20 @@ pub fn post_merge(repo: &Repo, config: &Config) {
         }
         let runs = env_versions(env, &layout);
         let runs_text = runs.iter().cloned().collect::<Vec<_>>().join(", ");
+        let unknown: Vec<&String> = runs
+            .iter()
+            .filter(|r| {
+                crate::version::parse_tag(r, config.tag_prefix.as_deref())
+                    .is_some_and(|(_, v)| versions.find(&v).is_none())
+            })
+            .collect();
+        if let Some(u) = unknown.first() {
+            say(&format!(
+                "{} runs {u}, but this clone has no tag {u}: `git fetch --tags` (the course's `git remote update` does it)",
+                env.dir.display()
+            ));
+            continue;
+        }
         match (&latest, runs.len()) {
             (_, 0) => {}
             (Some(l), 1) if runs.contains(l) => say(&format!("{} runs {l}, the latest release", env.dir.display())),

@@ -5,6 +5,41 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// The ssh_config that `.ci/services start` writes (Host kube-2 and friends), if present.
+pub fn ssh_config_if_running() -> Option<PathBuf> {
+    let p = std::env::var_os("RELEASE_TEST_SSH_CONFIG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp/release-ci/ssh/ssh_config"));
+    p.exists().then_some(p)
+}
+
+/// The same, for tests that need sshd: fails (never skips) with how to start it.
+pub fn ssh_config() -> PathBuf {
+    let p = ssh_config_if_running().unwrap_or_else(|| {
+        panic!("this test needs the test sshd: run `bash .ci/services start` (or .ci/run), then test again")
+    });
+    let ok = Command::new("ssh")
+        .args([
+            "-F",
+            p.to_str().unwrap(),
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=3",
+            "kube-2",
+            "true",
+        ])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(
+        ok,
+        "sshd does not answer as kube-2 ({}): run `bash .ci/services start`",
+        p.display()
+    );
+    p
+}
+
 pub struct Sandbox {
     pub tmp: tempfile::TempDir,
     pub home: PathBuf,
@@ -50,11 +85,28 @@ impl Sandbox {
         sb
     }
 
+    /// A second clone of origin, `name`, with its own identity.
+    pub fn peer(&self, name: &str) -> PathBuf {
+        self.git(self.tmp.path(), &["clone", "-q", "origin.git", name]);
+        let p = self.path(name);
+        self.git(&p, &["config", "release.name", name]);
+        p
+    }
+
     pub fn path(&self, rel: &str) -> PathBuf {
         self.tmp.path().join(rel)
     }
 
     fn env(&self, cmd: &mut Command) {
+        // `release` on PATH, so that installed hooks find it.
+        let bin_dir = Path::new(env!("CARGO_BIN_EXE_release")).parent().unwrap().to_path_buf();
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut dirs = vec![bin_dir];
+        dirs.extend(std::env::split_paths(&path));
+        cmd.env("PATH", std::env::join_paths(dirs).unwrap());
+        if let Some(cfg) = ssh_config_if_running() {
+            cmd.env("RELEASE_SSH_CONFIG", cfg);
+        }
         cmd.env("HOME", &self.home)
             .env("XDG_CONFIG_HOME", self.home.join(".config"))
             .env("GIT_CONFIG_NOSYSTEM", "1")
