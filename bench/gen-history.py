@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Writes a synthetic git history for the changelog benchmark, fast, via git fast-import.
 
-usage: gen-history.py DIR [COMMITS] [COMMITS_PER_TAG]
+usage: gen-history.py DIR [COMMITS] [COMMITS_PER_TAG] [FILES]
 
 COMMITS (default 50,000) commits on main with Conventional and non-conventional messages,
 a two-commit side branch merged every 100 commits, and an annotated semver tag every
-COMMITS_PER_TAG (default 200) commits. Deterministic (fixed seed).
+COMMITS_PER_TAG (default 200) commits. FILES (default 50) files make up the tree; each
+commit changes one. Deterministic (fixed seed).
 """
 import os
 import random
@@ -15,6 +16,7 @@ import sys
 out = sys.argv[1]
 total = int(sys.argv[2]) if len(sys.argv) > 2 else 50_000
 per_tag = int(sys.argv[3]) if len(sys.argv) > 3 else 200
+nfiles = int(sys.argv[4]) if len(sys.argv) > 4 else 50
 rng = random.Random(332)
 kinds = (["feat"] * 25 + ["fix"] * 30 + ["chore"] * 12 + ["docs"] * 8 + ["refactor"] * 5 + ["perf"] * 3
          + ["test"] * 4 + ["ci"] * 2 + ["dx"] * 1 + [None] * 10)
@@ -51,7 +53,13 @@ def commit(ref, msg, parents, when):
     w(f"data {len(data)}\n".encode() + data)
     for n, p in enumerate(parents):
         w(f"{'from' if n == 0 else 'merge'} :{p}\n".encode())
-    w(f"M 644 inline file{mark % 50}.txt\n".encode())
+    if mark == 1:
+        for f in range(nfiles):
+            blob = f"{f}\n".encode()
+            w(f"M 644 inline src/d{f % 100}/file{f}.txt\n".encode())
+            w(f"data {len(blob)}\n".encode() + blob + b"\n")
+    f = mark % nfiles
+    w(f"M 644 inline src/d{f % 100}/file{f}.txt\n".encode())
     blob = f"{mark}\n".encode()
     w(f"data {len(blob)}\n".encode() + blob + b"\n")
     return mark

@@ -154,6 +154,25 @@ pub fn read(loc: &Location, tag: Option<&str>, timeout: Duration) -> Result<Peer
     parse(&out.stdout)
 }
 
+/// Reads this clone: one `git status` process; FETCH_HEAD and the tag from disk.
+pub fn read_here(repo: &crate::git::Repo, tag: Option<&str>) -> Result<PeerFacts, String> {
+    let args = ["status", "--porcelain=v2", "--branch", "--untracked-files=all"];
+    let out = proc::run("git", &args, &repo.root, proc::LOCAL_TIMEOUT).map_err(|e| format!("{e:#}"))?;
+    if !out.success {
+        return Err(out.complaint());
+    }
+    let last_fetch = std::fs::metadata(repo.repo.path().join("FETCH_HEAD"))
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs() as i64);
+    Ok(PeerFacts {
+        work: parse_porcelain(&out.stdout),
+        last_fetch,
+        has_tag: tag.map(|t| repo.tag_commit(t).is_some()),
+    })
+}
+
 fn parse(out: &str) -> Result<PeerFacts, String> {
     if let Some(e) = out.lines().find_map(|l| l.strip_prefix("@@error ")) {
         return Err(e.to_string());

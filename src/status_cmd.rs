@@ -121,7 +121,6 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
         Some(Ok(r)) => newest_tag(r.tags.keys(), config.tag_prefix.as_deref()),
         _ => newest_tag(local_tags.iter(), config.tag_prefix.as_deref()),
     };
-    let here_loc = Location::Local(repo.root.clone());
     type Answer = Option<Result<PeerFacts, String>>;
     let (here, peer_facts): (Result<PeerFacts, String>, Vec<Answer>) = std::thread::scope(|s| {
         let tag = tag.as_deref();
@@ -135,7 +134,7 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
                 })
             })
             .collect();
-        let here = peers::read(&here_loc, tag, PEER_TIMEOUT);
+        let here = peers::read_here(repo, tag);
         (
             here,
             handles
