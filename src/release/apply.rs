@@ -77,9 +77,9 @@ fn run_step(repo: &Repo, plan: &Plan, step: &Step, undo: &mut Vec<Undo>, tag_tar
             undo.push(Undo::DeleteTag(name.clone()));
             Ok(())
         }
-        Step::PushGit { remote, branch, tag } => repo.push_atomic(remote, branch, tag.as_deref()).with_context(|| {
-            format!(
-                "fix: if {remote} moved on, run `git pull --rebase {remote} {branch}` and release again; \
+        Step::PushGit { remote, branch, tag } => repo.push_atomic(remote, branch, tag.as_deref()).map_err(|e| {
+            anyhow::anyhow!(
+                "{e:#}\nfix: if {remote} moved on, run `git pull --rebase {remote} {branch}` and release again; \
                  if it refuses pushes, check its rules"
             )
         }),
