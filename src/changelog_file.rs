@@ -98,7 +98,7 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
             preview: changelog::render_release(&release),
         }],
         notices,
-        problems: Vec::new(),
+        ..Contribution::default()
     })
 }
 

@@ -52,6 +52,8 @@ pub enum Command {
     Status(StatusArgs),
     /// Install, remove or inspect the git hooks that warn about unsynced clones.
     Hooks(HooksArgs),
+    /// Show which images a release builds, from which Dockerfile, and why.
+    Images,
     /// Lint the Kubernetes folders: the mistakes that break test or prod (exit 1 on errors).
     Check(CheckArgs),
     /// Write the reference layout (kubernetes/, docker/, .release.yml) into this project.
@@ -73,6 +75,9 @@ pub struct ApplyArgs {
     /// Pin project images tagged `latest` (or untagged) in kubernetes/test to the new version.
     #[arg(long)]
     pub replace_latest: bool,
+    /// Release git only: build and push no images (for repositories without Docker).
+    #[arg(long)]
+    pub skip_images: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -193,6 +198,9 @@ pub struct DemoArgs {
     /// Build the sandbox in this folder (must not exist yet) instead of a new temporary one.
     #[arg(long, value_name = "PATH")]
     pub into: Option<PathBuf>,
+    /// Push the demo's images to this registry (default: localhost:5000 when it answers).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub registry: Option<String>,
 }
 
 #[cfg(test)]

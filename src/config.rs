@@ -126,6 +126,15 @@ impl Default for ManifestsConfig {
 pub struct ImageConfig {
     /// `user/my-api`, `localhost:5000/user/my-api`.
     pub repository: String,
+    /// The Dockerfile, relative to the repository root (default: found by role).
+    #[serde(default)]
+    pub dockerfile: Option<PathBuf>,
+    /// The build context, relative to the repository root (default: the root).
+    #[serde(default)]
+    pub context: Option<PathBuf>,
+    /// `--build-arg` values.
+    #[serde(default)]
+    pub build_args: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]

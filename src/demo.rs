@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 
 /// Runs the demo in `into` (created; must not exist) or in a new temporary folder.
-pub fn run(into: Option<&Path>) -> Result<()> {
+pub fn run(into: Option<&Path>, registry: Option<&str>) -> Result<()> {
     let root = match into {
         Some(p) => {
             if p.exists() {
@@ -39,6 +39,19 @@ pub fn run(into: Option<&Path>) -> Result<()> {
     clone(&root, &github, "isp")?;
     write_sample(&isp)?;
     std::fs::write(isp.join(".release.yml"), DEMO_CONFIG)?;
+    let images = images_mode(&root, registry);
+    match &images {
+        Ok(ns) => {
+            ui::say(&format!(
+                "     images: building FROM scratch (offline) and pushing to {ns}"
+            ));
+            use_registry(&isp, ns)?;
+        }
+        Err(why) => ui::say(&format!(
+            "     images: skipped, because {why}; the releases cover git, CHANGELOG.md and kubernetes/"
+        )),
+    }
+    let skip_images = images.is_err();
     git(&isp, &["add", "-A"])?;
     git(
         &isp,
@@ -50,7 +63,7 @@ pub fn run(into: Option<&Path>) -> Result<()> {
     clone(&root, &github, "kube-2")?;
 
     narrate("First release from ISP: `release minor` (no tag yet, so it starts at 0.1.0)");
-    release_minor(&isp)?;
+    release_minor(&isp, skip_images)?;
 
     narrate("On ISP a feature is added, committed and pushed");
     let api = isp.join("src/api.py");
@@ -66,7 +79,7 @@ pub fn run(into: Option<&Path>) -> Result<()> {
     narrate(
         "Second release from ISP: `release minor` (0.1.0 -> 0.2.0): CHANGELOG.md and kubernetes/test change in the release commit",
     );
-    release_minor(&isp)?;
+    release_minor(&isp, skip_images)?;
 
     narrate("GitHub now has these release tags:");
     let tags = git(&isp, &["ls-remote", "--tags", "--refs", "origin"])?;
@@ -97,7 +110,7 @@ pub fn run(into: Option<&Path>) -> Result<()> {
     let opts = Options {
         dry_run: true,
         yes: true,
-        replace_latest: false,
+        ..Options::default()
     };
     crate::promote::run(&isp, None, &opts)?;
 
@@ -106,6 +119,53 @@ pub fn run(into: Option<&Path>) -> Result<()> {
         root.display(),
         root.display()
     ));
+    Ok(())
+}
+
+/// Dockerfiles that build without a network: the demo's images are FROM scratch.
+const SCRATCH_API: &str = "# demo image: FROM scratch so the demo runs offline\nFROM scratch\nCOPY requirements.txt /app/requirements.txt\nCOPY src/api.py /app/api.py\n";
+const SCRATCH_WRK: &str = "# demo image: FROM scratch so the demo runs offline\nFROM scratch\nCOPY requirements.txt /app/requirements.txt\nCOPY src/worker.py /app/worker.py\n";
+
+/// `Ok(registry/namespace)` when an engine and a registry answer, else why not.
+fn images_mode(root: &Path, registry: Option<&str>) -> std::result::Result<String, String> {
+    crate::images::engine::block_on(crate::images::engine::Engine::connect())?
+        .map_err(|e| format!("no Docker engine answers ({e})"))?;
+    let reg = registry.unwrap_or("localhost:5000").to_string();
+    if registry.is_none() {
+        use std::net::{TcpStream, ToSocketAddrs};
+        let up = ("127.0.0.1", 5000)
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut a| a.next())
+            .is_some_and(|a| TcpStream::connect_timeout(&a, std::time::Duration::from_secs(1)).is_ok());
+        if !up {
+            return Err("no registry answers on localhost:5000 (start one, or pass --registry HOST:PORT)".into());
+        }
+    }
+    // A namespace of this run's own, so tags from an earlier demo never collide.
+    let run = root
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("demo")
+        .to_ascii_lowercase();
+    let run: String = run
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    Ok(format!("{reg}/{}", run.trim_matches('-')))
+}
+
+/// Points the sample's manifests at `ns` and gives it offline Dockerfiles.
+fn use_registry(isp: &Path, ns: &str) -> Result<()> {
+    for env in ["test", "prod"] {
+        for f in ["api-deployment.yml", "wrk-deployment.yml"] {
+            let p = isp.join("kubernetes").join(env).join(f);
+            let t = std::fs::read_to_string(&p)?.replace("image: demo/hello-", &format!("image: {ns}/hello-"));
+            std::fs::write(&p, t)?;
+        }
+    }
+    std::fs::write(isp.join("docker/Dockerfile.api"), SCRATCH_API)?;
+    std::fs::write(isp.join("docker/Dockerfile.wrk"), SCRATCH_WRK)?;
     Ok(())
 }
 
@@ -133,11 +193,12 @@ fn narrate(msg: &str) {
     ui::say(&format!("\n-> {msg}"));
 }
 
-fn release_minor(dir: &Path) -> Result<()> {
+fn release_minor(dir: &Path, skip_images: bool) -> Result<()> {
     let opts = Options {
         dry_run: false,
         yes: true,
-        replace_latest: false,
+        skip_images,
+        ..Options::default()
     };
     release::run(dir, &Request::Bump(Bump::Level(Level::Minor, None)), &opts).context("the demo release failed")?;
     Ok(())

@@ -14,6 +14,7 @@ pub mod error;
 pub mod git;
 pub mod history;
 pub mod hooks;
+pub mod images;
 pub mod init;
 pub mod manifests;
 pub mod peers;

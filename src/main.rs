@@ -25,6 +25,7 @@ fn release(dir: &Path, req: Request, a: &ApplyArgs) -> anyhow::Result<()> {
         dry_run: a.dry_run,
         yes: a.yes,
         replace_latest: a.replace_latest,
+        skip_images: a.skip_images,
     };
     release::release::run(dir, &req, &opts).map(|_| ())
 }
@@ -46,7 +47,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let opts = Options {
                 dry_run: a.dry_run,
                 yes: a.yes,
-                replace_latest: false,
+                ..Options::default()
             };
             release::promote::run(&dir, a.target.as_deref(), &opts)
         }
@@ -57,6 +58,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             HooksAction::Status => release::hooks::status(&dir),
             HooksAction::Run { name, args } => std::process::exit(release::hooks::run::run(&name, &args)),
         },
+        Command::Images => release::images::show(&dir),
         Command::Check(a) => release::check_cmd::run(&dir, a.json),
         Command::Init(a) => {
             let names = release::init::Names {
@@ -68,6 +70,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             release::init::run(&dir, &names)
         }
         Command::Version(a) => release::version_report::run(&dir, a.explain, a.json),
-        Command::Demo(a) => release::demo::run(a.into.as_deref()),
+        Command::Demo(a) => release::demo::run(a.into.as_deref(), a.registry.as_deref()),
     }
 }

@@ -38,16 +38,31 @@ impl Output {
 /// A program that cannot be started or outlives the timeout is an error; a non-zero exit
 /// is not (look at [`Output::success`]).
 pub fn run(program: &str, args: &[&str], dir: &Path, timeout: Duration) -> Result<Output> {
+    run_with_input(program, args, dir, timeout, None)
+}
+
+/// [`run`], with `input` written to the program's stdin.
+pub fn run_with_input(
+    program: &str,
+    args: &[&str],
+    dir: &Path,
+    timeout: Duration,
+    input: Option<&[u8]>,
+) -> Result<Output> {
     let mut child = Command::new(program)
         .args(args)
         .current_dir(dir)
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("LC_ALL", "C")
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .with_context(|| format!("could not start `{program}`: is it installed and on PATH?"))?;
+    if let (Some(data), Some(mut stdin)) = (input, child.stdin.take()) {
+        use std::io::Write;
+        let _ = stdin.write_all(data);
+    }
     let out = child.stdout.take().map(reader);
     let err = child.stderr.take().map(reader);
     let status = match child.wait_timeout(timeout)? {

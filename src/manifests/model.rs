@@ -269,7 +269,13 @@ fn role_of(o: &Object) -> Role {
         }
     }
     bag.extend(o.claims.iter().map(|c| c.0.clone()));
-    let tokens: Vec<String> = bag
+    role_from_words(&bag)
+}
+
+/// The role named by words (`flask-api` -> api, `worker2` -> worker, `redis` -> db); the
+/// first family found decides: debug, worker, db, api.
+pub fn role_from_words(words: &[String]) -> Role {
+    let tokens: Vec<String> = words
         .iter()
         .flat_map(|s| {
             s.split(|c: char| !c.is_ascii_alphanumeric())

@@ -11,9 +11,17 @@ use std::path::{Path, PathBuf};
 /// How to take back one step that was done.
 #[derive(Debug)]
 enum Undo {
-    RestoreFile { path: PathBuf, old: Option<Vec<u8>> },
-    ResetBranch { branch: String, oid: Oid },
+    RestoreFile {
+        path: PathBuf,
+        old: Option<Vec<u8>>,
+    },
+    ResetBranch {
+        branch: String,
+        oid: Oid,
+    },
     DeleteTag(String),
+    /// Nothing to undo, but the rollback report must say it (images in a registry).
+    Note(String),
 }
 
 /// Runs every step of `plan`; on the first failure undoes what was done, in reverse,
@@ -77,6 +85,36 @@ fn run_step(repo: &Repo, plan: &Plan, step: &Step, undo: &mut Vec<Undo>, tag_tar
             undo.push(Undo::DeleteTag(name.clone()));
             Ok(())
         }
+        Step::BuildImages {
+            jobs,
+            revision,
+            version,
+            ..
+        } => crate::images::run::build_all(&repo.root, repo.repo.path(), jobs, revision, version)
+            .map_err(anyhow::Error::msg),
+        Step::PushImages { jobs } => {
+            let version = jobs.first().map(|j| j.tag.clone()).unwrap_or_default();
+            match crate::images::run::push_all(repo.repo.path(), jobs, &version) {
+                Ok(pushed) => {
+                    if !pushed.is_empty() {
+                        undo.push(Undo::Note(format!(
+                            "these images stay in their registry (a registry keeps what it got; running the same release again reuses them): {}",
+                            pushed.join(", ")
+                        )));
+                    }
+                    Ok(())
+                }
+                Err((e, pushed)) => {
+                    if !pushed.is_empty() {
+                        undo.push(Undo::Note(format!(
+                            "these images did reach their registry and stay there (running the same release again reuses them): {}",
+                            pushed.join(", ")
+                        )));
+                    }
+                    Err(anyhow::anyhow!(e))
+                }
+            }
+        }
         Step::PushGit { remote, branch, tag } => repo.push_atomic(remote, branch, tag.as_deref()).map_err(|e| {
             anyhow::anyhow!(
                 "{e:#}\nfix: if {remote} moved on, run `git pull --rebase {remote} {branch}` and release again; \
@@ -92,6 +130,7 @@ fn rollback(repo: &Repo, undo: Vec<Undo>) -> Vec<String> {
     for u in undo.into_iter().rev() {
         let (what, res) = match &u {
             Undo::DeleteTag(name) => (format!("deleted local tag {name}"), repo.delete_tag(name)),
+            Undo::Note(n) => (n.clone(), Ok(())),
             Undo::ResetBranch { branch, oid } => (
                 format!("moved {branch} back to {} and reset the index", &oid.to_string()[..7]),
                 repo.reset_branch(branch, *oid),

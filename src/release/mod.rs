@@ -18,6 +18,8 @@ pub struct Options {
     pub yes: bool,
     /// Pin `latest`/untagged project images in kubernetes/test to the new version.
     pub replace_latest: bool,
+    /// Release git only: no images are built or pushed.
+    pub skip_images: bool,
 }
 
 /// What a finished release reports.
@@ -54,8 +56,16 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<Outcome> {
             }
         }
     };
-    let contributors: [plan::Contributor; 2] = [&crate::changelog_file::contribute, &crate::manifests::contribute];
-    let (plan, _next) = plan::build(&mut facts, &bump, &contributors, opts.replace_latest)?;
+    let contributors: [plan::Contributor; 3] = [
+        &crate::changelog_file::contribute,
+        &crate::manifests::contribute,
+        &crate::images::contribute,
+    ];
+    let flags = plan::Flags {
+        replace_latest: opts.replace_latest,
+        skip_images: opts.skip_images,
+    };
+    let (plan, _next) = plan::build(&mut facts, &bump, &contributors, flags)?;
     if !facts.problems.is_empty() {
         return Err(refused(problems_text(&facts.problems)));
     }

@@ -25,6 +25,16 @@ pub enum Step {
     Commit { message: String },
     /// Create the annotated tag on the release commit (or on HEAD when nothing changed).
     Tag { name: String, message: String },
+    /// Build the release's images (all at once), tagged with the release tag.
+    BuildImages {
+        jobs: Vec<crate::images::ImageJob>,
+        revision: String,
+        version: String,
+        endpoint: String,
+        preview: String,
+    },
+    /// Push the release's images (all at once), the tag always explicit.
+    PushImages { jobs: Vec<crate::images::ImageJob> },
     /// Push the branch (and the tag, if any) to the remote in one atomic push.
     PushGit {
         remote: String,
@@ -71,6 +81,8 @@ pub struct Context<'a> {
     pub commits: &'a [CommitInfo],
     /// `--replace-latest`: pin floating project images to the version.
     pub replace_latest: bool,
+    /// `--skip-images`: release git only.
+    pub skip_images: bool,
 }
 
 /// A part of the release that may add file writes to the release commit.
@@ -82,6 +94,15 @@ pub struct Contribution {
     pub steps: Vec<Step>,
     pub notices: Vec<String>,
     pub problems: Vec<Problem>,
+    /// Steps that run after the tag and before the git push (images).
+    pub after_tag: Vec<Step>,
+}
+
+/// Switches from the command line that change what the contributors plan.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Flags {
+    pub replace_latest: bool,
+    pub skip_images: bool,
 }
 
 /// Works out the next version and the git steps; each contributor may add file writes,
@@ -90,7 +111,7 @@ pub fn build(
     facts: &mut Facts,
     bump: &Bump,
     contributors: &[Contributor],
-    replace_latest: bool,
+    flags: Flags,
 ) -> anyhow::Result<(Plan, Version)> {
     let next = facts
         .versions
@@ -130,6 +151,7 @@ pub fn build(
     let mut steps = Vec::new();
     let mut notices = facts.notices.clone();
     let mut problems = Vec::new();
+    let mut after_tag = Vec::new();
     {
         let ctx = Context {
             facts,
@@ -137,13 +159,15 @@ pub fn build(
             tag: &tag,
             prev_tag: current.as_ref().map(|c| c.name.as_str()),
             commits: &commits,
-            replace_latest,
+            replace_latest: flags.replace_latest,
+            skip_images: flags.skip_images,
         };
         for c in contributors {
             let part = c(&ctx)?;
             steps.extend(part.steps);
             notices.extend(part.notices);
             problems.extend(part.problems);
+            after_tag.extend(part.after_tag);
         }
     }
     facts.problems.extend(problems);
@@ -156,6 +180,7 @@ pub fn build(
         name: tag.clone(),
         message: format!("Release {next}"),
     });
+    steps.extend(after_tag);
     steps.push(Step::PushGit {
         remote: remote.clone(),
         branch: facts.branch.clone(),
@@ -195,9 +220,11 @@ pub fn render(plan: &Plan) -> String {
     let _ = writeln!(s, "\nSteps:");
     for (i, step) in plan.steps.iter().enumerate() {
         let _ = writeln!(s, "  {}. {}", i + 1, describe(step));
-        if let Step::WriteFile { preview, .. } = step
-            && !preview.is_empty()
-        {
+        let preview = match step {
+            Step::WriteFile { preview, .. } | Step::BuildImages { preview, .. } => preview.as_str(),
+            _ => "",
+        };
+        if !preview.is_empty() {
             for line in preview.lines() {
                 let _ = writeln!(s, "{}", format!("       {line}").trim_end());
             }
@@ -227,5 +254,17 @@ pub fn describe(step: &Step) -> String {
             branch,
             tag: None,
         } => format!("push {branch} to {remote}"),
+        Step::BuildImages { jobs, endpoint, .. } => {
+            let n = jobs.iter().filter(|j| j.reuse.is_none()).count();
+            format!("build {n} image(s) with the engine at {endpoint}")
+        }
+        Step::PushImages { jobs } => {
+            let regs: std::collections::BTreeSet<&str> = jobs.iter().map(|j| j.registry.as_str()).collect();
+            let n = jobs.iter().filter(|j| j.reuse.is_none()).count();
+            format!(
+                "push {n} image(s) to {}",
+                regs.into_iter().collect::<Vec<_>>().join(", ")
+            )
+        }
     }
 }

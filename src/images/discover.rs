@@ -1,0 +1,255 @@
+//! Pure: which images a release builds. Each `docker/Dockerfile.<role>` (or a lone
+//! `Dockerfile`) maps to the image repository the matching objects in the manifests use,
+//! matched by role (api/flask, wrk/worker, ...). `images:` in `.release.yml` overrides.
+//! Ambiguity or no match is an error that lists what was found and the config to write.
+
+use crate::config::ImageConfig;
+use crate::manifests::imageref::ImageRef;
+use crate::manifests::model::{Role, role_from_words};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One image to build and push.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImageSpec {
+    /// The repository as written (`user/app-api`, `localhost:5000/u/app`).
+    pub repository: String,
+    pub dockerfile: PathBuf,
+    pub context: PathBuf,
+    pub build_args: BTreeMap<String, String>,
+    /// How the mapping was found, in words.
+    pub source: String,
+}
+
+/// A repository the manifests use, and the role of the object using it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Used {
+    pub repository: String,
+    pub role: Role,
+    /// `kubernetes/test/api-deployment.yml:21`
+    pub at: String,
+}
+
+/// The role a Dockerfile's name gives (`Dockerfile.api` -> api; `Dockerfile` -> none).
+pub fn dockerfile_role(path: &Path) -> Option<(String, Role)> {
+    let name = path.file_name()?.to_str()?;
+    let word = name
+        .strip_prefix("Dockerfile.")
+        .or_else(|| name.strip_prefix("Dockerfile-"))
+        .or_else(|| name.strip_suffix(".Dockerfile"))
+        .or_else(|| name.strip_suffix(".dockerfile"))?;
+    Some((word.to_string(), role_from_words(&[word.to_string()])))
+}
+
+fn snippet(pairs: &[(String, PathBuf)]) -> String {
+    let mut s = String::from("images:\n");
+    for (r, d) in pairs {
+        s.push_str(&format!("  - repository: {r}\n    dockerfile: {}\n", d.display()));
+    }
+    s
+}
+
+fn explain(dockerfiles: &[PathBuf], used: &[Used]) -> String {
+    let mut s = String::from("found Dockerfiles:");
+    if dockerfiles.is_empty() {
+        s.push_str(" none");
+    }
+    for d in dockerfiles {
+        s.push_str(&format!("\n    {}", d.display()));
+    }
+    s.push_str("\n  found image repositories in the manifests:");
+    if used.is_empty() {
+        s.push_str(" none");
+    }
+    for u in used {
+        s.push_str(&format!("\n    {} ({} at {})", u.repository, role_name(u.role), u.at));
+    }
+    s
+}
+
+fn role_name(r: Role) -> &'static str {
+    match r {
+        Role::Api => "api",
+        Role::Worker => "worker",
+        Role::Db => "db",
+        Role::Debug => "debug",
+        Role::Other => "other",
+    }
+}
+
+/// Checks a repository name the way Docker does (lower case, no placeholder).
+pub fn validate_repository(r: &str) -> Result<(), String> {
+    let parsed = ImageRef::parse(r).map_err(|e| format!("image repository {e}"))?;
+    if parsed.has_placeholder() {
+        return Err(format!(
+            "image repository `{r}` is a template placeholder: write the real name in .release.yml images:"
+        ));
+    }
+    if parsed.path.chars().any(|c| c.is_ascii_uppercase()) {
+        return Err(format!(
+            "image repository `{r}` has capital letters, which Docker refuses: use `{}`",
+            parsed.registry.map(|h| format!("{h}/")).unwrap_or_default() + &parsed.path.to_ascii_lowercase()
+        ));
+    }
+    if parsed.tag.is_some() || parsed.digest.is_some() {
+        return Err(format!(
+            "image repository `{r}` has a tag or digest: give the repository only (the release sets the tag)"
+        ));
+    }
+    Ok(())
+}
+
+/// Decides the images. `dockerfiles` are relative paths that exist; `used` the project
+/// repositories in the manifests (test first); `config` the `images:` section.
+pub fn map(dockerfiles: &[PathBuf], used: &[Used], config: &[ImageConfig]) -> Result<Vec<ImageSpec>, String> {
+    let mut out = Vec::new();
+    if !config.is_empty() {
+        for c in config {
+            validate_repository(&c.repository)?;
+            let dockerfile = match &c.dockerfile {
+                Some(d) => d.clone(),
+                None => match dockerfiles {
+                    [only] => only.clone(),
+                    _ => {
+                        let words: Vec<String> = vec![c.repository.rsplit('/').next().unwrap_or("").to_string()];
+                        let role = role_from_words(&words);
+                        let hits: Vec<&PathBuf> = dockerfiles
+                            .iter()
+                            .filter(|d| dockerfile_role(d).is_some_and(|(_, r)| r == role))
+                            .collect();
+                        match hits.as_slice() {
+                            [one] => (*one).clone(),
+                            _ => {
+                                return Err(format!(
+                                    "images: `{}` in .release.yml has no dockerfile, and none matches it by name\n  {}\n  fix: add `dockerfile:` to that entry",
+                                    c.repository,
+                                    explain(dockerfiles, used)
+                                ));
+                            }
+                        }
+                    }
+                },
+            };
+            out.push(ImageSpec {
+                repository: c.repository.clone(),
+                dockerfile,
+                context: c.context.clone().unwrap_or_else(|| PathBuf::from(".")),
+                build_args: c.build_args.clone(),
+                source: "images: in .release.yml".into(),
+            });
+        }
+        return Ok(out);
+    }
+    if dockerfiles.is_empty() {
+        return Ok(out);
+    }
+    // distinct repositories, first use wins for the role
+    let mut repos: Vec<&Used> = Vec::new();
+    for u in used {
+        if !repos.iter().any(|r| r.repository == u.repository) {
+            repos.push(u);
+        }
+    }
+    let fail = |why: String, pairs: Vec<(String, PathBuf)>| -> String {
+        let example = if pairs.is_empty() {
+            vec![("USER/APP".to_string(), dockerfiles[0].clone())]
+        } else {
+            pairs
+        };
+        format!(
+            "{why}\n  {}\n  fix: say which is which in .release.yml:\n{}",
+            explain(dockerfiles, used),
+            snippet(&example)
+                .lines()
+                .map(|l| format!("    {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    };
+    if repos.is_empty() {
+        return Err(fail(
+            "there are Dockerfiles but no image of the project in the manifests to name them".into(),
+            vec![],
+        ));
+    }
+    let mut mapped: Vec<&str> = Vec::new();
+    let roled: Vec<(&PathBuf, String, Role)> = dockerfiles
+        .iter()
+        .filter_map(|d| dockerfile_role(d).map(|(w, r)| (d, w, r)))
+        .collect();
+    let plain: Vec<&PathBuf> = dockerfiles.iter().filter(|d| dockerfile_role(d).is_none()).collect();
+    for (d, word, role) in &roled {
+        let by_role: Vec<&&Used> = repos
+            .iter()
+            .filter(|u| u.role == *role && *role != Role::Other)
+            .collect();
+        let by_name: Vec<&&Used> = repos
+            .iter()
+            .filter(|u| {
+                u.repository
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase()
+                    .contains(&word.to_ascii_lowercase())
+            })
+            .collect();
+        let pick = match (by_role.as_slice(), by_name.as_slice()) {
+            ([one], _) => one,
+            (_, [one]) => one,
+            ([], []) => {
+                let guess = repos
+                    .iter()
+                    .map(|r| (r.repository.clone(), (*d).clone()))
+                    .take(1)
+                    .collect();
+                return Err(fail(
+                    format!(
+                        "{} matches no image in the manifests (by role `{word}` or by name)",
+                        d.display()
+                    ),
+                    guess,
+                ));
+            }
+            (many, _) => {
+                let names: Vec<&str> = many.iter().map(|u| u.repository.as_str()).collect();
+                let guess = many.iter().map(|r| (r.repository.clone(), (*d).clone())).collect();
+                return Err(fail(
+                    format!("{} could build any of {}", d.display(), names.join(", ")),
+                    guess,
+                ));
+            }
+        };
+        validate_repository(&pick.repository)?;
+        mapped.push(&pick.repository);
+        out.push(ImageSpec {
+            repository: pick.repository.clone(),
+            dockerfile: (*d).clone(),
+            context: PathBuf::from("."),
+            build_args: BTreeMap::new(),
+            source: format!("{} -> role {word} -> {}", d.display(), pick.at),
+        });
+    }
+    // A lone Dockerfile builds every repository no named Dockerfile took.
+    if let [d] = plain.as_slice() {
+        for u in repos.iter().filter(|u| !mapped.contains(&u.repository.as_str())) {
+            validate_repository(&u.repository)?;
+            out.push(ImageSpec {
+                repository: u.repository.clone(),
+                dockerfile: (*d).clone(),
+                context: PathBuf::from("."),
+                build_args: BTreeMap::new(),
+                source: format!("the only plain Dockerfile, {} -> {}", d.display(), u.at),
+            });
+        }
+    } else if plain.len() > 1 && roled.is_empty() {
+        return Err(fail(
+            "there are several Dockerfiles without a role in their name".into(),
+            vec![],
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

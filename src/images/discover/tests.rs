@@ -1,0 +1,132 @@
+use super::*;
+
+fn used(list: &[(&str, Role)]) -> Vec<Used> {
+    list.iter()
+        .map(|(r, role)| Used {
+            repository: r.to_string(),
+            role: *role,
+            at: "k.yml:1".into(),
+        })
+        .collect()
+}
+
+fn p(s: &str) -> PathBuf {
+    PathBuf::from(s)
+}
+
+#[test]
+fn the_course_layout() {
+    let m = map(
+        &[p("docker/Dockerfile.api"), p("docker/Dockerfile.wrk")],
+        &used(&[("u/my-api", Role::Api), ("u/my-wrk", Role::Worker), ("redis", Role::Db)][..2]),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(m.len(), 2);
+    assert_eq!(
+        (m[0].repository.as_str(), m[0].dockerfile.to_str().unwrap()),
+        ("u/my-api", "docker/Dockerfile.api")
+    );
+    assert_eq!(
+        (m[1].repository.as_str(), m[1].dockerfile.to_str().unwrap()),
+        ("u/my-wrk", "docker/Dockerfile.wrk")
+    );
+    assert_eq!(m[0].context, p("."));
+}
+
+#[test]
+fn one_dockerfile_many_uses() {
+    // Aanchalaanchal: one image for api, workers and debug
+    let m = map(
+        &[p("docker/Dockerfile")],
+        &used(&[
+            ("kd/final", Role::Api),
+            ("kd/final", Role::Worker),
+            ("kd/final", Role::Debug),
+        ]),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(m.len(), 1);
+    // JackJack33: one root Dockerfile builds two repositories
+    let m = map(
+        &[p("Dockerfile")],
+        &used(&[("hs/tvs_api", Role::Api), ("hs/tvs_worker", Role::Worker)]),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        m.iter().map(|s| s.repository.as_str()).collect::<Vec<_>>(),
+        vec!["hs/tvs_api", "hs/tvs_worker"]
+    );
+}
+
+#[test]
+fn placeholders_and_capitals_are_questions() {
+    // wjallen: the repository is known even though the tag is a placeholder
+    let m = map(
+        &[p("docker/Dockerfile.api"), p("docker/Dockerfile.wrk")],
+        &used(&[
+            ("wallen/pssp-app-api", Role::Api),
+            ("wallen/pssp-app-wrk", Role::Worker),
+        ]),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(m.len(), 2);
+    let e = map(&[p("Dockerfile")], &used(&[("User/App", Role::Api)]), &[]).unwrap_err();
+    assert!(e.contains("capital letters") && e.contains("use `user/app`"), "{e}");
+}
+
+#[test]
+fn ambiguity_and_no_match_print_the_config_to_write() {
+    let e = map(
+        &[p("docker/Dockerfile.api")],
+        &used(&[("u/a-api", Role::Api), ("u/b-api", Role::Api)]),
+        &[],
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("could build any of u/a-api, u/b-api") && e.contains("images:\n      - repository: u/a-api"),
+        "{e}"
+    );
+    let e = map(&[p("docker/Dockerfile.cron")], &used(&[("u/api", Role::Api)]), &[]).unwrap_err();
+    assert!(
+        e.contains("matches no image") && e.contains("found Dockerfiles:\n    docker/Dockerfile.cron"),
+        "{e}"
+    );
+    let e = map(&[p("Dockerfile")], &[], &[]).unwrap_err();
+    assert!(e.contains("no image of the project"), "{e}");
+    assert!(map(&[], &used(&[("u/api", Role::Api)]), &[]).unwrap().is_empty());
+}
+
+#[test]
+fn config_overrides() {
+    let cfg = vec![ImageConfig {
+        repository: "localhost:5000/u/app".into(),
+        dockerfile: Some(p("build/Containerfile")),
+        context: Some(p("src")),
+        build_args: [("PY".to_string(), "3.11".to_string())].into(),
+    }];
+    let m = map(&[p("docker/Dockerfile.api")], &[], &cfg).unwrap();
+    assert_eq!(
+        (
+            m[0].dockerfile.clone(),
+            m[0].context.clone(),
+            m[0].build_args["PY"].as_str()
+        ),
+        (p("build/Containerfile"), p("src"), "3.11")
+    );
+    let cfg = vec![ImageConfig {
+        repository: "u/App".into(),
+        dockerfile: None,
+        context: None,
+        build_args: BTreeMap::new(),
+    }];
+    assert!(map(&[p("Dockerfile")], &[], &cfg).unwrap_err().contains("capital"));
+    assert_eq!(
+        dockerfile_role(&p("docker/Dockerfile.wrk")),
+        Some(("wrk".into(), Role::Worker))
+    );
+    assert_eq!(dockerfile_role(&p("Dockerfile")), None);
+}
