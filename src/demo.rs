@@ -152,7 +152,11 @@ fn images_mode(root: &Path, registry: Option<&str>) -> std::result::Result<Strin
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
-    Ok(format!("{reg}/{}", run.trim_matches('-')))
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    Ok(format!("{reg}/{}-{:x}", run.trim_matches('-'), stamp % 0xffff_ffff))
 }
 
 /// Points the sample's manifests at `ns` and gives it offline Dockerfiles.

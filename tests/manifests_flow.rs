@@ -66,7 +66,7 @@ fn release_sets_test_images_in_the_tagged_commit_and_leaves_prod() {
     let test_before = read(&sb, "kubernetes/test/api-deployment.yml");
     let prod_before = read(&sb, "kubernetes/prod/api-deployment.yml");
     sb.commit_file("src/x.py", "x\n", "feat: x");
-    let r = sb.release(&["minor", "--yes"]);
+    let r = sb.release(&["minor", "--yes", "--skip-images"]);
     assert_eq!(r.code, 0, "{}", r.all());
     let test_after = read(&sb, "kubernetes/test/api-deployment.yml");
     assert_eq!(
@@ -86,7 +86,7 @@ fn release_sets_test_images_in_the_tagged_commit_and_leaves_prod() {
 fn promote_copies_test_images_to_prod_commits_and_pushes() {
     let sb = with_layout();
     sb.commit_file("src/x.py", "x\n", "feat: x");
-    assert_eq!(sb.release(&["minor", "--yes"]).code, 0);
+    assert_eq!(sb.release(&["minor", "--yes", "--skip-images"]).code, 0);
     // wrong version: refused, nothing changed
     let before = sb.local_state();
     let r = sb.release(&["promote", "0.3.0", "--yes"]);
@@ -141,14 +141,14 @@ fn promote_refuses_when_workloads_differ_or_prod_is_missing() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("there is no kubernetes/prod folder"), "{}", r.stderr);
     // the release itself still works without prod (a warning)
-    let r = sb.release(&["patch", "--yes"]);
+    let r = sb.release(&["patch", "--yes", "--skip-images"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(r.stderr.contains("no kubernetes/prod folder"), "{}", r.stderr);
 }
 
 fn refused_with(sb: &Sandbox, needle: &str) {
     let before = sb.local_state();
-    let r = sb.release(&["minor", "--yes"]);
+    let r = sb.release(&["minor", "--yes", "--skip-images"]);
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(r.stderr.contains(needle), "expected {needle:?} in {}", r.stderr);
     assert_eq!(before, sb.local_state());
@@ -191,7 +191,7 @@ fn bad_manifests_refuse_the_release_with_file_and_line() {
         "fix: latest",
     );
     refused_with(&sb, "--replace-latest");
-    let r = sb.release(&["minor", "--yes", "--replace-latest"]);
+    let r = sb.release(&["minor", "--yes", "--replace-latest", "--skip-images"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(read(&sb, path).contains("image: alice/shop-api:0.2.0"));
 }
@@ -199,7 +199,7 @@ fn bad_manifests_refuse_the_release_with_file_and_line() {
 #[test]
 fn no_kubernetes_folder_or_an_empty_one_still_releases() {
     let sb = Sandbox::new();
-    let r = sb.release(&["minor", "--yes"]);
+    let r = sb.release(&["minor", "--yes", "--skip-images"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
         r.stderr.contains("no kubernetes/test or kubernetes/prod folder"),
@@ -209,7 +209,7 @@ fn no_kubernetes_folder_or_an_empty_one_still_releases() {
     std::fs::create_dir_all(sb.clone.join("kubernetes/test")).unwrap();
     std::fs::create_dir_all(sb.clone.join("kubernetes/prod")).unwrap();
     sb.commit_file("x", "x\n", "fix: x");
-    let r = sb.release(&["patch", "--yes"]);
+    let r = sb.release(&["patch", "--yes", "--skip-images"]);
     assert_eq!(r.code, 0, "{}", r.all());
     let r = sb.release(&["check"]);
     assert_eq!(r.code, 0, "{}", r.all());
