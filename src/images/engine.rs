@@ -46,6 +46,12 @@ fn reencode_auth(mut req: BollardRequest) -> BollardRequest {
     req
 }
 
+fn unreachable(endpoint: &str, e: &dyn std::fmt::Display) -> String {
+    format!(
+        "no Docker engine answers at {endpoint} ({e}): start it (`sudo systemctl start docker`, or dockerd), set DOCKER_HOST, or release git only with --skip-images"
+    )
+}
+
 /// "1.41" -> (1, 41)
 pub fn parse_api(v: &str) -> Option<(usize, usize)> {
     let (a, b) = v.split_once('.')?;
@@ -88,13 +94,9 @@ impl Engine {
                 "DOCKER_HOST={endpoint} is not a unix:// or tcp:// address this tool can use"
             ));
         }
-        .map_err(|e| format!("cannot use the Docker engine at {endpoint}: {e}"))?
+        .map_err(|e| unreachable(&endpoint, &e))?
         .with_request_modifier(reencode_auth);
-        let unreachable = |e: bollard::errors::Error| {
-            format!(
-                "no Docker engine answers at {endpoint} ({e}): start it (`sudo systemctl start docker`, or dockerd), set DOCKER_HOST, or release git only with --skip-images"
-            )
-        };
+        let unreachable = |e: bollard::errors::Error| unreachable(&endpoint, &e);
         let docker = docker.negotiate_version().await.map_err(unreachable)?;
         let v = docker.version().await.map_err(unreachable)?;
         let api = v.api_version.unwrap_or_default();
@@ -124,8 +126,11 @@ impl Engine {
                 {
                     return Ok(None);
                 }
-                let login = if status_code == 401 || m.contains("unauthorized") || m.contains("authentication required")
-                {
+                let needs_login = status_code == 401
+                    || ["unauthorized", "authentication required", "no basic auth credentials"]
+                        .iter()
+                        .any(|w| m.contains(w));
+                let login = if needs_login {
                     format!(": log in with `docker login {registry}`")
                 } else {
                     String::new()

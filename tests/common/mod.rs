@@ -40,7 +40,103 @@ pub fn ssh_config() -> PathBuf {
     p
 }
 
+/// The engine and registries `.ci/services start` runs.
+pub struct DockerEnv {
+    pub registry: String,
+    pub auth_registry: String,
+    pub user: String,
+    pub password: String,
+}
+
+/// For tests that need dockerd and the registries: fails (never skips) with how to start them.
+pub fn docker_env() -> DockerEnv {
+    let var = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_string());
+    let env = DockerEnv {
+        registry: var("RELEASE_TEST_REGISTRY", "localhost:5101"),
+        auth_registry: var("RELEASE_TEST_AUTH_REGISTRY", "localhost:5102"),
+        user: var("RELEASE_TEST_AUTH_USER", "release"),
+        password: var("RELEASE_TEST_AUTH_PASSWORD", "pa>>>ss?word"),
+    };
+    let ping = Command::new("curl")
+        .args([
+            "-sf",
+            "--max-time",
+            "3",
+            "--unix-socket",
+            "/var/run/docker.sock",
+            "http://docker/_ping",
+        ])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(
+        ping,
+        "this test needs dockerd on /var/run/docker.sock: run `bash .ci/services start` (or .ci/run)"
+    );
+    for r in [&env.registry, &env.auth_registry] {
+        let code = Command::new("curl")
+            .args([
+                "-s",
+                "--max-time",
+                "3",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                &format!("http://{r}/v2/"),
+            ])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
+            .unwrap_or_default();
+        assert!(
+            code == "200" || code == "401",
+            "this test needs the registry {r}: run `bash .ci/services start`"
+        );
+    }
+    env
+}
+
+/// The tags a registry lists for a repository (`curl`, with `user:password` if given).
+pub fn registry_tags(registry: &str, name: &str, auth: Option<&str>) -> Vec<String> {
+    let mut args = vec!["-s".to_string(), "--max-time".into(), "5".into()];
+    if let Some(a) = auth {
+        args.push("-u".into());
+        args.push(a.to_string());
+    }
+    args.push(format!("http://{registry}/v2/{name}/tags/list"));
+    let out = Command::new("curl").args(&args).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let mut tags: Vec<String> = v["tags"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    tags.sort();
+    tags
+}
+
+/// The manifest digest a registry serves for `name:tag`.
+pub fn registry_digest(registry: &str, name: &str, tag: &str, auth: Option<&str>) -> String {
+    let mut args: Vec<String> = vec!["-sI".into(), "--max-time".into(), "5".into()];
+    if let Some(a) = auth {
+        args.push("-u".into());
+        args.push(a.to_string());
+    }
+    args.push("-H".into());
+    args.push("Accept: application/vnd.docker.distribution.manifest.v2+json".into());
+    args.push(format!("http://{registry}/v2/{name}/manifests/{tag}"));
+    let out = Command::new("curl").args(&args).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("docker-content-digest:")
+                .map(|d| d.trim().to_string())
+        })
+        .unwrap_or_default()
+}
+
 pub struct Sandbox {
+    pub extra: std::cell::RefCell<Vec<(String, String)>>,
     pub tmp: tempfile::TempDir,
     pub home: PathBuf,
     pub origin: PathBuf,
@@ -73,6 +169,7 @@ impl Sandbox {
         let origin = tmp.path().join("origin.git");
         let clone = tmp.path().join("isp");
         let sb = Sandbox {
+            extra: Default::default(),
             tmp,
             home,
             origin,
@@ -97,7 +194,15 @@ impl Sandbox {
         self.tmp.path().join(rel)
     }
 
+    /// Extra environment for the `release` runs of this sandbox (DOCKER_CONFIG, DOCKER_HOST).
+    pub fn set_env(&self, k: &str, v: &str) {
+        self.extra.borrow_mut().push((k.to_string(), v.to_string()));
+    }
+
     fn env(&self, cmd: &mut Command) {
+        for (k, v) in self.extra.borrow().iter() {
+            cmd.env(k, v);
+        }
         // `release` on PATH, so that installed hooks find it.
         let bin_dir = Path::new(env!("CARGO_BIN_EXE_release")).parent().unwrap().to_path_buf();
         let path = std::env::var_os("PATH").unwrap_or_default();

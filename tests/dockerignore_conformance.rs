@@ -1,0 +1,99 @@
+//! Our build context against `docker build` on the real engine: the same tricky
+//! `.dockerignore`, two images built FROM scratch with `COPY . /ctx/`, the same files.
+
+mod common;
+use release::images::{context, engine};
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+
+fn files_in_image(image: &str) -> Vec<String> {
+    let out = Command::new("docker").args(["create", image, "x"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let tar = Command::new("docker").args(["export", &id]).output().unwrap();
+    let _ = Command::new("docker").args(["rm", &id]).output();
+    let mut names: Vec<String> = tar::Archive::new(tar.stdout.as_slice())
+        .entries()
+        .unwrap()
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let p = e.path().ok()?.to_string_lossy().to_string();
+            (e.header().entry_type().is_file() && p.starts_with("ctx/")).then_some(p)
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+#[test]
+fn same_files_as_docker_build() {
+    let _env = common::docker_env();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for f in [
+        "a.log",
+        "sub/a.log",
+        "deep/x/y/b.log",
+        "data/big.bin",
+        "data/keep.txt",
+        "data/nested/keep.txt",
+        "src/app.py",
+        "src/app.pyc",
+        "src/pkg/mod.pyc",
+        "docs/readme.md",
+        "#notacomment",
+        "x1.cfg",
+        "x22.cfg",
+        "node_modules/m/index.js",
+        ".git/HEAD",
+        "build/out/bin",
+        "build/keep/me",
+    ] {
+        write(root, f, f);
+    }
+    write(root, "Dockerfile", "FROM scratch\nCOPY . /ctx/\n");
+    write(
+        root,
+        ".dockerignore",
+        "# comment\n*.log\n**/b.log\ndata\n!data/keep.txt\nsrc/*.pyc\n./docs/\n/node_modules\n #notacomment\n?1.cfg\n.git\nbuild\n!build/keep\nDockerfile\n",
+    );
+    let tag = format!("release-conformance-{}", std::process::id());
+    let theirs = format!("{tag}:docker");
+    let out = Command::new("docker")
+        .args(["build", "-q", "-t", &theirs, "."])
+        .current_dir(root)
+        .env("DOCKER_BUILDKIT", "0")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "docker build: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ours = format!("{tag}:release");
+    let ctx = context::scan(root, &root.join("Dockerfile")).unwrap();
+    let mut log = tempfile::tempfile().unwrap();
+    let built = engine::block_on(async {
+        let e = engine::Engine::connect().await?;
+        e.build(&ours, ctx, &HashMap::new(), &HashMap::new(), &mut log, &|_| {})
+            .await
+    })
+    .unwrap();
+    built.unwrap();
+    let (a, b) = (files_in_image(&theirs), files_in_image(&ours));
+    assert_eq!(a, b, "docker build and release sent different files");
+    // and the rules did something: these are in, those are out
+    assert!(a.contains(&"ctx/data/keep.txt".to_string()) && a.contains(&"ctx/sub/a.log".to_string()));
+    assert!(
+        !a.iter()
+            .any(|f| f.contains("big.bin") || f.ends_with("a.log") && !f.contains("sub"))
+    );
+    let _ = Command::new("docker").args(["rmi", "-f", &theirs, &ours]).output();
+}

@@ -1,0 +1,303 @@
+//! Images end to end against the real engine and registries (`.ci/services start`):
+//! image tag == git tag, no `latest`, digests match, credentials (with `>>>` and `?`) never
+//! shown, failures roll git back and say which images reached the registry.
+
+mod common;
+use common::{DockerEnv, Sandbox, docker_env, registry_digest, registry_tags};
+use std::process::Command;
+
+/// A project with docker/Dockerfile.{api,wrk} (FROM scratch) whose test manifests use
+/// `REG/NS/api` and `REG/NS/wrk`; tag 0.1.0 on origin. Returns (sandbox, namespace).
+fn project(reg: &str) -> (Sandbox, String) {
+    let sb = Sandbox::new();
+    let ns = format!(
+        "t{}",
+        sb.tmp
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_ascii_lowercase()
+            .replace(['.', '_'], "")
+    );
+    sb.commit_file(
+        "docker/Dockerfile.api",
+        "FROM scratch\nCOPY src/api.py /app/api.py\n",
+        "feat: api image",
+    );
+    sb.commit_file(
+        "docker/Dockerfile.wrk",
+        "FROM scratch\nCOPY src/wrk.py /app/wrk.py\n",
+        "feat: worker image",
+    );
+    sb.commit_file("src/api.py", "print('api')\n", "feat: api");
+    sb.commit_file("src/wrk.py", "print('wrk')\n", "feat: worker");
+    for (role, file) in [("api", "api-deployment.yml"), ("wrk", "wrk-deployment.yml")] {
+        let y = format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-test-{role}\nspec:\n  selector:\n    matchLabels:\n      app: app-test-{role}\n  template:\n    metadata:\n      labels:\n        app: app-test-{role}\n    spec:\n      containers:\n        - name: {role}\n          image: {reg}/{ns}/{role}:0.1.0\n"
+        );
+        sb.commit_file(&format!("kubernetes/test/{file}"), &y, "feat: manifests");
+    }
+    sb.tag_and_push("0.1.0");
+    (sb, ns)
+}
+
+fn local_digest(image: &str) -> String {
+    let out = Command::new("docker")
+        .args(["image", "inspect", "--format", "{{json .RepoDigests}}", image])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn patch_builds_and_pushes_both_images_then_git() {
+    let env = docker_env();
+    let (sb, ns) = project(&env.registry);
+    sb.commit_file("src/api.py", "print('api v2')\n", "fix(api): greet");
+    let r = sb.release(&["patch", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    for role in ["api", "wrk"] {
+        let name = format!("{ns}/{role}");
+        assert_eq!(
+            registry_tags(&env.registry, &name, None),
+            vec!["0.1.1"],
+            "exactly the version, never latest"
+        );
+        let digest = registry_digest(&env.registry, &name, "0.1.1", None);
+        assert!(digest.starts_with("sha256:"), "{digest}");
+        let local = local_digest(&format!("{}/{name}:0.1.1", env.registry));
+        assert!(
+            local.contains(&digest),
+            "pushed digest {digest} is not the built image's {local}"
+        );
+        let log = sb.clone.join(format!(
+            ".git/release/logs/0.1.1/{}_{ns}_{role}_0.1.1.log",
+            env.registry.replace(':', "_")
+        ));
+        assert!(
+            std::fs::read_to_string(&log).unwrap().contains("Step 1/"),
+            "{}",
+            log.display()
+        );
+    }
+    assert!(sb.origin_tag("0.1.1").is_some());
+    // the order: images before git
+    let build = r.stderr.find("build 2 image(s)").unwrap();
+    let push_git = r.stderr.rfind("push main and 0.1.1").unwrap();
+    assert!(build < push_git);
+}
+
+#[test]
+fn dry_run_lists_images_and_changes_nothing() {
+    let env = docker_env();
+    let (sb, ns) = project(&env.registry);
+    let before = sb.state();
+    let r = sb.release(&["minor", "--dry-run"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains(&format!(
+            "{}/{ns}/api:0.2.0  <- docker/Dockerfile.api (context ., ",
+            env.registry
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(registry_tags(&env.registry, &format!("{ns}/api"), None).is_empty());
+    assert_eq!(before, sb.state());
+    let r = sb.release(&["images"]);
+    assert!(
+        r.stdout.contains("found by:   docker/Dockerfile.wrk -> role wrk"),
+        "{}",
+        r.stdout
+    );
+}
+
+fn docker_config(sb: &Sandbox, env: &DockerEnv, password: &str) {
+    use base64::Engine as _;
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{}:{password}", env.user));
+    let dir = sb.path("dockercfg");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.json"),
+        format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, env.auth_registry),
+    )
+    .unwrap();
+    sb.set_env("DOCKER_CONFIG", dir.to_str().unwrap());
+}
+
+fn logs_text(sb: &Sandbox) -> String {
+    let mut all = String::new();
+    let dir = sb.clone.join(".git/release/logs");
+    for e in walk(&dir) {
+        all.push_str(&std::fs::read_to_string(e).unwrap_or_default());
+    }
+    all
+}
+
+fn walk(d: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(rd) = std::fs::read_dir(d) else { return vec![] };
+    rd.flat_map(|e| {
+        let p = e.unwrap().path();
+        if p.is_dir() { walk(&p) } else { vec![p] }
+    })
+    .collect()
+}
+
+#[test]
+fn a_password_with_url_unsafe_characters_works_and_never_shows() {
+    let env = docker_env();
+    assert!(env.password.contains(">>>") && env.password.contains('?'));
+    let (sb, ns) = project(&env.auth_registry);
+    docker_config(&sb, &env, &env.password);
+    sb.commit_file("src/api.py", "print('v2')\n", "fix: v2");
+    let r = sb.release(&["patch", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let auth = format!("{}:{}", env.user, env.password);
+    assert_eq!(
+        registry_tags(&env.auth_registry, &format!("{ns}/api"), Some(&auth)),
+        vec!["0.1.1"]
+    );
+    assert!(
+        !r.all().contains(&env.password) && !logs_text(&sb).contains(&env.password),
+        "the password leaked"
+    );
+}
+
+#[test]
+fn wrong_credentials_are_refused_clearly_and_never_shown() {
+    let env = docker_env();
+    let (sb, _ns) = project(&env.auth_registry);
+    let canary = "canary>>>wrong?pw";
+    docker_config(&sb, &env, canary);
+    sb.commit_file("src/api.py", "print('v2')\n", "fix: v2");
+    let before = sb.state();
+    let r = sb.release(&["patch", "--yes"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr.contains(&format!("registry {}", env.auth_registry)),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.all().contains(canary), "the password leaked: {}", r.all());
+    assert_eq!(before, sb.state());
+    // and no credentials at all
+    sb.set_env("DOCKER_CONFIG", sb.path("nowhere").to_str().unwrap());
+    let r = sb.release(&["patch", "--yes"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("docker login"), "{}", r.stderr);
+}
+
+#[test]
+fn a_failing_build_rolls_back_git_and_shows_the_log() {
+    let env = docker_env();
+    let (sb, ns) = project(&env.registry);
+    sb.commit_file(
+        "docker/Dockerfile.wrk",
+        "FROM scratch\nCOPY src/missing.py /app/\n",
+        "fix: wrk",
+    );
+    let before = sb.state();
+    let r = sb.release(&["patch", "--yes"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr.contains("building") && r.stderr.contains("failed") && r.stderr.contains("full log: "),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("deleted local tag 0.1.1"), "{}", r.stderr);
+    assert_eq!(before, sb.state());
+    assert!(registry_tags(&env.registry, &format!("{ns}/wrk"), None).is_empty());
+    // a Dockerfile with a syntax error
+    sb.commit_file(
+        "docker/Dockerfile.wrk",
+        "FROM scratch\nCOPYY src/wrk.py /app/\n",
+        "fix: wrk",
+    );
+    let r = sb.release(&["patch", "--yes"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr.to_ascii_lowercase().contains("unknown instruction"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn after_a_failed_git_push_the_same_command_finishes_without_rebuilding() {
+    let env = docker_env();
+    let (sb, ns) = project(&env.registry);
+    sb.commit_file("src/api.py", "print('v2')\n", "fix: v2");
+    let hook = sb.origin.join("hooks/pre-receive");
+    std::fs::write(&hook, "#!/bin/sh\nexit 1\n").unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let r = sb.release(&["patch", "--yes"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("these images stay in their registry"), "{}", r.stderr);
+    assert_eq!(registry_tags(&env.registry, &format!("{ns}/api"), None), vec!["0.1.1"]);
+    assert!(sb.origin_tag("0.1.1").is_none());
+    std::fs::remove_file(&hook).unwrap();
+    let r = sb.release(&["patch", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("not built or pushed again"), "{}", r.stderr);
+    assert!(r.stderr.contains("build 0 image(s)"), "{}", r.stderr);
+    assert!(sb.origin_tag("0.1.1").is_some());
+    // built from another commit: refused
+    sb.git(&sb.clone, &["tag", "-d", "0.1.1"]);
+    sb.git(&sb.clone, &["push", "-q", "origin", ":refs/tags/0.1.1"]);
+    sb.git(&sb.clone, &["reset", "-q", "--hard", "HEAD~1"]);
+    sb.git(&sb.clone, &["push", "-q", "-f", "origin", "main"]);
+    sb.commit_file("src/api.py", "print('v3')\n", "fix: v3");
+    let r = sb.release(&["patch", "--yes"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr.contains("already exists") && r.stderr.contains("not built from this commit"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn registry_unreachable_capitals_and_no_engine() {
+    let env = docker_env();
+    let (sb, _ns) = project("localhost:5999");
+    sb.commit_file("src/api.py", "print('v2')\n", "fix: v2");
+    let before = sb.state();
+    let r = sb.release(&["patch", "--yes"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("registry localhost:5999"), "{}", r.stderr);
+    assert_eq!(before, sb.state());
+    // no engine at all: say where we looked; --skip-images still releases git
+    sb.set_env("DOCKER_HOST", "unix:///nonexistent/docker.sock");
+    let r = sb.release(&["patch", "--yes"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr.contains("unix:///nonexistent/docker.sock") && r.stderr.contains("--skip-images"),
+        "{}",
+        r.stderr
+    );
+    let r = sb.release(&["patch", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    // capitals
+    let (sb, ns) = project(&env.registry);
+    let p = sb.clone.join("kubernetes/test/api-deployment.yml");
+    let t = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace(&format!("{ns}/api"), &format!("{ns}/Api"));
+    sb.commit_file("kubernetes/test/api-deployment.yml", &t, "fix: caps");
+    let r = sb.release(&["patch", "--yes"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("capital letters"), "{}", r.stderr);
+}
+
+#[test]
+fn dockerignore_matches_docker_build_and_keeps_the_dockerfile() {
+    let env = docker_env();
+    let (sb, ns) = project(&env.registry);
+    // a .dockerignore that excludes the Dockerfile: Docker still sends it
+    sb.commit_file(".dockerignore", "docker\n", "chore: ignore");
+    let r = sb.release(&["patch", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("it is sent anyway, as Docker does"), "{}", r.stderr);
+    assert_eq!(registry_tags(&env.registry, &format!("{ns}/api"), None), vec!["0.1.1"]);
+}
