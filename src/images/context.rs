@@ -177,6 +177,8 @@ pub fn stream(
 pub fn write_tar<W: Write>(ctx: &Context, w: W) -> std::io::Result<()> {
     let mut tar = tar::Builder::new(w);
     tar.follow_symlinks(false);
+    // dockerd cannot unpack GNU sparse entries (type 'S'): write sparse files out in full.
+    tar.sparse(false);
     tar.mode(tar::HeaderMode::Deterministic);
     for e in &ctx.entries {
         tar.append_path_with_name(ctx.dir.join(e), e)?;
@@ -262,6 +264,25 @@ mod tests {
         assert_eq!(c.entries, vec!["app.py"]);
         assert_eq!(c.dockerfile_name, ".release-dockerfile");
         assert!(c.extra_dockerfile.is_some());
+    }
+
+    #[test]
+    fn sparse_files_are_written_as_plain_entries() {
+        let d = tree(&["Dockerfile"]);
+        let f = std::fs::File::create(d.path().join("sparse.bin")).unwrap();
+        f.set_len(4 << 20).unwrap();
+        let c = scan(d.path(), &d.path().join("Dockerfile")).unwrap();
+        let mut out = Vec::new();
+        write_tar(&c, &mut out).unwrap();
+        for e in tar::Archive::new(out.as_slice()).entries().unwrap() {
+            let e = e.unwrap();
+            assert_ne!(
+                e.header().entry_type(),
+                tar::EntryType::GNUSparse,
+                "{:?}",
+                e.path().unwrap()
+            );
+        }
     }
 
     #[test]

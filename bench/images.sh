@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# `release patch` with two images beside a shell script that does the same by hand, one
+# step after the other (docker build x2, docker push x2, git tag, git push), on the real
+# engine and registry, in one run. Each run first commits a fresh 8 MiB file per image, so
+# both sides really build and push. Prints medians and the ratio (target <= 0.75x), then
+# the peak memory of `release` building with a 512 MiB context (target < 64 MiB).
+# usage: bench/images.sh [RUNS]   (default 5); needs `.ci/services start` (dockerd, registry)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+runs=${1:-5}
+reg=${RELEASE_TEST_REGISTRY:-localhost:5101}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://docker/_ping >/dev/null ||
+  { echo "dockerd does not answer: run bash .ci/services start" >&2; exit 2; }
+curl -s --max-time 3 "http://$reg/v2/" >/dev/null || { echo "no registry at $reg: run bash .ci/services start" >&2; exit 2; }
+
+echo "building release (release profile)..." >&2
+(cd "$top" && cargo build --release --quiet)
+rel="$top/target/release/release"
+export DOCKER_BUILDKIT=0  # the legacy builder on both sides
+
+setup() { # dir namespace
+  git init -q --bare -b main "$1/origin.git"
+  git clone -q "$1/origin.git" "$1/repo" 2>/dev/null
+  cd "$1/repo"
+  git symbolic-ref HEAD refs/heads/main
+  git config user.name bench
+  git config user.email bench@example.invalid
+  mkdir -p docker kubernetes/test
+  printf 'FROM scratch\nCOPY api.bin /app/\n' > docker/Dockerfile.api
+  printf 'FROM scratch\nCOPY wrk.bin /app/\n' > docker/Dockerfile.wrk
+  for r in api wrk; do
+    printf 'kind: Deployment\nmetadata:\n  name: b-test-%s\nspec:\n  template:\n    spec:\n      containers:\n        - name: %s\n          image: %s/%s/%s:0.1.0\n' "$r" "$r" "$reg" "$2" "$r" > "kubernetes/test/$r-deployment.yml"
+  done
+  head -c 1M /dev/urandom > api.bin
+  head -c 1M /dev/urandom > wrk.bin
+  git add -A && git commit -qm "feat: start" && git tag -a 0.1.0 -m 0.1.0 && git push -q origin main 0.1.0
+}
+
+change() { # a fresh layer for each image
+  head -c 8M /dev/urandom > api.bin
+  head -c 8M /dev/urandom > wrk.bin
+  git commit -qam "fix: new data"
+  git push -q origin main
+}
+
+ns=bench$(date +%s)
+setup "$work/a" "${ns}a" >/dev/null
+setup "$work/b" "${ns}b" >/dev/null
+
+time_ms() { python3 -c 'import time; print(int(time.time()*1000))'; }
+
+: > "$work/ours"
+cd "$work/a/repo"
+for _ in $(seq "$runs"); do
+  change
+  t=$(time_ms); "$rel" patch --yes >/dev/null 2>&1; echo $(( $(time_ms) - t )) >> "$work/ours"
+done
+
+: > "$work/script"
+cd "$work/b/repo"
+v=1
+for _ in $(seq "$runs"); do
+  change
+  ver="0.1.$v"; v=$((v + 1))
+  t=$(time_ms)
+  docker build -q -t "$reg/${ns}b/api:$ver" -f docker/Dockerfile.api . >/dev/null
+  docker build -q -t "$reg/${ns}b/wrk:$ver" -f docker/Dockerfile.wrk . >/dev/null
+  docker push -q "$reg/${ns}b/api:$ver" >/dev/null
+  docker push -q "$reg/${ns}b/wrk:$ver" >/dev/null
+  git tag -a "$ver" -m "$ver"
+  git push -q origin main "$ver"
+  echo $(( $(time_ms) - t )) >> "$work/script"
+done
+
+median() { sort -n "$1" | awk -v n="$runs" 'NR == int((n + 1) / 2)'; }
+o=$(median "$work/ours"); s=$(median "$work/script")
+echo "two images, $runs runs each (median wall ms):"
+printf '  %-32s %6s\n' "release patch" "$o" "script (build, build, push, push, tag, git push)" "$s"
+python3 -c "import sys; print(f'  ratio release/script: {int(sys.argv[1])/int(sys.argv[2]):.2f}x (target <= 0.75x)')" "$o" "$s"
+
+# Peak memory with a 512 MiB build context (it is streamed, never held whole).
+cd "$work/a/repo"
+truncate -s 512M big-context.bin
+git add big-context.bin && git commit -qm "chore: a large context" && git push -q origin main
+/usr/bin/time -f "%M" -o "$work/rss" "$rel" patch --yes >/dev/null 2>&1
+rss=$(cat "$work/rss")
+python3 -c "import sys; print(f'  peak memory with a 512 MiB context: {int(sys.argv[1])/1024:.1f} MiB (target < 64 MiB)')" "$rss"
