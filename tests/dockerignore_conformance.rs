@@ -97,3 +97,95 @@ fn same_files_as_docker_build() {
     );
     let _ = Command::new("docker").args(["rmi", "-f", &theirs, &ours]).output();
 }
+
+/// Builds `dockerfile` in `root` with `docker build` (whole context) and with release
+/// (only what COPY/ADD read, when it can tell); returns both file lists and whether ours
+/// was pruned.
+fn both(root: &Path, dockerfile: &str, name: &str) -> (Vec<String>, Vec<String>, bool) {
+    write(root, "Dockerfile", dockerfile);
+    let tag = format!("release-prune-{}-{name}", std::process::id());
+    let theirs = format!("{tag}:docker");
+    let out = Command::new("docker")
+        .args(["build", "-q", "-t", &theirs, "."])
+        .current_dir(root)
+        .env("DOCKER_BUILDKIT", "0")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "docker build {name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ours = format!("{tag}:release");
+    let mut log = tempfile::tempfile().unwrap();
+    let pruned = engine::block_on(async {
+        let e = engine::Engine::connect().await?;
+        let only = e.context_filter(dockerfile).await;
+        let ctx = context::scan_only(root, &root.join("Dockerfile"), only.as_deref()).map_err(|e| e.to_string())?;
+        let pruned = ctx.pruned;
+        e.build(&ours, ctx, &HashMap::new(), &HashMap::new(), &mut log, &|_| {})
+            .await?;
+        Ok::<bool, String>(pruned)
+    })
+    .unwrap()
+    .unwrap();
+    let res = (files_in_image(&theirs), files_in_image(&ours), pruned);
+    let _ = Command::new("docker").args(["rmi", "-f", &theirs, &ours]).output();
+    res
+}
+
+#[test]
+fn sending_only_what_copy_reads_builds_the_same_image() {
+    let _env = common::docker_env();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for f in [
+        "src/app.py",
+        "src/app.pyc",
+        "src/pkg/mod.py",
+        "src/pkg/mod.pyc",
+        "data/keep.txt",
+        "data/big.bin",
+        "docs/a.md",
+        "docs/b.md",
+        "docs/c.txt",
+        "docs/sub/d.md",
+        "requirements.txt",
+        "a b.txt",
+        "notes.txt",
+    ] {
+        write(root, f, f);
+    }
+    write(root, ".dockerignore", "**/*.pyc\ndata\n!data/keep.txt\n");
+    let cases: &[(&str, &str, bool)] = &[
+        (
+            "dirs",
+            "FROM scratch\nCOPY src /ctx/src\nCOPY requirements.txt /ctx/\n",
+            true,
+        ),
+        (
+            "wildcards",
+            "FROM scratch\nCOPY docs/*.md /ctx/docs/\nCOPY src/pk? /ctx/pkg/\n",
+            true,
+        ),
+        (
+            "json-and-flags",
+            "FROM scratch\nCOPY --chown=1:1 [\"a b.txt\", \"data/keep.txt\", \"/ctx/\"]\nADD ./src/ /ctx/src2\n",
+            true,
+        ),
+        ("ignored-source", "FROM scratch\nCOPY data /ctx/data\n", true),
+        (
+            "multistage",
+            "FROM scratch AS one\nCOPY notes.txt /n\nFROM scratch\nCOPY --from=one /n /ctx/n\nCOPY docs /ctx/docs\n",
+            true,
+        ),
+        ("everything", "FROM scratch\nCOPY . /ctx/\n", false),
+        ("variable", "FROM scratch\nARG D=src\nCOPY $D /ctx/src\n", false),
+    ];
+    for (name, df, expect_pruned) in cases {
+        let (theirs, ours, pruned) = both(root, df, name);
+        assert_eq!(theirs, ours, "{name}: docker build and release built different images");
+        assert!(!theirs.is_empty(), "{name}: nothing copied, the case tests nothing");
+        assert_eq!(pruned, *expect_pruned, "{name}");
+    }
+}

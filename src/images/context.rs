@@ -21,6 +21,8 @@ pub struct Context {
     /// The Dockerfile's bytes when it lives outside the context (sent under that name).
     pub extra_dockerfile: Option<Vec<u8>>,
     pub notices: Vec<String>,
+    /// Only what the Dockerfile's COPY/ADD read was taken (else the whole context).
+    pub pruned: bool,
 }
 
 fn rel_slash(p: &Path) -> String {
@@ -30,8 +32,30 @@ fn rel_slash(p: &Path) -> String {
         .join("/")
 }
 
-/// Lists what `.dockerignore` lets through, and where the Dockerfile goes.
+/// Lists what `.dockerignore` lets through, and where the Dockerfile goes. With `only`
+/// (the Dockerfile's COPY/ADD sources), just those paths are taken; a symlink among them
+/// means the whole context after all (it may point anywhere).
 pub fn scan(context_dir: &Path, dockerfile: &Path) -> Result<Context> {
+    scan_only(context_dir, dockerfile, None)
+}
+
+pub fn scan_only(context_dir: &Path, dockerfile: &Path, only: Option<&[String]>) -> Result<Context> {
+    match scan_inner(context_dir, dockerfile, only) {
+        Err(e) if e.downcast_ref::<Symlink>().is_some() => scan_inner(context_dir, dockerfile, None),
+        other => other,
+    }
+}
+
+#[derive(Debug)]
+struct Symlink;
+impl std::fmt::Display for Symlink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a symlink among the sources")
+    }
+}
+impl std::error::Error for Symlink {}
+
+fn scan_inner(context_dir: &Path, dockerfile: &Path, only: Option<&[String]>) -> Result<Context> {
     if !context_dir.is_dir() {
         anyhow::bail!("the build context {} is not a folder", context_dir.display());
     }
@@ -46,18 +70,21 @@ pub fn scan(context_dir: &Path, dockerfile: &Path) -> Result<Context> {
         dockerfile_name: String::new(),
         extra_dockerfile: None,
         notices: Vec::new(),
+        pruned: only.is_some(),
     };
     let df_abs =
         std::fs::canonicalize(dockerfile).with_context(|| format!("{} does not exist", dockerfile.display()))?;
     let ctx_abs = std::fs::canonicalize(context_dir)?;
     let inside = df_abs.strip_prefix(&ctx_abs).ok().map(rel_slash);
-    walk(&ctx_abs, Path::new(""), &ignore, &mut ctx)?;
+    walk(&ctx_abs, Path::new(""), &ignore, only, &mut ctx)?;
     match inside {
         Some(rel) => {
             if ignore.excludes(&rel) {
                 ctx.notices.push(format!(
                     ".dockerignore excludes {rel}; it is sent anyway, as Docker does"
                 ));
+            }
+            if !ctx.entries.contains(&rel) {
                 add_with_parents(&mut ctx, &rel, &ctx_abs)?;
             }
             ctx.dockerfile_name = rel;
@@ -94,7 +121,7 @@ fn add_with_parents(ctx: &mut Context, rel: &str, root: &Path) -> Result<()> {
     Ok(())
 }
 
-fn walk(root: &Path, rel: &Path, ignore: &DockerIgnore, ctx: &mut Context) -> Result<()> {
+fn walk(root: &Path, rel: &Path, ignore: &DockerIgnore, only: Option<&[String]>, ctx: &mut Context) -> Result<()> {
     let dir = root.join(rel);
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .with_context(|| format!("reading {}", dir.display()))?
@@ -104,7 +131,13 @@ fn walk(root: &Path, rel: &Path, ignore: &DockerIgnore, ctx: &mut Context) -> Re
     for e in names {
         let r = rel.join(e.file_name());
         let key = rel_slash(&r);
+        if only.is_some_and(|o| !super::dockerfile::wanted(&key, o)) && key != ".dockerignore" {
+            continue;
+        }
         let meta = std::fs::symlink_metadata(e.path())?;
+        if only.is_some() && meta.file_type().is_symlink() {
+            return Err(Symlink.into());
+        }
         let excluded = ignore.excludes(&key);
         if meta.is_dir() {
             if excluded && !ignore.has_exclusions() {
@@ -114,7 +147,7 @@ fn walk(root: &Path, rel: &Path, ignore: &DockerIgnore, ctx: &mut Context) -> Re
             if !excluded {
                 ctx.entries.push(key.clone());
             }
-            walk(root, &r, ignore, ctx)?;
+            walk(root, &r, ignore, only, ctx)?;
             if excluded && ctx.entries.len() > before {
                 // something inside was re-included: its folder must come first
                 ctx.entries.insert(before, key);
@@ -264,6 +297,36 @@ mod tests {
         assert_eq!(c.entries, vec!["app.py"]);
         assert_eq!(c.dockerfile_name, ".release-dockerfile");
         assert!(c.extra_dockerfile.is_some());
+    }
+
+    #[test]
+    fn only_the_sources_when_asked_and_all_with_a_symlink() {
+        let d = tree(&[
+            "Dockerfile",
+            "src/app.py",
+            "src/x/y.py",
+            "data/big.bin",
+            "docs/a.md",
+            "docs/a.txt",
+        ]);
+        let only = vec!["src".to_string(), "docs/*.md".into()];
+        let c = scan_only(d.path(), &d.path().join("Dockerfile"), Some(&only)).unwrap();
+        assert!(c.pruned);
+        assert_eq!(
+            c.entries,
+            vec![
+                "docs",
+                "docs/a.md",
+                "src",
+                "src/app.py",
+                "src/x",
+                "src/x/y.py",
+                "Dockerfile"
+            ]
+        );
+        std::os::unix::fs::symlink("../data/big.bin", d.path().join("src/link")).unwrap();
+        let c = scan_only(d.path(), &d.path().join("Dockerfile"), Some(&only)).unwrap();
+        assert!(!c.pruned && c.entries.contains(&"data/big.bin".to_string()));
     }
 
     #[test]

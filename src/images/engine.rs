@@ -147,6 +147,21 @@ impl Engine {
         }
     }
 
+    /// The context paths a Dockerfile reads, when that is known for sure: literal COPY/ADD
+    /// sources only, and no base image with ONBUILD triggers (a base image that is not here
+    /// yet counts as unknown). `None`: send the whole context.
+    pub async fn context_filter(&self, dockerfile_text: &str) -> Option<Vec<String>> {
+        let needs = super::dockerfile::needs(dockerfile_text);
+        let sources = needs.sources?;
+        for base in &needs.bases {
+            let image = self.docker.inspect_image(base).await.ok()?;
+            if image.config.and_then(|c| c.on_build).is_some_and(|o| !o.is_empty()) {
+                return None;
+            }
+        }
+        Some(sources)
+    }
+
     /// The labels of a local image, if it exists.
     pub async fn local_labels(&self, image: &str) -> Option<HashMap<String, String>> {
         let i = self.docker.inspect_image(image).await.ok()?;

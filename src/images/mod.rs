@@ -4,6 +4,7 @@
 pub mod context;
 pub mod credentials;
 pub mod discover;
+pub mod dockerfile;
 pub mod dockerignore;
 pub mod engine;
 pub mod run;
@@ -29,6 +30,8 @@ pub struct ImageJob {
     pub dockerfile: PathBuf,
     pub context: PathBuf,
     pub context_bytes: u64,
+    /// What is sent: only the Dockerfile's COPY/ADD sources when that is known for sure.
+    pub sent_bytes: u64,
     pub build_args: std::collections::BTreeMap<String, String>,
     pub registry: String,
     /// Set when the registry already has this exact build (same commit): neither built nor pushed.
@@ -150,6 +153,7 @@ pub fn contribute(ctx: &PlanContext) -> anyhow::Result<Contribution> {
             dockerfile: s.dockerfile.clone(),
             context: s.context.clone(),
             context_bytes: bytes,
+            sent_bytes: bytes,
             build_args: s.build_args.clone(),
             registry: credentials::registry_host(&r),
             reuse: None,
@@ -167,6 +171,14 @@ pub fn contribute(ctx: &PlanContext) -> anyhow::Result<Contribution> {
         };
         let mut errs = Vec::new();
         for j in jobs.iter_mut() {
+            let df = root.join(&j.dockerfile);
+            if let Ok(text) = std::fs::read_to_string(&df)
+                && let Some(only) = engine.context_filter(&text).await
+                && let Ok(cx) = context::scan_only(&root.join(&j.context), &df, Some(&only))
+                && cx.pruned
+            {
+                j.sent_bytes = cx.bytes;
+            }
             let creds = match credentials::lookup(&j.registry) {
                 Ok(c) => c,
                 Err(e) => {
@@ -207,8 +219,13 @@ pub fn contribute(ctx: &PlanContext) -> anyhow::Result<Contribution> {
             let preview = jobs
                 .iter()
                 .map(|j| {
+                    let sent = if j.sent_bytes < j.context_bytes {
+                        format!("; sends {}, only what COPY/ADD read", human_bytes(j.sent_bytes))
+                    } else {
+                        String::new()
+                    };
                     format!(
-                        "{}  <- {} (context {}, {})",
+                        "{}  <- {} (context {}, {}{sent})",
                         j.image(),
                         j.dockerfile.display(),
                         j.context.display(),

@@ -86,7 +86,10 @@ pub fn build_all(root: &Path, git_dir: &Path, jobs: &[ImageJob], revision: &str,
                         std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
                     }
                     let mut log = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-                    let ctx = context::scan(&root.join(&j.context), &root.join(&j.dockerfile))
+                    let df = root.join(&j.dockerfile);
+                    let text = std::fs::read_to_string(&df).map_err(|e| format!("{}: {e}", df.display()))?;
+                    let only = engine.context_filter(&text).await;
+                    let ctx = context::scan_only(&root.join(&j.context), &df, only.as_deref())
                         .map_err(|e| format!("{e:#}"))?;
                     let args: HashMap<String, String> = j.build_args.clone().into_iter().collect();
                     say(&pb, &image, "sending the build context");
