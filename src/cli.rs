@@ -125,6 +125,9 @@ pub struct PromoteArgs {
     /// Do not ask for confirmation (needed when stdin is not a terminal).
     #[arg(short, long)]
     pub yes: bool,
+    /// Do not check that the images are in their registry.
+    #[arg(long)]
+    pub skip_images: bool,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -47,6 +47,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let opts = Options {
                 dry_run: a.dry_run,
                 yes: a.yes,
+                skip_images: a.skip_images,
                 ..Options::default()
             };
             release::promote::run(&dir, a.target.as_deref(), &opts)

@@ -177,6 +177,9 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
             Err(rs) => problems.extend(rs.into_iter().map(|r| r.to_string())),
         }
     }
+    if !opts.skip_images {
+        registry_check(&test, &layout, &mut problems, &mut notices);
+    }
     let mut all_problems = facts.problems.clone();
     all_problems.extend(problems.into_iter().map(|p| preflight::Problem {
         what: p,
@@ -250,4 +253,40 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
         plan.remote
     ));
     Ok(())
+}
+
+/// Every project image test runs must be in its registry before prod may run it. Without a
+/// Docker engine here (kube-2 often has none) this says what it could not check.
+fn registry_check(test: &[&Object], layout: &Layout, problems: &mut Vec<String>, notices: &mut Vec<String>) {
+    let refs: BTreeSet<String> = test
+        .iter()
+        .flat_map(|o| o.images.iter())
+        .filter_map(|s| s.scalar.as_ref().map(|sc| sc.value.clone()))
+        .filter(|v| ImageRef::parse(v).is_ok_and(|r| layout.project.contains(&r)))
+        .collect();
+    let checked = crate::images::engine::block_on(async {
+        let engine = crate::images::engine::Engine::connect().await?;
+        let mut missing = Vec::new();
+        for r in &refs {
+            let Ok(parsed) = ImageRef::parse(r) else { continue };
+            let host = crate::images::credentials::registry_host(&parsed);
+            let creds = crate::images::credentials::lookup(&host)?;
+            match engine.registry_digest(r, &host, creds.as_ref()).await {
+                Ok(Some(_)) => {}
+                Ok(None) => missing.push(format!(
+                    "{r} is not in {host}: release it (or push it) before promoting it"
+                )),
+                Err(e) => missing.push(e),
+            }
+        }
+        Ok::<Vec<String>, String>(missing)
+    });
+    match checked {
+        Ok(Ok(missing)) => problems.extend(missing),
+        Ok(Err(e)) | Err(e) => notices.push(format!(
+            "could not check that the images are in their registry ({}): make sure {} exist before you apply prod",
+            e.lines().next().unwrap_or(&e),
+            refs.into_iter().collect::<Vec<_>>().join(", ")
+        )),
+    }
 }

@@ -148,7 +148,7 @@ fn promote_dry_run_on_every_project_changes_nothing() {
         sb.git(&sb.clone, &["commit", "-q", "-m", "chore: corpus"]);
         sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
         let before = sb.state();
-        let r = sb.release(&["promote", "--dry-run"]);
+        let r = sb.release(&["promote", "--dry-run", "--skip-images"]);
         assert!(r.code == 0 || r.code == 2, "{}: {}", p.display(), r.all());
         assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
         assert_eq!(before, sb.state(), "{}", p.display());
@@ -175,5 +175,54 @@ fn promote_dry_run_on_every_project_changes_nothing() {
             }
             _ => {}
         }
+    }
+}
+
+#[test]
+fn every_corpus_layout_gets_a_sensible_image_mapping() {
+    let expect: &[(&str, &[(&str, &str)])] = &[
+        (
+            "Aanchalaanchal__COE332-final-project-group",
+            &[("kdnguyen205/coe332-final", "docker/Dockerfile")],
+        ),
+        (
+            "JackJack33__tvs-tornado",
+            &[("hsosbee/tvs_api", "Dockerfile"), ("hsosbee/tvs_worker", "Dockerfile")],
+        ),
+        (
+            "Kelach__ATX-Traffic-Incidents-API",
+            &[("kelach/test_atx_incidents", "Docker/Dockerfile")],
+        ),
+        (
+            "Randy-Hodges__coe332-Final-Project",
+            &[
+                ("rhodgesd/coe332-final-api", "docker/Dockerfile.api"),
+                ("rhodgesd/coe332-final-wrk", "docker/Dockerfile.wrk"),
+            ],
+        ),
+        (
+            "niccoleriera__NEC-orbital-elements-analysis",
+            &[
+                ("niccoleriera/necelements_api", "docker/Dockerfile.api"),
+                ("niccoleriera/necelements_wrk", "docker/Dockerfile.wrk"),
+            ],
+        ),
+        (
+            "wjallen__pssp-api",
+            &[
+                ("wallen/pssp-app-api", "docker/Dockerfile.api"),
+                ("wallen/pssp-app-wrk", "docker/Dockerfile.wrk"),
+            ],
+        ),
+    ];
+    for (name, want) in expect {
+        let specs =
+            release::images::specs(&corpus().join(name), &Config::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let got: Vec<(String, String)> = specs
+            .iter()
+            .map(|s| (s.repository.clone(), s.dockerfile.to_string_lossy().into_owned()))
+            .collect();
+        let want: Vec<(String, String)> = want.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        assert_eq!(got, want, "{name}");
     }
 }

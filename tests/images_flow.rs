@@ -301,3 +301,36 @@ fn dockerignore_matches_docker_build_and_keeps_the_dockerfile() {
     assert!(r.stderr.contains("it is sent anyway, as Docker does"), "{}", r.stderr);
     assert_eq!(registry_tags(&env.registry, &format!("{ns}/api"), None), vec!["0.1.1"]);
 }
+
+#[test]
+fn promote_refuses_images_that_are_not_in_the_registry() {
+    let env = docker_env();
+    let (sb, ns) = project(&env.registry);
+    for role in ["api", "wrk"] {
+        let y = format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-prod-{role}\nspec:\n  selector:\n    matchLabels:\n      app: app-prod-{role}\n  template:\n    metadata:\n      labels:\n        app: app-prod-{role}\n    spec:\n      containers:\n        - name: {role}\n          image: {}/{ns}/{role}:0.1.0\n",
+            env.registry
+        );
+        sb.commit_file(&format!("kubernetes/prod/{role}-deployment.yml"), &y, "feat: prod");
+    }
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    // test runs 0.1.0, which was never built: promotion is refused
+    let r = sb.release(&["promote", "--yes"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr
+            .contains(&format!("{}/{ns}/api:0.1.0 is not in {}", env.registry, env.registry)),
+        "{}",
+        r.stderr
+    );
+    // after a real release, it goes through
+    sb.commit_file("src/api.py", "print('v2')\n", "fix: v2");
+    assert_eq!(sb.release(&["patch", "--yes"]).code, 0);
+    let r = sb.release(&["promote", "0.1.1", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let prod = std::fs::read_to_string(sb.clone.join("kubernetes/prod/api-deployment.yml")).unwrap();
+    assert!(
+        prod.contains(&format!("image: {}/{ns}/api:0.1.1", env.registry)),
+        "{prod}"
+    );
+}

@@ -89,12 +89,12 @@ fn promote_copies_test_images_to_prod_commits_and_pushes() {
     assert_eq!(sb.release(&["minor", "--yes", "--skip-images"]).code, 0);
     // wrong version: refused, nothing changed
     let before = sb.local_state();
-    let r = sb.release(&["promote", "0.3.0", "--yes"]);
+    let r = sb.release(&["promote", "0.3.0", "--yes", "--skip-images"]);
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(r.stderr.contains("test runs 0.2.0, not 0.3.0"), "{}", r.stderr);
     assert_eq!(before, sb.local_state());
     // dry run: diff, nothing changed
-    let r = sb.release(&["promote", "--dry-run"]);
+    let r = sb.release(&["promote", "--dry-run", "--skip-images"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
         r.stderr.contains("+          image: alice/shop-api:0.2.0"),
@@ -103,7 +103,7 @@ fn promote_copies_test_images_to_prod_commits_and_pushes() {
     );
     assert_eq!(before, sb.local_state());
     let prod_before = read(&sb, "kubernetes/prod/wrk-deployment.yml");
-    let r = sb.release(&["promote", "0.2.0", "--yes"]);
+    let r = sb.release(&["promote", "0.2.0", "--yes", "--skip-images"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert_eq!(
         read(&sb, "kubernetes/prod/wrk-deployment.yml"),
@@ -118,7 +118,7 @@ fn promote_copies_test_images_to_prod_commits_and_pushes() {
         sb.git(&sb.clone, &["rev-parse", "HEAD"])
     );
     // again: nothing to do
-    let r = sb.release(&["promote", "--yes"]);
+    let r = sb.release(&["promote", "--yes", "--skip-images"]);
     assert_eq!(r.code, 0);
     assert!(r.stderr.contains("already runs what test runs"), "{}", r.stderr);
 }
@@ -128,7 +128,7 @@ fn promote_refuses_when_workloads_differ_or_prod_is_missing() {
     let sb = with_layout();
     sb.git(&sb.clone, &["rm", "-q", "kubernetes/prod/wrk-deployment.yml"]);
     sb.git(&sb.clone, &["commit", "-q", "-m", "chore: drop prod worker"]);
-    let r = sb.release(&["promote", "--yes"]);
+    let r = sb.release(&["promote", "--yes", "--skip-images"]);
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(
         r.stderr.contains("shop-test-wrk") && r.stderr.contains("has no partner"),
@@ -137,7 +137,7 @@ fn promote_refuses_when_workloads_differ_or_prod_is_missing() {
     );
     sb.git(&sb.clone, &["rm", "-q", "-r", "kubernetes/prod"]);
     sb.git(&sb.clone, &["commit", "-q", "-m", "chore: no prod"]);
-    let r = sb.release(&["promote", "--yes"]);
+    let r = sb.release(&["promote", "--yes", "--skip-images"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("there is no kubernetes/prod folder"), "{}", r.stderr);
     // the release itself still works without prod (a warning)

@@ -66,10 +66,20 @@ pub fn find_dockerfiles(root: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The project's repositories in the manifests (test first), with the role of the user.
+/// The project's repositories a release builds: those kubernetes/test uses (a release sets
+/// test's tags), or prod's when there is no test; with the role of the object using it.
 pub fn used_repositories(layout: &Layout) -> Vec<Used> {
+    let from_test = collect_used(layout, &layout.test);
+    if from_test.is_empty() {
+        collect_used(layout, &layout.prod)
+    } else {
+        from_test
+    }
+}
+
+fn collect_used(layout: &Layout, env: &crate::manifests::model::Env) -> Vec<Used> {
     let mut out = Vec::new();
-    for env in [&layout.test, &layout.prod] {
+    {
         for o in env.objects() {
             for s in &o.images {
                 let Some(sc) = &s.scalar else { continue };
