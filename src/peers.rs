@@ -154,6 +154,61 @@ pub fn read(loc: &Location, tag: Option<&str>, timeout: Duration) -> Result<Peer
     parse(&out.stdout)
 }
 
+/// One configured peer and what it said.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub name: String,
+    pub via_ssh: bool,
+    /// `None`: not asked (an ssh peer while offline).
+    pub facts: Option<Result<PeerFacts, String>>,
+}
+
+/// Reads every peer of `clones` (name -> location) at once, each with `timeout`.
+/// `skip_ssh` leaves the peers over ssh unasked (`--offline`).
+pub fn read_all(
+    clones: &std::collections::BTreeMap<String, String>,
+    root: &Path,
+    tag: Option<&str>,
+    timeout: Duration,
+    skip_ssh: bool,
+) -> Vec<Answer> {
+    let peers: Vec<(String, Result<Location, String>)> = clones
+        .iter()
+        .map(|(n, l)| (n.clone(), parse_location(l, root)))
+        .collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = peers
+            .iter()
+            .map(|(name, loc)| {
+                s.spawn(move || {
+                    let via_ssh = matches!(loc, Ok(Location::Ssh { .. }));
+                    let facts = match loc {
+                        Ok(Location::Ssh { .. }) if skip_ssh => None,
+                        Ok(l) => Some(read(l, tag, timeout)),
+                        Err(e) => Some(Err(e.clone())),
+                    };
+                    Answer {
+                        name: name.clone(),
+                        via_ssh,
+                        facts,
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .zip(&peers)
+            .map(|(h, (name, _))| {
+                h.join().unwrap_or_else(|_| Answer {
+                    name: name.clone(),
+                    via_ssh: false,
+                    facts: Some(Err("crashed".into())),
+                })
+            })
+            .collect()
+    })
+}
+
 /// Reads this clone: one `git status` process; FETCH_HEAD and the tag from disk.
 pub fn read_here(repo: &crate::git::Repo, tag: Option<&str>) -> Result<PeerFacts, String> {
     let args = ["status", "--porcelain=v2", "--branch", "--untracked-files=all"];

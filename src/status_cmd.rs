@@ -4,7 +4,7 @@
 use crate::config::Config;
 use crate::error::OutOfStep;
 use crate::git::Repo;
-use crate::peers::{self, Location, PeerFacts};
+use crate::peers::{self, PeerFacts};
 use crate::sync::{self, Copy, Relation, WorkTree};
 use crate::version::parse_tag;
 use anyhow::Result;
@@ -104,12 +104,6 @@ pub fn clone_name(repo: &Repo) -> String {
 pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
     let branch = crate::release::preflight::release_branch(repo, config);
     let remote = config.remote.clone();
-    let peers: Vec<(String, Result<Location, String>)> = config
-        .clones
-        .iter()
-        .map(|(n, l)| (n.clone(), peers::parse_location(l, &repo.root)))
-        .collect();
-
     // GitHub first (the peers need the release tag's name), then everyone in parallel.
     let origin = if offline || !repo.has_remote(&remote) {
         None
@@ -121,27 +115,11 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
         Some(Ok(r)) => newest_tag(r.tags.keys(), config.tag_prefix.as_deref()),
         _ => newest_tag(local_tags.iter(), config.tag_prefix.as_deref()),
     };
-    type Answer = Option<Result<PeerFacts, String>>;
-    let (here, peer_facts): (Result<PeerFacts, String>, Vec<Answer>) = std::thread::scope(|s| {
+    let (here, answers) = std::thread::scope(|s| {
         let tag = tag.as_deref();
-        let handles: Vec<_> = peers
-            .iter()
-            .map(|(_, loc)| {
-                s.spawn(move || match loc {
-                    Ok(Location::Ssh { .. }) if offline => None,
-                    Ok(l) => Some(peers::read(l, tag, PEER_TIMEOUT)),
-                    Err(e) => Some(Err(e.clone())),
-                })
-            })
-            .collect();
-        let here = peers::read_here(repo, tag);
-        (
-            here,
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Some(Err("crashed".into()))))
-                .collect(),
-        )
+        let root = repo.root.clone();
+        let others = s.spawn(move || peers::read_all(&config.clones, &root, tag, PEER_TIMEOUT, offline));
+        (peers::read_here(repo, tag), others.join().unwrap_or_default())
     });
 
     // Make sure origin's tip is here to count against (a fetch of that one branch).
@@ -182,7 +160,7 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
     origin_row.head = tip.map(|t| t.to_string());
 
     let mut copies = vec![origin_row];
-    let make = |name: &str, here: bool, via_ssh: bool, facts: Answer| -> Copy {
+    let make = |name: &str, here: bool, via_ssh: bool, facts: Option<Result<PeerFacts, String>>| -> Copy {
         match facts {
             Some(Ok(f)) => {
                 let rel = relation(
@@ -226,8 +204,8 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
     };
     let here_name = clone_name(repo);
     copies.push(make(&here_name, true, false, Some(here)));
-    for ((name, loc), facts) in peers.iter().zip(peer_facts) {
-        copies.push(make(name, false, matches!(loc, Ok(Location::Ssh { .. })), facts));
+    for a in answers {
+        copies.push(make(&a.name, false, a.via_ssh, a.facts));
     }
     let advice = sync::advice(&copies, &branch, tag.as_deref());
     let in_step = copies.iter().all(Copy::in_step);
@@ -264,29 +242,11 @@ pub fn run(dir: &Path, offline: bool, json: bool) -> Result<()> {
 /// folders would collide with the release commit. Unreachable peers are said, not fatal.
 pub fn peer_warnings(repo: &Repo, config: &Config, branch: &str, tip: Option<Oid>) -> Vec<String> {
     let dirs = [&config.environments.test, &config.environments.prod];
-    let peers: Vec<(String, Result<Location, String>)> = config
-        .clones
-        .iter()
-        .map(|(n, l)| (n.clone(), peers::parse_location(l, &repo.root)))
-        .collect();
-    let answers: Vec<Result<PeerFacts, String>> = std::thread::scope(|s| {
-        let hs: Vec<_> = peers
-            .iter()
-            .map(|(_, l)| {
-                s.spawn(move || {
-                    l.as_ref()
-                        .map_err(Clone::clone)
-                        .and_then(|l| peers::read(l, None, PEER_TIMEOUT))
-                })
-            })
-            .collect();
-        hs.into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err("crashed".into())))
-            .collect()
-    });
+    let answers = peers::read_all(&config.clones, &repo.root, None, PEER_TIMEOUT, false);
     let mut out = Vec::new();
-    for ((name, _), a) in peers.iter().zip(answers) {
-        match a {
+    for a in answers {
+        let name = &a.name;
+        match a.facts.unwrap_or_else(|| Err("not asked".into())) {
             Err(e) => out.push(format!("could not read {name} ({e}): its changes cannot be checked")),
             Ok(f) => {
                 let under: Vec<&String> = f
@@ -311,10 +271,7 @@ pub fn peer_warnings(repo: &Repo, config: &Config, branch: &str, tip: Option<Oid
                     tip,
                     f.work.ab,
                 );
-                if matches!(
-                    rel,
-                    Relation::Ahead { .. } | Relation::Unpushed { .. } | Relation::Diverged { .. }
-                ) {
+                if rel.has_unpushed() {
                     out.push(format!(
                         "{name} has commits that are not on GitHub ({}): if they touch the manifests they will conflict with the release commit; push them first",
                         rel.short()

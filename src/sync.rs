@@ -37,6 +37,14 @@ impl Relation {
         matches!(self, Relation::InSync)
     }
 
+    /// The copy has commits GitHub does not.
+    pub fn has_unpushed(&self) -> bool {
+        matches!(
+            self,
+            Relation::Ahead { .. } | Relation::Unpushed { .. } | Relation::Diverged { .. }
+        )
+    }
+
     pub fn short(&self) -> String {
         match self {
             Relation::InSync => "in sync".into(),

@@ -8,7 +8,6 @@ use crate::manifests::Layout;
 use crate::manifests::imageref::ImageRef;
 use crate::peers;
 use crate::status_cmd::relation;
-use crate::sync::Relation;
 use crate::version::Versions;
 use git2::Oid;
 use std::collections::BTreeSet;
@@ -175,20 +174,9 @@ pub fn pre_push(repo: &Repo, config: &Config, remote_arg: Option<&str>, input: &
         return w;
     }
     let (branch, tip) = branch_tip.unwrap_or_default();
-    let peers: Vec<(String, Result<peers::Location, String>)> = config
-        .clones
-        .iter()
-        .map(|(n, l)| (n.clone(), peers::parse_location(l, &repo.root)))
-        .collect();
-    let answers: Vec<_> = std::thread::scope(|s| {
-        let hs: Vec<_> = peers
-            .iter()
-            .map(|(_, l)| s.spawn(move || l.as_ref().ok().map(|l| peers::read(l, None, PEER_WAIT))))
-            .collect();
-        hs.into_iter().map(|h| h.join().ok().flatten()).collect()
-    });
-    for ((name, _), answer) in peers.iter().zip(answers) {
-        let Some(Ok(f)) = answer else { continue };
+    for answer in peers::read_all(&config.clones, &repo.root, None, PEER_WAIT, false) {
+        let name = &answer.name;
+        let Some(Ok(f)) = answer.facts else { continue };
         let rel = relation(
             repo,
             f.work.branch.as_deref(),
@@ -197,10 +185,7 @@ pub fn pre_push(repo: &Repo, config: &Config, remote_arg: Option<&str>, input: &
             tip,
             f.work.ab,
         );
-        if matches!(
-            rel,
-            Relation::Ahead { .. } | Relation::Unpushed { .. } | Relation::Diverged { .. }
-        ) {
+        if rel.has_unpushed() {
             w.push(format!(
                 "{name} has commits that are not on GitHub ({}): push them from {name} too, or they will collide",
                 rel.short()
