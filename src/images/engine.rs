@@ -122,10 +122,7 @@ impl Engine {
             Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => Ok(None),
             Err(bollard::errors::Error::DockerResponseServerError { status_code, message }) => {
                 let m = message.to_ascii_lowercase();
-                if m.contains("manifest unknown") || m.contains("not found") && !m.contains("repository name not known")
-                {
-                    return Ok(None);
-                }
+
                 let needs_login = status_code == 401
                     || ["unauthorized", "authentication required", "no basic auth credentials"]
                         .iter()
