@@ -14,7 +14,7 @@ Configuration: an optional .release.yml at the repository root, e.g.
   tag_prefix: v        # prefix for new tags (default: what existing tags use)
   branch: main         # branch releases are cut from (default: origin's HEAD branch)
   remote: origin       # the remote that stands for GitHub
-  (also changelog:, types:, environments:, manifests:, images:, clones:, hooks: (see README.md)";
+  and changelog:, types:, environments:, manifests:, images:, clones:, hooks: (see README.md)";
 
 /// Cut a release in one safe step: next semantic version, CHANGELOG.md, kubernetes/test
 /// image tags, images built and pushed with that tag, git tag, and push.
