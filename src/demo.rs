@@ -110,6 +110,7 @@ pub fn run(into: Option<&Path>, registry: Option<&str>) -> Result<()> {
     let opts = Options {
         dry_run: true,
         yes: true,
+        skip_images,
         ..Options::default()
     };
     crate::promote::run(&isp, None, &opts)?;
@@ -129,7 +130,7 @@ const SCRATCH_WRK: &str = "# demo image: FROM scratch so the demo runs offline\n
 /// `Ok(registry/namespace)` when an engine and a registry answer, else why not.
 fn images_mode(root: &Path, registry: Option<&str>) -> std::result::Result<String, String> {
     crate::images::engine::block_on(crate::images::engine::Engine::connect())?
-        .map_err(|e| format!("no Docker engine answers ({e})"))?;
+        .map_err(|e| e.split(": start it").next().unwrap_or(&e).to_string())?;
     let reg = registry.unwrap_or("localhost:5000").to_string();
     if registry.is_none() {
         use std::net::{TcpStream, ToSocketAddrs};

@@ -61,3 +61,25 @@ fn demo_runs_offline_and_releases() {
     }
     assert!(r.stderr.contains("kube-2 is at 0.2.0"), "{}", r.stderr);
 }
+
+#[test]
+fn demo_builds_and_pushes_its_images_when_a_registry_is_given() {
+    let env = common::docker_env();
+    let sb = Sandbox::new();
+    let into = sb.path("demoimg");
+    let r = sb.release_in(
+        sb.tmp.path(),
+        &["demo", "--into", into.to_str().unwrap(), "--registry", &env.registry],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let ns_line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("images: building FROM scratch"))
+        .expect("images were not built");
+    let ns = ns_line.rsplit(&format!("{}/", env.registry)).next().unwrap().trim();
+    for role in ["api", "wrk"] {
+        let tags = common::registry_tags(&env.registry, &format!("{ns}/hello-{role}"), None);
+        assert_eq!(tags, vec!["0.1.0", "0.2.0"], "{ns}/hello-{role}");
+    }
+}
