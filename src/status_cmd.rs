@@ -44,14 +44,8 @@ fn newest_tag<'a>(names: impl Iterator<Item = &'a String>, prefix: Option<&str>)
 }
 
 /// How `head` on `branch` relates to origin's `tip`, using this clone's objects.
-pub fn relation(
-    repo: &Repo,
-    branch: Option<&str>,
-    want: &str,
-    head: Option<&str>,
-    tip: Option<Oid>,
-    ab: Option<(usize, usize)>,
-) -> Relation {
+pub fn relation(repo: &Repo, work: &WorkTree, want: &str, tip: Option<Oid>) -> Relation {
+    let (branch, head, ab) = (work.branch.as_deref(), work.head.as_deref(), work.ab);
     let Some(b) = branch else { return Relation::Detached };
     if b != want {
         return Relation::OtherBranch { branch: b.to_string() };
@@ -163,14 +157,7 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
     let make = |name: &str, here: bool, via_ssh: bool, facts: Option<Result<PeerFacts, String>>| -> Copy {
         match facts {
             Some(Ok(f)) => {
-                let rel = relation(
-                    repo,
-                    f.work.branch.as_deref(),
-                    &branch,
-                    f.work.head.as_deref(),
-                    tip,
-                    f.work.ab,
-                );
+                let rel = relation(repo, &f.work, &branch, tip);
                 Copy {
                     name: name.to_string(),
                     here,
@@ -251,9 +238,7 @@ pub fn peer_warnings(repo: &Repo, config: &Config, branch: &str, tip: Option<Oid
             Ok(f) => {
                 let under: Vec<&String> = f
                     .work
-                    .modified
-                    .iter()
-                    .chain(&f.work.untracked)
+                    .changed()
                     .filter(|p| dirs.iter().any(|d| Path::new(p).starts_with(d)))
                     .collect();
                 if !under.is_empty() {
@@ -263,14 +248,7 @@ pub fn peer_warnings(repo: &Repo, config: &Config, branch: &str, tip: Option<Oid
                         list.join(", ")
                     ));
                 }
-                let rel = relation(
-                    repo,
-                    f.work.branch.as_deref(),
-                    branch,
-                    f.work.head.as_deref(),
-                    tip,
-                    f.work.ab,
-                );
+                let rel = relation(repo, &f.work, branch, tip);
                 if rel.has_unpushed() {
                     out.push(format!(
                         "{name} has commits that are not on GitHub ({}): if they touch the manifests they will conflict with the release commit; push them first",

@@ -74,6 +74,13 @@ pub struct WorkTree {
     pub untracked: Vec<String>,
 }
 
+impl WorkTree {
+    /// Every path that differs from HEAD: modified, staged, or untracked.
+    pub fn changed(&self) -> impl Iterator<Item = &String> {
+        self.modified.iter().chain(&self.untracked)
+    }
+}
+
 /// Parses `git status --porcelain=v2 --branch` output.
 pub fn parse_porcelain(text: &str) -> WorkTree {
     let mut w = WorkTree::default();
@@ -283,7 +290,7 @@ pub fn advice(copies: &[Copy], branch: &str, tag: Option<&str>) -> Vec<String> {
             continue;
         }
         let w = c.work.clone().unwrap_or_default();
-        let dirty: Vec<&String> = w.modified.iter().chain(&w.untracked).collect();
+        let dirty: Vec<&String> = w.changed().collect();
         let dirty_text = match dirty.len() {
             0 => String::new(),
             1 => format!("{} changed there", dirty[0]),

@@ -177,27 +177,14 @@ pub fn pre_push(repo: &Repo, config: &Config, remote_arg: Option<&str>, input: &
     for answer in peers::read_all(&config.clones, &repo.root, None, PEER_WAIT, false) {
         let name = &answer.name;
         let Some(Ok(f)) = answer.facts else { continue };
-        let rel = relation(
-            repo,
-            f.work.branch.as_deref(),
-            &branch,
-            f.work.head.as_deref(),
-            tip,
-            f.work.ab,
-        );
+        let rel = relation(repo, &f.work, &branch, tip);
         if rel.has_unpushed() {
             w.push(format!(
                 "{name} has commits that are not on GitHub ({}): push them from {name} too, or they will collide",
                 rel.short()
             ));
         }
-        let clash: Vec<&String> = f
-            .work
-            .modified
-            .iter()
-            .chain(&f.work.untracked)
-            .filter(|p| files.contains(*p))
-            .collect();
+        let clash: Vec<&String> = f.work.changed().filter(|p| files.contains(*p)).collect();
         if !clash.is_empty() {
             let list: Vec<&str> = clash.iter().map(|s| s.as_str()).collect();
             w.push(format!(
