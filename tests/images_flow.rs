@@ -334,3 +334,26 @@ fn promote_refuses_images_that_are_not_in_the_registry() {
         "{prod}"
     );
 }
+
+#[test]
+fn v_prefixed_tags_build_push_and_log_in_one_place() {
+    let env = docker_env();
+    let (sb, ns) = project(&env.registry);
+    sb.git(&sb.clone, &["tag", "-d", "0.1.0"]);
+    sb.git(&sb.clone, &["push", "-q", "origin", ":refs/tags/0.1.0"]);
+    sb.tag_and_push("v0.1.0");
+    sb.commit_file("src/api.py", "print('v2')\n", "fix: v2");
+    let r = sb.release(&["patch", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(registry_tags(&env.registry, &format!("{ns}/api"), None), vec!["v0.1.1"]);
+    assert!(sb.origin_tag("v0.1.1").is_some());
+    let log = sb.clone.join(format!(
+        ".git/release/logs/0.1.1/{}_{ns}_api_v0.1.1.log",
+        env.registry.replace(':', "_")
+    ));
+    let text = std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("{}: {e}", log.display()));
+    assert!(
+        text.contains("Step 1/") && text.contains("digest: sha256:"),
+        "build and push lines in one log: {text}"
+    );
+}

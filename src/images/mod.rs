@@ -36,6 +36,8 @@ pub struct ImageJob {
     pub registry: String,
     /// Set when the registry already has this exact build (same commit): neither built nor pushed.
     pub reuse: Option<String>,
+    /// The build and push log, `.git/release/logs/<version>/<image>.log` (one place for both).
+    pub log: PathBuf,
 }
 
 impl ImageJob {
@@ -157,7 +159,9 @@ pub fn contribute(ctx: &PlanContext) -> anyhow::Result<Contribution> {
         c.notices
             .extend(notes.into_iter().map(|n| format!("{}: {n}", s.repository)));
         let r = ImageRef::parse(&s.repository).map_err(anyhow::Error::msg)?;
+        let image = format!("{}:{}", s.repository, ctx.tag);
         jobs.push(ImageJob {
+            log: run::log_path(facts.repo.repo.path(), &ctx.next.to_string(), &image),
             repository: s.repository.clone(),
             tag: ctx.tag.to_string(),
             dockerfile: s.dockerfile.clone(),

@@ -65,7 +65,7 @@ fn finish(pb: Option<ProgressBar>, image: &str, msg: &str) {
 }
 
 /// Builds every job not reused; all at once.
-pub fn build_all(root: &Path, git_dir: &Path, jobs: &[ImageJob], revision: &str, version: &str) -> Result<(), String> {
+pub fn build_all(root: &Path, jobs: &[ImageJob], revision: &str, version: &str) -> Result<(), String> {
     let bars = Bars::new();
     block_on(async {
         let engine = Engine::connect().await?;
@@ -80,12 +80,12 @@ pub fn build_all(root: &Path, git_dir: &Path, jobs: &[ImageJob], revision: &str,
             let pb = bars.line(&j.image());
             async move {
                 let image = j.image();
-                let path = log_path(git_dir, version, &image);
+                let path = &j.log;
                 let res = async {
                     if let Some(parent) = path.parent() {
                         std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
                     }
-                    let mut log = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                    let mut log = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
                     let df = root.join(&j.dockerfile);
                     let text = std::fs::read_to_string(&df).map_err(|e| format!("{}: {e}", df.display()))?;
                     let only = engine.context_filter(&text).await;
@@ -106,7 +106,7 @@ pub fn build_all(root: &Path, git_dir: &Path, jobs: &[ImageJob], revision: &str,
                         finish(pb, &image, "FAILED");
                         Err(format!(
                             "building {image} failed: {e}\n  last lines of the log:\n{}\n  full log: {}",
-                            tail(&path, 10),
+                            tail(path, 10),
                             path.display()
                         ))
                     }
@@ -125,7 +125,7 @@ pub fn build_all(root: &Path, git_dir: &Path, jobs: &[ImageJob], revision: &str,
 
 /// Pushes every job not reused; all at once. On failure the error says which images did
 /// reach their registry.
-pub fn push_all(git_dir: &Path, jobs: &[ImageJob], version: &str) -> Result<Vec<String>, (String, Vec<String>)> {
+pub fn push_all(jobs: &[ImageJob]) -> Result<Vec<String>, (String, Vec<String>)> {
     let bars = Bars::new();
     let out = block_on(async {
         let engine = Engine::connect().await.map_err(|e| (e, Vec::new()))?;
@@ -134,13 +134,13 @@ pub fn push_all(git_dir: &Path, jobs: &[ImageJob], version: &str) -> Result<Vec<
             let pb = bars.line(&j.image());
             async move {
                 let image = j.image();
-                let path = log_path(git_dir, version, &image);
+                let path = &j.log;
                 let res = async {
                     let creds = credentials::lookup(&j.registry)?;
                     let mut log = std::fs::OpenOptions::new()
                         .create(true)
                         .append(true)
-                        .open(&path)
+                        .open(path)
                         .map_err(|e| format!("{}: {e}", path.display()))?;
                     say(&pb, &image, &format!("pushing to {}", j.registry));
                     engine.push(&j.repository, &j.tag, creds.as_ref(), &mut log).await

@@ -90,31 +90,27 @@ fn run_step(repo: &Repo, plan: &Plan, step: &Step, undo: &mut Vec<Undo>, tag_tar
             revision,
             version,
             ..
-        } => crate::images::run::build_all(&repo.root, repo.repo.path(), jobs, revision, version)
-            .map_err(anyhow::Error::msg),
-        Step::PushImages { jobs } => {
-            let version = jobs.first().map(|j| j.tag.clone()).unwrap_or_default();
-            match crate::images::run::push_all(repo.repo.path(), jobs, &version) {
-                Ok(pushed) => {
-                    if !pushed.is_empty() {
-                        undo.push(Undo::Note(format!(
+        } => crate::images::run::build_all(&repo.root, jobs, revision, version).map_err(anyhow::Error::msg),
+        Step::PushImages { jobs } => match crate::images::run::push_all(jobs) {
+            Ok(pushed) => {
+                if !pushed.is_empty() {
+                    undo.push(Undo::Note(format!(
                             "these images stay in their registry (a registry keeps what it got; running the same release again reuses them): {}",
                             pushed.join(", ")
                         )));
-                    }
-                    Ok(())
                 }
-                Err((e, pushed)) => {
-                    if !pushed.is_empty() {
-                        undo.push(Undo::Note(format!(
+                Ok(())
+            }
+            Err((e, pushed)) => {
+                if !pushed.is_empty() {
+                    undo.push(Undo::Note(format!(
                             "these images did reach their registry and stay there (running the same release again reuses them): {}",
                             pushed.join(", ")
                         )));
-                    }
-                    Err(anyhow::anyhow!(e))
                 }
+                Err(anyhow::anyhow!(e))
             }
-        }
+        },
         Step::PushGit { remote, branch, tag } => repo.push_atomic(remote, branch, tag.as_deref()).map_err(|e| {
             anyhow::anyhow!(
                 "{e:#}\nfix: if {remote} moved on, run `git pull --rebase {remote} {branch}` and release again; \
