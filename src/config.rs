@@ -258,11 +258,6 @@ impl Config {
     }
 }
 
-/// Where the config of the repository at `root` lives.
-pub fn path(root: &Path) -> PathBuf {
-    root.join(FILE_NAME)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 //! honours `~/.ssh/config` and credential helpers (see `proc`).
 
 use crate::error::refused;
-use crate::proc::{self, LOCAL_TIMEOUT, NETWORK_TIMEOUT};
+use crate::proc::{self, NETWORK_TIMEOUT};
 use crate::version::TagInfo;
 use anyhow::{Context, Result, bail};
 use git2::{BranchType, ObjectType, Oid, Repository, Status, StatusOptions};
@@ -25,8 +25,6 @@ pub struct CommitInfo {
     /// The whole message, read lossily when it is not UTF-8.
     pub message: String,
     pub parents: usize,
-    /// Seconds since the epoch (committer time).
-    pub time: i64,
 }
 
 /// What `git ls-remote` says a remote has.
@@ -204,7 +202,6 @@ impl Repo {
             summary,
             message,
             parents: c.parent_count(),
-            time: c.time().seconds(),
         }
     }
 
@@ -303,11 +300,6 @@ impl Repo {
             .tag_delete(name)
             .with_context(|| format!("deleting tag {name}"))?;
         Ok(())
-    }
-
-    /// Runs a local git command in this work tree.
-    pub fn git(&self, args: &[&str]) -> Result<String> {
-        proc::git(&self.root, args, LOCAL_TIMEOUT)
     }
 }
 

@@ -27,7 +27,7 @@ fn release(dir: &Path, req: Request, a: &ApplyArgs) -> anyhow::Result<()> {
         replace_latest: a.replace_latest,
         skip_images: a.skip_images,
     };
-    release::release::run(dir, &req, &opts).map(|_| ())
+    release::release::run(dir, &req, &opts)
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {

@@ -146,7 +146,6 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
     }
     let mut steps = Vec::new();
     let mut problems = Vec::new();
-    let mut touched = BTreeSet::new();
     for file in &layout.prod.files {
         let Some(t) = targets.get(&file.path) else { continue };
         let opts_p = patch::Options { replace_floating: true };
@@ -165,7 +164,6 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
         });
         match res {
             Ok(Some(p)) => {
-                touched.insert(p.path.clone());
                 steps.push(Step::WriteFile {
                     path: p.path.clone(),
                     content: p.new_text.clone().into_bytes(),

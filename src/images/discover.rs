@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// One image to build and push.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageSpec {
     /// The repository as written (`user/app-api`, `localhost:5000/u/app`).
     pub repository: String,

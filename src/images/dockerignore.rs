@@ -8,7 +8,6 @@ use regex::Regex;
 
 #[derive(Debug, Clone)]
 struct Pattern {
-    text: String,
     exclusion: bool,
     re: Regex,
 }
@@ -114,18 +113,9 @@ impl DockerIgnore {
             }
             let re = compile(&cleaned)
                 .ok_or_else(|| format!(".dockerignore line {}: `{raw}` is not a valid pattern", n + 1))?;
-            patterns.push(Pattern {
-                text: cleaned,
-                exclusion,
-                re,
-            });
+            patterns.push(Pattern { exclusion, re });
         }
         Ok(DockerIgnore { patterns })
-    }
-
-    /// No pattern at all.
-    pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
     }
 
     /// Whether any `!` pattern exists (then excluded folders must still be walked).
@@ -149,14 +139,6 @@ impl DockerIgnore {
             }
         }
         matched
-    }
-
-    /// The patterns as cleaned, for messages.
-    pub fn patterns(&self) -> Vec<String> {
-        self.patterns
-            .iter()
-            .map(|p| format!("{}{}", if p.exclusion { "!" } else { "" }, p.text))
-            .collect()
     }
 }
 

@@ -15,7 +15,6 @@ use crate::manifests::imageref::ImageRef;
 use crate::release::plan::{Context as PlanContext, Contribution, Step};
 use crate::release::preflight::Problem;
 use discover::{ImageSpec, Used};
-use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// Labels that tie an image to the commit and version it was built for.
@@ -23,7 +22,7 @@ pub const LABEL_REVISION: &str = "org.opencontainers.image.revision";
 pub const LABEL_VERSION: &str = "org.opencontainers.image.version";
 
 /// One image of a release, as the plan carries it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ImageJob {
     pub repository: String,
     pub tag: String,

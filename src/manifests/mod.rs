@@ -34,8 +34,6 @@ pub struct Layout {
     pub test: Env,
     pub prod: Env,
     pub project: ProjectImages,
-    /// Where the project's image list came from, in words.
-    pub project_source: String,
 }
 
 impl Layout {
@@ -44,13 +42,8 @@ impl Layout {
             .with_context(|| format!("reading {}", config.environments.test.display()))?;
         let prod = model::load_env(root, "prod", &config.environments.prod)
             .with_context(|| format!("reading {}", config.environments.prod.display()))?;
-        let (project, project_source) = project_images(config, &[&test, &prod]);
-        Ok(Layout {
-            test,
-            prod,
-            project,
-            project_source,
-        })
+        let project = project_images(config, &[&test, &prod]);
+        Ok(Layout { test, prod, project })
     }
 
     pub fn exists(&self) -> bool {
@@ -61,7 +54,7 @@ impl Layout {
 /// The project's own image repositories: from `.release.yml` `images:`, else every image
 /// in the manifests that is not an official library image (`redis`, `python`) or a
 /// well-known vendor's.
-pub fn project_images(config: &Config, envs: &[&Env]) -> (ProjectImages, String) {
+pub fn project_images(config: &Config, envs: &[&Env]) -> ProjectImages {
     if !config.images.is_empty() {
         let set = config
             .images
@@ -69,7 +62,7 @@ pub fn project_images(config: &Config, envs: &[&Env]) -> (ProjectImages, String)
             .filter_map(|i| ImageRef::parse(&i.repository).ok())
             .map(|r| r.canonical_repository())
             .collect();
-        return (ProjectImages(set), "images: in .release.yml".into());
+        return ProjectImages(set);
     }
     let mut set = std::collections::BTreeSet::new();
     for env in envs {
@@ -86,10 +79,7 @@ pub fn project_images(config: &Config, envs: &[&Env]) -> (ProjectImages, String)
             }
         }
     }
-    (
-        ProjectImages(set),
-        "the images in the manifests that are not official or vendor images".into(),
-    )
+    ProjectImages(set)
 }
 
 /// The release plan's contribution: kubernetes/test set to the new tag, and the layout

@@ -22,13 +22,6 @@ pub struct Options {
     pub skip_images: bool,
 }
 
-/// What a finished release reports.
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    pub tag: String,
-    pub applied: bool,
-}
-
 /// What to release.
 #[derive(Debug, Clone)]
 pub enum Request {
@@ -39,7 +32,7 @@ pub enum Request {
 }
 
 /// `release major|minor|patch|final|auto` in the clone at `dir`.
-pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<Outcome> {
+pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
     if let Request::Bump(Bump::Level(_, Some(label))) = request {
         crate::version::validate_label(label).map_err(|e| refused(e.to_string()))?;
     }
@@ -65,17 +58,14 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<Outcome> {
         replace_latest: opts.replace_latest,
         skip_images: opts.skip_images,
     };
-    let (plan, _next) = plan::build(&mut facts, &bump, &contributors, flags)?;
+    let plan = plan::build(&mut facts, &bump, &contributors, flags)?;
     if !facts.problems.is_empty() {
         return Err(refused(problems_text(&facts.problems)));
     }
     ui::say(&plan::render(&plan));
     if opts.dry_run {
         ui::say("dry run: nothing was changed.");
-        return Ok(Outcome {
-            tag: plan.tag,
-            applied: false,
-        });
+        return Ok(());
     }
     if !opts.yes {
         if !ui::stdin_is_terminal() {
@@ -89,10 +79,7 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<Outcome> {
     }
     apply::apply(&facts.repo, &plan, facts.head)?;
     ui::success(&format!("released {} ({} on {})", plan.tag, plan.branch, plan.remote));
-    Ok(Outcome {
-        tag: plan.tag,
-        applied: true,
-    })
+    Ok(())
 }
 
 /// Every preflight problem, each with its fix.

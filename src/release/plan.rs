@@ -4,18 +4,15 @@ use super::preflight::{Facts, Problem};
 use crate::git::CommitInfo;
 use crate::version::{Bump, tag_name};
 use semver::Version;
-use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// One step of the transaction. Each kind has an undo in `apply`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Debug, Clone)]
 pub enum Step {
     /// Replace (or create) a file in the work tree; CHANGELOG.md and manifests use this.
     WriteFile {
         path: PathBuf,
-        #[serde(skip)]
         content: Vec<u8>,
         why: String,
         /// A unified diff, or the new section, for people reading the plan.
@@ -44,14 +41,13 @@ pub enum Step {
 }
 
 /// The whole release, decided before anything changes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Plan {
     pub from: Option<String>,
     pub to: String,
     pub tag: String,
     pub branch: String,
     pub remote: String,
-    #[serde(skip)]
     pub commits: Vec<CommitInfo>,
     pub steps: Vec<Step>,
     pub notices: Vec<String>,
@@ -107,12 +103,7 @@ pub struct Flags {
 
 /// Works out the next version and the git steps; each contributor may add file writes,
 /// which land in the release commit.
-pub fn build(
-    facts: &mut Facts,
-    bump: &Bump,
-    contributors: &[Contributor],
-    flags: Flags,
-) -> anyhow::Result<(Plan, Version)> {
+pub fn build(facts: &mut Facts, bump: &Bump, contributors: &[Contributor], flags: Flags) -> anyhow::Result<Plan> {
     let next = facts
         .versions
         .next(bump)
@@ -197,7 +188,7 @@ pub fn build(
         steps,
         notices,
     };
-    Ok((plan, next))
+    Ok(plan)
 }
 
 /// The plan in plain words, for people.
