@@ -14,28 +14,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The version test runs, from its project images' tags.
-fn test_version(test: &[&Object], layout: &Layout) -> Result<String> {
+fn test_version(layout: &Layout) -> Result<String> {
     let mut tags: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for o in test {
-        for s in o.images.iter().filter_map(|s| s.scalar.as_ref()) {
-            if let Ok(r) = ImageRef::parse(&s.value)
-                && layout.project.contains(&r)
-            {
-                let tag = if r.has_placeholder() || r.is_floating() {
-                    return Err(refused(format!(
-                        "{}:{}: test runs `{}`, which names no fixed version: release a version first (release patch), then promote it",
-                        o.file.display(),
-                        s.line,
-                        s.value
-                    )));
-                } else {
-                    r.tag.clone().unwrap_or_default()
-                };
-                tags.entry(tag)
-                    .or_default()
-                    .push(format!("{}:{} {}", o.file.display(), s.line, s.value));
-            }
+    for p in layout.project_refs(&layout.test) {
+        if p.image.has_placeholder() || p.image.is_floating() {
+            return Err(refused(format!(
+                "{}:{}: test runs `{}`, which names no fixed version: release a version first (release patch), then promote it",
+                p.object.file.display(),
+                p.line,
+                p.value
+            )));
         }
+        tags.entry(p.image.tag.clone().unwrap_or_default())
+            .or_default()
+            .push(format!("{}:{} {}", p.object.file.display(), p.line, p.value));
     }
     match tags.len() {
         0 => Err(refused(format!(
@@ -74,7 +66,7 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
     }
     let test: Vec<&Object> = layout.test.objects().collect();
     let prod: Vec<&Object> = layout.prod.objects().collect();
-    let running = test_version(&test, &layout)?;
+    let running = test_version(&layout)?;
     if let Some(v) = version
         && !same_version(v, &running)
     {
@@ -86,7 +78,7 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
         o.images
             .iter()
             .filter_map(|s| s.scalar.as_ref())
-            .any(|s| ImageRef::parse(&s.value).is_ok_and(|r| layout.project.contains(&r)))
+            .any(|s| layout.is_project(&s.value))
     };
     let (pairs, t_alone, p_alone) = pair(&test, &prod);
     let mut missing = Vec::new();
@@ -135,7 +127,7 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
                     pos.and_then(|n| same_list.get(n).copied())
                 });
             if let Some(ts) = twin.and_then(|ts| ts.scalar.as_ref())
-                && ImageRef::parse(&ts.value).is_ok_and(|r| layout.project.contains(&r))
+                && layout.is_project(&ts.value)
             {
                 targets
                     .entry(p.file.clone())
@@ -176,7 +168,7 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
         }
     }
     if !opts.skip_images {
-        registry_check(&test, &layout, &mut problems, &mut notices);
+        registry_check(&layout, &mut problems, &mut notices);
     }
     let mut all_problems = facts.problems.clone();
     all_problems.extend(problems.into_iter().map(|p| preflight::Problem {
@@ -255,13 +247,8 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
 
 /// Every project image test runs must be in its registry before prod may run it. Without a
 /// Docker engine here (kube-2 often has none) this says what it could not check.
-fn registry_check(test: &[&Object], layout: &Layout, problems: &mut Vec<String>, notices: &mut Vec<String>) {
-    let refs: BTreeSet<String> = test
-        .iter()
-        .flat_map(|o| o.images.iter())
-        .filter_map(|s| s.scalar.as_ref().map(|sc| sc.value.clone()))
-        .filter(|v| ImageRef::parse(v).is_ok_and(|r| layout.project.contains(&r)))
-        .collect();
+fn registry_check(layout: &Layout, problems: &mut Vec<String>, notices: &mut Vec<String>) {
+    let refs: BTreeSet<String> = layout.project_refs(&layout.test).map(|p| p.value.to_string()).collect();
     let checked = crate::images::engine::block_on(async {
         let engine = crate::images::engine::Engine::connect().await?;
         let mut missing = Vec::new();

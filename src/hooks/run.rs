@@ -5,7 +5,6 @@
 use crate::config::Config;
 use crate::git::Repo;
 use crate::manifests::Layout;
-use crate::manifests::imageref::ImageRef;
 use crate::peers;
 use crate::status_cmd::relation;
 use crate::version::Versions;
@@ -198,11 +197,9 @@ pub fn pre_push(repo: &Repo, config: &Config, remote_arg: Option<&str>, input: &
 
 /// The version a folder's project images run (`None` if none; several if they disagree).
 fn env_versions(env: &crate::manifests::model::Env, layout: &Layout) -> BTreeSet<String> {
-    env.objects()
-        .flat_map(|o| o.images.iter())
-        .filter_map(|s| ImageRef::parse(&s.scalar.as_ref()?.value).ok())
-        .filter(|r| layout.project.contains(r))
-        .map(|r| r.tag.unwrap_or_else(|| "latest".into()))
+    layout
+        .project_refs(env)
+        .map(|p| p.image.tag.unwrap_or_else(|| "latest".into()))
         .collect()
 }
 

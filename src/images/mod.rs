@@ -79,23 +79,14 @@ pub fn used_repositories(layout: &Layout) -> Vec<Used> {
 }
 
 fn collect_used(layout: &Layout, env: &crate::manifests::model::Env) -> Vec<Used> {
-    let mut out = Vec::new();
-    {
-        for o in env.objects() {
-            for s in &o.images {
-                let Some(sc) = &s.scalar else { continue };
-                let Ok(r) = ImageRef::parse(&sc.value) else { continue };
-                if layout.project.contains(&r) {
-                    out.push(Used {
-                        repository: r.repository(),
-                        role: o.role,
-                        at: format!("{}:{}", o.file.display(), s.line),
-                    });
-                }
-            }
-        }
-    }
-    out
+    layout
+        .project_refs(env)
+        .map(|p| Used {
+            repository: p.image.repository(),
+            role: p.object.role,
+            at: format!("{}:{}", p.object.file.display(), p.line),
+        })
+        .collect()
 }
 
 /// Which images this project builds, and where each mapping came from.

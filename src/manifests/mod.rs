@@ -49,6 +49,36 @@ impl Layout {
     pub fn exists(&self) -> bool {
         self.test.exists || self.prod.exists
     }
+
+    /// Whether an image value names one of the project's own images.
+    pub fn is_project(&self, value: &str) -> bool {
+        ImageRef::parse(value).is_ok_and(|r| self.project.contains(&r))
+    }
+
+    /// Every use of the project's own images in `env`: the object, the line, the value.
+    pub fn project_refs<'a>(&'a self, env: &'a Env) -> impl Iterator<Item = ProjectRef<'a>> + 'a {
+        env.objects().flat_map(move |object| {
+            object.images.iter().filter_map(move |site| {
+                let scalar = site.scalar.as_ref()?;
+                let image = ImageRef::parse(&scalar.value).ok()?;
+                self.project.contains(&image).then_some(ProjectRef {
+                    object,
+                    line: site.line,
+                    value: &scalar.value,
+                    image,
+                })
+            })
+        })
+    }
+}
+
+/// One use of a project image in a manifest.
+pub struct ProjectRef<'a> {
+    pub object: &'a model::Object,
+    pub line: usize,
+    /// The value as written.
+    pub value: &'a str,
+    pub image: ImageRef,
 }
 
 /// The project's own image repositories: from `.release.yml` `images:`, else every image
