@@ -6,8 +6,8 @@ use crate::error::refused;
 use crate::manifests::imageref::ImageRef;
 use crate::manifests::model::{Object, pair};
 use crate::manifests::{Layout, patch};
-use crate::release::plan::{Plan, Step, describe};
-use crate::release::{Options, apply, preflight, problems_text};
+use crate::release::plan::{Plan, Step, render_steps};
+use crate::release::{Options, execute, preflight, problems_text};
 use crate::ui;
 use anyhow::Result;
 use std::collections::{BTreeMap, BTreeSet};
@@ -203,45 +203,20 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
         steps,
         notices,
     };
-    let mut text = format!(
-        "Promote {running} from {} to {}\n\nSteps:\n",
+    ui::say(&format!(
+        "Promote {running} from {} to {}\n{}",
         layout.test.dir.display(),
-        layout.prod.dir.display()
-    );
-    for (i, s) in plan.steps.iter().enumerate() {
-        text.push_str(&format!("  {}. {}\n", i + 1, describe(s)));
-        if let Step::WriteFile { preview, .. } = s {
-            for l in preview.lines() {
-                text.push_str(format!("       {l}").trim_end());
-                text.push('\n');
-            }
-        }
-    }
-    for n in &plan.notices {
-        text.push_str(&format!("\nnote: {n}"));
-    }
-    ui::say(&text);
-    if opts.dry_run {
-        ui::say("dry run: nothing was changed.");
-        return Ok(());
-    }
-    if !opts.yes {
-        if !ui::stdin_is_terminal() {
-            return Err(refused(
-                "stdin is not a terminal, so I cannot ask: add --yes to promote without asking",
-            ));
-        }
-        if !ui::confirm(&format!("Promote {running} to prod?"))? {
-            return Err(refused("cancelled; nothing was changed"));
-        }
-    }
-    apply::apply(&facts.repo, &plan, facts.head)?;
-    ui::success(&format!(
-        "promoted {running} to {} ({} on {})",
         layout.prod.dir.display(),
-        plan.branch,
-        plan.remote
+        render_steps(&plan.steps, &plan.notices)
     ));
+    if execute(&facts, &plan, opts, "promote", &format!("Promote {running} to prod?"))? {
+        ui::success(&format!(
+            "promoted {running} to {} ({} on {})",
+            layout.prod.dir.display(),
+            plan.branch,
+            plan.remote
+        ));
+    }
     Ok(())
 }
 

@@ -63,23 +63,37 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
         return Err(refused(problems_text(&facts.problems)));
     }
     ui::say(&plan::render(&plan));
+    if execute(&facts, &plan, opts, "release", &format!("Release {}?", plan.tag))? {
+        ui::success(&format!("released {} ({} on {})", plan.tag, plan.branch, plan.remote));
+    }
+    Ok(())
+}
+
+/// After the plan was shown: stop on `--dry-run`, else ask (or take `--yes`) and apply.
+/// Returns whether it was applied.
+pub fn execute(
+    facts: &preflight::Facts,
+    plan: &plan::Plan,
+    opts: &Options,
+    verb: &str,
+    question: &str,
+) -> Result<bool> {
     if opts.dry_run {
         ui::say("dry run: nothing was changed.");
-        return Ok(());
+        return Ok(false);
     }
     if !opts.yes {
         if !ui::stdin_is_terminal() {
-            return Err(refused(
-                "stdin is not a terminal, so I cannot ask: add --yes to release without asking",
-            ));
+            return Err(refused(format!(
+                "stdin is not a terminal, so I cannot ask: add --yes to {verb} without asking"
+            )));
         }
-        if !ui::confirm(&format!("Release {}?", plan.tag))? {
+        if !ui::confirm(question)? {
             return Err(refused("cancelled; nothing was changed"));
         }
     }
-    apply::apply(&facts.repo, &plan, facts.head)?;
-    ui::success(&format!("released {} ({} on {})", plan.tag, plan.branch, plan.remote));
-    Ok(())
+    apply::apply(&facts.repo, plan, facts.head)?;
+    Ok(true)
 }
 
 /// Every preflight problem, each with its fix.

@@ -208,20 +208,25 @@ pub fn render(plan: &Plan) -> String {
     if n > 20 {
         let _ = writeln!(s, "  ... and {} more", n - 20);
     }
+    s.push_str(&render_steps(&plan.steps, &plan.notices));
+    s
+}
+
+/// The numbered steps with their previews, then the notes.
+pub fn render_steps(steps: &[Step], notices: &[String]) -> String {
+    let mut s = String::new();
     let _ = writeln!(s, "\nSteps:");
-    for (i, step) in plan.steps.iter().enumerate() {
+    for (i, step) in steps.iter().enumerate() {
         let _ = writeln!(s, "  {}. {}", i + 1, describe(step));
         let preview = match step {
             Step::WriteFile { preview, .. } | Step::BuildImages { preview, .. } => preview.as_str(),
             _ => "",
         };
-        if !preview.is_empty() {
-            for line in preview.lines() {
-                let _ = writeln!(s, "{}", format!("       {line}").trim_end());
-            }
+        for line in preview.lines() {
+            let _ = writeln!(s, "{}", format!("       {line}").trim_end());
         }
     }
-    for note in &plan.notices {
+    for note in notices {
         let _ = writeln!(s, "\nnote: {note}");
     }
     s
