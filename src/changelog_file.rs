@@ -25,22 +25,10 @@ pub fn forge(repo: &Repo, config: &Config) -> Option<Forge> {
     repo.remote_url(&config.remote).and_then(|u| Forge::from_remote_url(&u))
 }
 
-/// Today's date as git sees it (the local time zone of the signature).
+/// Today's date in the time zone git signs commits with (UTC when it cannot tell).
 fn today(repo: &Repo) -> String {
-    let now = repo
-        .repo
-        .signature()
-        .map(|s| s.when())
-        .unwrap_or_else(|_| git2::Time::new(0, 0));
-    let secs = if now.seconds() == 0 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0)
-    } else {
-        now.seconds()
-    };
-    changelog::date(secs, now.offset_minutes())
+    let offset = repo.repo.signature().map(|s| s.when().offset_minutes()).unwrap_or(0);
+    changelog::date(crate::sync::now(), offset)
 }
 
 /// The release plan's contribution: CHANGELOG.md with the new section spliced in.

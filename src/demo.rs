@@ -181,15 +181,8 @@ fn show_status(dir: &Path) -> Result<()> {
     let repo = crate::git::open(dir)?;
     let config = crate::config::Config::load(&repo.root)?;
     let st = crate::status_cmd::gather(&repo, &config, false)?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    for line in crate::sync::render_table(&st.copies, now, st.tag.as_deref()).lines() {
+    for line in crate::status_cmd::render(&st).lines() {
         ui::say(&format!("     {line}"));
-    }
-    for a in &st.advice {
-        ui::say(&format!("     {a}"));
     }
     Ok(())
 }

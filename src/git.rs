@@ -205,6 +205,14 @@ impl Repo {
         }
     }
 
+    /// When this clone last fetched (FETCH_HEAD's time), in seconds since the epoch.
+    pub fn last_fetch(&self) -> Option<i64> {
+        let t = std::fs::metadata(self.repo.path().join("FETCH_HEAD"))
+            .and_then(|m| m.modified())
+            .ok()?;
+        t.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs() as i64)
+    }
+
     /// The URL of a remote, if it has one.
     pub fn remote_url(&self, name: &str) -> Option<String> {
         self.repo.find_remote(name).ok()?.url().ok().map(str::to_string)

@@ -216,14 +216,9 @@ pub fn read_here(repo: &crate::git::Repo, tag: Option<&str>) -> Result<PeerFacts
     if !out.success {
         return Err(out.complaint());
     }
-    let last_fetch = std::fs::metadata(repo.repo.path().join("FETCH_HEAD"))
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_secs() as i64);
     Ok(PeerFacts {
         work: parse_porcelain(&out.stdout),
-        last_fetch,
+        last_fetch: repo.last_fetch(),
         has_tag: tag.map(|t| repo.tag_commit(t).is_some()),
     })
 }

@@ -6,7 +6,7 @@ use crate::error::OutOfStep;
 use crate::git::Repo;
 use crate::peers::{self, PeerFacts};
 use crate::sync::{self, Copy, Relation, WorkTree};
-use crate::version::parse_tag;
+use crate::version::{TagInfo, Versions};
 use anyhow::Result;
 use git2::Oid;
 use serde::Serialize;
@@ -27,22 +27,13 @@ pub struct Status {
     pub in_step: bool,
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+/// The newest release (not pre-release) tag among `names`.
+fn newest_tag(names: impl Iterator<Item = String>, prefix: Option<&str>) -> Option<String> {
+    let infos: Vec<TagInfo> = names.map(|name| TagInfo { name, reachable: true }).collect();
+    Versions::from_tags(&infos, prefix)
+        .current_stable()
+        .map(|t| t.name.clone())
 }
-
-/// The newest semver tag among `names`.
-fn newest_tag<'a>(names: impl Iterator<Item = &'a String>, prefix: Option<&str>) -> Option<String> {
-    names
-        .filter_map(|n| parse_tag(n, prefix).map(|(_, v)| (v, n.clone())))
-        .filter(|(v, _)| v.pre.is_empty())
-        .max_by(|a, b| a.0.cmp_precedence(&b.0))
-        .map(|(_, n)| n)
-}
-
 /// How `head` on `branch` relates to origin's `tip`, using this clone's objects.
 pub fn relation(repo: &Repo, work: &WorkTree, want: &str, tip: Option<Oid>) -> Relation {
     let (branch, head, ab) = (work.branch.as_deref(), work.head.as_deref(), work.ab);
@@ -104,10 +95,10 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
     } else {
         Some(repo.ls_remote(&remote))
     };
-    let local_tags: Vec<String> = repo.tags()?.into_iter().map(|(n, _)| n).collect();
+    let prefix = config.tag_prefix.as_deref();
     let tag = match &origin {
-        Some(Ok(r)) => newest_tag(r.tags.keys(), config.tag_prefix.as_deref()),
-        _ => newest_tag(local_tags.iter(), config.tag_prefix.as_deref()),
+        Some(Ok(r)) => newest_tag(r.tags.keys().cloned(), prefix),
+        _ => newest_tag(repo.tags()?.into_iter().map(|(n, _)| n), prefix),
     };
     let (here, answers) = std::thread::scope(|s| {
         let tag = tag.as_deref();
@@ -206,6 +197,16 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
     })
 }
 
+/// The table, then one line of advice per copy out of step.
+pub fn render(st: &Status) -> String {
+    let mut s = sync::render_table(&st.copies, sync::now(), st.tag.as_deref());
+    for a in &st.advice {
+        s.push_str(a);
+        s.push('\n');
+    }
+    s
+}
+
 /// `release status [--offline] [--json]`: exit 0 when all copies agree, 3 otherwise.
 pub fn run(dir: &Path, offline: bool, json: bool) -> Result<()> {
     let repo = crate::git::open(dir)?;
@@ -214,10 +215,7 @@ pub fn run(dir: &Path, offline: bool, json: bool) -> Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(&st)?);
     } else {
-        print!("{}", sync::render_table(&st.copies, now(), st.tag.as_deref()));
-        for a in &st.advice {
-            println!("{a}");
-        }
+        print!("{}", render(&st));
         if config.clones.is_empty() {
             println!("(no other clones configured: add `clones: {{ kube-2: kube-2:~/my-api }}` to .release.yml)");
         }

@@ -151,6 +151,14 @@ impl Copy {
     }
 }
 
+/// Seconds since the epoch, now.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 /// "2 min ago", "3 h ago", "never".
 pub fn age(then: Option<i64>, now: i64) -> String {
     let Some(t) = then else { return "never".into() };

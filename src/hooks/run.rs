@@ -12,7 +12,7 @@ use git2::Oid;
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 /// How long pre-push waits for the peers, all together.
 const PEER_WAIT: Duration = Duration::from_secs(5);
@@ -57,35 +57,28 @@ pub fn run(name: &str, args: &[String]) -> i32 {
     0
 }
 
-fn ago(t: SystemTime) -> String {
-    let s = SystemTime::now()
-        .duration_since(t)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    crate::sync::age(Some(0), s)
-}
-
 /// Behind origin according to the refs on disk; starts a background fetch when stale.
 pub fn pre_commit(repo: &Repo, config: &Config) -> Vec<String> {
     let mut w = Vec::new();
     let Some(branch) = repo.branch() else { return w };
     let remote = &config.remote;
-    let fetch_head = repo.repo.path().join("FETCH_HEAD");
-    let fetched = std::fs::metadata(&fetch_head).and_then(|m| m.modified()).ok();
+    let fetched = repo.last_fetch();
+    let now = crate::sync::now();
     if let (Some(head), Some(up)) = (repo.head_commit(), repo.remote_branch_commit(remote, &branch))
         && let Ok((_, behind)) = repo.ahead_behind(head, up)
         && behind > 0
     {
-        let when = fetched.map(ago).unwrap_or_else(|| "never fetched".into());
+        let when = if fetched.is_some() {
+            crate::sync::age(fetched, now)
+        } else {
+            "never fetched".into()
+        };
         w.push(format!(
             "this clone is {behind} commit(s) behind {remote}/{branch} (as of the last fetch, {when}): `git pull` before you commit, or your push will be refused"
         ));
     }
-    let stale = fetched.is_none_or(|t| {
-        SystemTime::now()
-            .duration_since(t)
-            .is_ok_and(|d| d.as_secs() > config.hooks.fetch_after_minutes * 60)
-    });
+    let limit = (config.hooks.fetch_after_minutes * 60) as i64;
+    let stale = fetched.is_none_or(|t| now - t > limit);
     if stale && repo.has_remote(remote) {
         background_fetch(repo, remote, &branch);
     }
