@@ -233,6 +233,19 @@ impl Repo {
         Ok(parse_ls_remote(&out))
     }
 
+    /// Origin's refs and its `branch` tip, fetching that branch only when the tip is not
+    /// here yet, so that counting against it is possible without a needless round trip.
+    pub fn remote_tip(&self, remote: &str, branch: &str) -> Result<(RemoteRefs, Option<Oid>)> {
+        let refs = self.ls_remote(remote)?;
+        let tip = refs.heads.get(branch).and_then(|h| Oid::from_str(h).ok());
+        if let Some(t) = tip
+            && self.repo.find_commit(t).is_err()
+        {
+            self.fetch_branch(remote, branch)?;
+        }
+        Ok((refs, tip))
+    }
+
     /// Updates `refs/remotes/<remote>/<branch>` (no tags are fetched).
     pub fn fetch_branch(&self, remote: &str, branch: &str) -> Result<()> {
         let spec = format!("+refs/heads/{branch}:refs/remotes/{remote}/{branch}");

@@ -93,11 +93,11 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
     let origin = if offline || !repo.has_remote(&remote) {
         None
     } else {
-        Some(repo.ls_remote(&remote))
+        Some(repo.remote_tip(&remote, &branch))
     };
     let prefix = config.tag_prefix.as_deref();
     let tag = match &origin {
-        Some(Ok(r)) => newest_tag(r.tags.keys().cloned(), prefix),
+        Some(Ok((r, _))) => newest_tag(r.tags.keys().cloned(), prefix),
         _ => newest_tag(repo.tags()?.into_iter().map(|(n, _)| n), prefix),
     };
     let (here, answers) = std::thread::scope(|s| {
@@ -107,7 +107,6 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
         (peers::read_here(repo, tag), others.join().unwrap_or_default())
     });
 
-    // Make sure origin's tip is here to count against (a fetch of that one branch).
     let mut origin_row = Copy {
         name: if offline {
             "GitHub (last fetch)".into()
@@ -127,15 +126,7 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
         skipped: false,
     };
     let tip: Option<Oid> = match &origin {
-        Some(Ok(r)) => {
-            let tip = r.heads.get(&branch).and_then(|h| Oid::from_str(h).ok());
-            if let Some(t) = tip
-                && repo.repo.find_commit(t).is_err()
-            {
-                let _ = repo.fetch_branch(&remote, &branch);
-            }
-            tip
-        }
+        Some(Ok((_, tip))) => *tip,
         Some(Err(e)) => {
             origin_row.error = Some(format!("{e:#}"));
             repo.remote_branch_commit(&remote, &branch)

@@ -159,20 +159,15 @@ impl Engine {
         Some(sources)
     }
 
-    /// The labels of a local image, if it exists.
-    pub async fn local_labels(&self, image: &str) -> Option<HashMap<String, String>> {
-        let i = self.docker.inspect_image(image).await.ok()?;
-        Some(i.config.and_then(|c| c.labels).unwrap_or_default())
-    }
-
-    /// The registry digests a local image has (`repo@sha256:...`).
-    pub async fn repo_digests(&self, image: &str) -> Vec<String> {
-        self.docker
-            .inspect_image(image)
-            .await
-            .ok()
-            .and_then(|i| i.repo_digests)
-            .unwrap_or_default()
+    /// A local image's labels and registry digests (`repo@sha256:...`); empty when absent.
+    pub async fn local_image(&self, image: &str) -> (HashMap<String, String>, Vec<String>) {
+        match self.docker.inspect_image(image).await {
+            Ok(i) => (
+                i.config.and_then(|c| c.labels).unwrap_or_default(),
+                i.repo_digests.unwrap_or_default(),
+            ),
+            Err(_) => Default::default(),
+        }
     }
 
     /// Builds `ctx` as `image` with the legacy builder. Every line goes to `log`;

@@ -193,9 +193,9 @@ pub fn contribute(ctx: &PlanContext) -> anyhow::Result<Contribution> {
             match engine.registry_digest(&j.image(), &j.registry, creds.as_ref()).await {
                 Ok(None) => {}
                 Ok(Some(digest)) => {
-                    let labels = engine.local_labels(&j.image()).await.unwrap_or_default();
+                    let (labels, digests) = engine.local_image(&j.image()).await;
                     let ours = labels.get(LABEL_REVISION) == Some(&revision) && labels.get(LABEL_VERSION) == Some(&version);
-                    let same = ours && engine.repo_digests(&j.image()).await.iter().any(|d| d.ends_with(&digest));
+                    let same = ours && digests.iter().any(|d| d.ends_with(&digest));
                     if same {
                         j.reuse = Some(format!("already in {} from this commit ({digest}): not built or pushed again", j.registry));
                     } else {

@@ -157,26 +157,21 @@ fn check_remote(
     config: &Config,
     problems: &mut Vec<Problem>,
 ) -> Result<RemoteRefs> {
-    let refs = repo.ls_remote(remote)?;
-    if refs.heads.contains_key(branch) {
-        repo.fetch_branch(remote, branch)?;
-        if let Some(up) = repo.remote_branch_commit(remote, branch) {
-            let (ahead, behind) = repo.ahead_behind(head, up)?;
-            if behind > 0 && ahead > 0 {
-                problems.push(problem(
-                    format!(
-                        "{branch} has diverged from {remote}/{branch}: {ahead} local and {behind} remote commits differ"
-                    ),
-                    format!("git pull --rebase {remote} {branch}   (then resolve any conflicts)"),
-                ));
-            } else if behind > 0 {
-                problems.push(problem(
-                    format!(
-                        "{branch} is {behind} commit(s) behind {remote}/{branch}: a release from here would miss them"
-                    ),
-                    format!("git pull {remote} {branch}"),
-                ));
-            }
+    let (refs, tip) = repo.remote_tip(remote, branch)?;
+    if let Some(up) = tip {
+        let (ahead, behind) = repo.ahead_behind(head, up)?;
+        if behind > 0 && ahead > 0 {
+            problems.push(problem(
+                format!(
+                    "{branch} has diverged from {remote}/{branch}: {ahead} local and {behind} remote commits differ"
+                ),
+                format!("git pull --rebase {remote} {branch}   (then resolve any conflicts)"),
+            ));
+        } else if behind > 0 {
+            problems.push(problem(
+                format!("{branch} is {behind} commit(s) behind {remote}/{branch}: a release from here would miss them"),
+                format!("git pull {remote} {branch}"),
+            ));
         }
     }
     let mut missing: Vec<&String> = refs
