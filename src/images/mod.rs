@@ -101,7 +101,7 @@ pub fn contribute(ctx: &PlanContext) -> anyhow::Result<Contribution> {
     let mut c = Contribution::default();
     let facts = ctx.facts;
     let root = &facts.repo.root;
-    if ctx.skip_images {
+    if ctx.options.skip_images {
         c.notices
             .push("images: skipped (--skip-images); only git is released".into());
         return Ok(c);

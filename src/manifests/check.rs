@@ -419,27 +419,17 @@ fn across(test: &Env, prod: &Env, project: &ProjectImages, out: &mut Out) {
             );
         }
     }
-    for i in t_alone {
-        let o = t[i];
+    let lonely = t_alone
+        .into_iter()
+        .map(|i| (t[i], prod, "or remove this one"))
+        .chain(p_alone.into_iter().map(|j| (p[j], test, "so it is tested before prod")));
+    for (o, other, why) in lonely {
         out.add(
             (&o.file, o.line),
             Severity::Warning,
             "no-partner",
-            format!("{} `{}` has no partner in {}", o.kind, o.name, prod.dir.display()),
-            format!("add the matching object to {}, or remove this one", prod.dir.display()),
-        );
-    }
-    for j in p_alone {
-        let o = p[j];
-        out.add(
-            (&o.file, o.line),
-            Severity::Warning,
-            "no-partner",
-            format!("{} `{}` has no partner in {}", o.kind, o.name, test.dir.display()),
-            format!(
-                "add the matching object to {}, so it is tested before prod",
-                test.dir.display()
-            ),
+            format!("{} `{}` has no partner in {}", o.kind, o.name, other.dir.display()),
+            format!("add the matching object to {}, {why}", other.dir.display()),
         );
     }
 }

@@ -141,7 +141,7 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
         return Ok(c);
     }
     let opts = patch::Options {
-        replace_floating: config.manifests.replace_floating || ctx.replace_latest,
+        replace_floating: config.manifests.replace_floating || ctx.options.replace_latest,
     };
     match patch::plan(&layout.test, &layout.project, ctx.tag, opts) {
         Ok(patches) => {

@@ -54,11 +54,7 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
         &crate::manifests::contribute,
         &crate::images::contribute,
     ];
-    let flags = plan::Flags {
-        replace_latest: opts.replace_latest,
-        skip_images: opts.skip_images,
-    };
-    let plan = plan::build(&mut facts, &bump, &contributors, flags)?;
+    let plan = plan::build(&mut facts, &bump, &contributors, opts)?;
     if !facts.problems.is_empty() {
         return Err(refused(problems_text(&facts.problems)));
     }

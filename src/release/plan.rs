@@ -1,5 +1,6 @@
 //! The plan: a plain value saying what a release will do. `--dry-run` prints it.
 
+use super::Options;
 use super::preflight::{Facts, Problem};
 use crate::git::CommitInfo;
 use crate::version::{Bump, tag_name};
@@ -75,10 +76,8 @@ pub struct Context<'a> {
     pub prev_tag: Option<&'a str>,
     /// Commits since the current release, newest first.
     pub commits: &'a [CommitInfo],
-    /// `--replace-latest`: pin floating project images to the version.
-    pub replace_latest: bool,
-    /// `--skip-images`: release git only.
-    pub skip_images: bool,
+    /// How the user asked to run it (`--replace-latest`, `--skip-images`, ...).
+    pub options: &'a Options,
 }
 
 /// A part of the release that may add file writes to the release commit.
@@ -94,16 +93,9 @@ pub struct Contribution {
     pub after_tag: Vec<Step>,
 }
 
-/// Switches from the command line that change what the contributors plan.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Flags {
-    pub replace_latest: bool,
-    pub skip_images: bool,
-}
-
 /// Works out the next version and the git steps; each contributor may add file writes,
 /// which land in the release commit.
-pub fn build(facts: &mut Facts, bump: &Bump, contributors: &[Contributor], flags: Flags) -> anyhow::Result<Plan> {
+pub fn build(facts: &mut Facts, bump: &Bump, contributors: &[Contributor], options: &Options) -> anyhow::Result<Plan> {
     let next = facts
         .versions
         .next(bump)
@@ -150,8 +142,7 @@ pub fn build(facts: &mut Facts, bump: &Bump, contributors: &[Contributor], flags
             tag: &tag,
             prev_tag: current.as_ref().map(|c| c.name.as_str()),
             commits: &commits,
-            replace_latest: flags.replace_latest,
-            skip_images: flags.skip_images,
+            options,
         };
         for c in contributors {
             let part = c(&ctx)?;
