@@ -1,15 +1,14 @@
-//! CHANGELOG.md on disk: the release's new section (a plan step) and `release changelog`.
+//! CHANGELOG.md on disk: the release's new section (a plan step) and the whole history
+//! as releases (for `release changelog`).
 
 use crate::changelog::{self, Entry, Forge, Release};
 use crate::commits;
 use crate::config::Config;
 use crate::git::{CommitInfo, Repo};
 use crate::history;
-use crate::release::apply::write_atomic;
-use crate::release::plan::{Context, Contribution, Step};
-use crate::release::preflight;
+use crate::transaction::git_steps::WriteFile;
+use crate::transaction::{Context, Contribution, Facts};
 use anyhow::{Context as _, Result};
-use std::path::Path;
 
 /// Changelog lines for `commits` (merges and release bookkeeping left out), newest first.
 pub fn entries(commits: &[CommitInfo], config: &Config) -> Vec<Entry> {
@@ -27,8 +26,7 @@ pub fn forge(repo: &Repo, config: &Config) -> Option<Forge> {
 
 /// Today's date in the time zone git signs commits with (UTC when it cannot tell).
 fn today(repo: &Repo) -> String {
-    let offset = repo.repo.signature().map(|s| s.when().offset_minutes()).unwrap_or(0);
-    changelog::date(crate::sync::now(), offset)
+    changelog::date(crate::sync::now(), repo.signature_offset())
 }
 
 /// The release plan's contribution: CHANGELOG.md with the new section spliced in.
@@ -79,24 +77,24 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
         ));
     }
     Ok(Contribution {
-        steps: vec![Step::WriteFile {
+        steps: vec![Box::new(WriteFile {
             path: rel_path,
             content: content.into_bytes(),
             why: why.to_string(),
             preview: changelog::render_release(&release),
-        }],
+        })],
         notices,
         ..Contribution::default()
     })
 }
 
 /// The whole history as changelog releases, newest first (Unreleased on top).
-pub fn full_history(facts: &preflight::Facts) -> Result<(Vec<Release>, Vec<String>)> {
+pub fn full_history(facts: &Facts) -> Result<(Vec<Release>, Vec<String>)> {
     let extra = facts.config.type_sections();
-    let hist = history::collect(&facts.repo, facts.head, &facts.versions, |c| {
-        let short = c.id().to_string()[..7].to_string();
-        let msg = commits::parse(&String::from_utf8_lossy(c.message_bytes()));
-        changelog::entry(&msg, &short, c.parent_count(), &extra)
+    let hist = history::collect(&facts.repo, facts.head, &facts.versions, |id, parents, message| {
+        let short = id.to_string()[..7].to_string();
+        let msg = commits::parse(&String::from_utf8_lossy(message));
+        changelog::entry(&msg, &short, parents.len(), &extra)
     })?;
     let releases = hist
         .buckets
@@ -109,42 +107,4 @@ pub fn full_history(facts: &preflight::Facts) -> Result<(Vec<Release>, Vec<Strin
         })
         .collect();
     Ok((releases, hist.warnings))
-}
-
-/// `release changelog [--stdout] [--unreleased]`.
-pub fn run(dir: &Path, stdout: bool, unreleased: bool) -> Result<()> {
-    let facts = preflight::read(dir)?;
-    let (releases, warnings) = full_history(&facts)?;
-    for w in &warnings {
-        crate::ui::warn(w);
-    }
-    if unreleased {
-        let r = releases.first().cloned().unwrap_or(Release {
-            version: None,
-            tag: None,
-            date: None,
-            entries: vec![],
-        });
-        print!("{}", changelog::render_release(&r));
-        return Ok(());
-    }
-    let text = changelog::render_full(&releases, forge(&facts.repo, &facts.config).as_ref());
-    if stdout {
-        print!("{text}");
-        return Ok(());
-    }
-    let rel_path = &facts.config.changelog.path;
-    let dirty = facts.repo.dirty_paths()?;
-    let rel_str = rel_path.to_string_lossy();
-    if dirty.iter().any(|d| d.starts_with(&format!("{rel_str} ("))) {
-        return Err(crate::error::refused(format!(
-            "{rel_str} has uncommitted changes that a full rewrite would lose: commit or stash them first (git stash), or use --stdout"
-        )));
-    }
-    write_atomic(&facts.repo.root.join(rel_path), text.as_bytes())?;
-    crate::ui::success(&format!(
-        "wrote {rel_str} ({} releases)",
-        releases.len().saturating_sub(1)
-    ));
-    Ok(())
 }

@@ -1,19 +1,34 @@
 //! Git facts through git2 (fast, local); fetch and push through the `git` program, which
 //! honours `~/.ssh/config` and credential helpers (see `proc`).
 
+use crate::config::Config;
 use crate::error::refused;
 use crate::proc::{self, NETWORK_TIMEOUT};
 use crate::version::TagInfo;
 use anyhow::{Context, Result, bail};
 use git2::{BranchType, ObjectType, Oid, Repository, Status, StatusOptions};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-/// An open work tree.
+/// An open work tree. The libgit2 handle stays in here: everything else asks `Repo`.
 pub struct Repo {
-    pub repo: Repository,
+    repo: Repository,
     /// The top of the work tree.
     pub root: PathBuf,
+}
+
+/// A path that differs from HEAD in the work tree or the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dirty {
+    pub path: String,
+    pub untracked: bool,
+}
+
+impl std::fmt::Display for Dirty {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = if self.untracked { "untracked" } else { "modified" };
+        write!(f, "{} ({what})", self.path)
+    }
 }
 
 /// One commit, as the plan and the changelog need it.
@@ -34,6 +49,11 @@ pub struct RemoteRefs {
     pub heads: HashMap<String, String>,
     /// Tag name -> commit id (peeled when annotated).
     pub tags: HashMap<String, String>,
+}
+
+/// The project root: the git work tree containing `dir`, else `dir` itself.
+pub fn project_root(dir: &Path) -> PathBuf {
+    open(dir).map(|r| r.root).unwrap_or_else(|_| dir.to_path_buf())
 }
 
 /// Opens the repository that contains `dir`.
@@ -130,7 +150,7 @@ impl Repo {
     }
 
     /// Paths that are modified, staged, deleted or untracked (ignored files do not count).
-    pub fn dirty_paths(&self) -> Result<Vec<String>> {
+    pub fn dirty_paths(&self) -> Result<Vec<Dirty>> {
         let mut opts = StatusOptions::new();
         opts.include_untracked(true)
             .recurse_untracked_dirs(false)
@@ -139,13 +159,9 @@ impl Repo {
         Ok(statuses
             .iter()
             .filter(|s| s.status() != Status::CURRENT && !s.status().contains(Status::IGNORED))
-            .map(|s| {
-                let tag = if s.status().contains(Status::WT_NEW) {
-                    "untracked"
-                } else {
-                    "modified"
-                };
-                format!("{} ({tag})", String::from_utf8_lossy(s.path_bytes()))
+            .map(|s| Dirty {
+                path: String::from_utf8_lossy(s.path_bytes()).into_owned(),
+                untracked: s.status().contains(Status::WT_NEW),
             })
             .collect())
     }
@@ -157,6 +173,97 @@ impl Repo {
         target
             .strip_prefix(&format!("refs/remotes/{remote}/"))
             .map(str::to_string)
+    }
+
+    /// The branch releases are cut from: config, else origin's HEAD branch, else main/master.
+    pub fn release_branch(&self, config: &Config) -> String {
+        if let Some(b) = &config.branch {
+            return b.clone();
+        }
+        if let Some(b) = self.remote_default_branch(&config.remote) {
+            return b;
+        }
+        for b in ["main", "master"] {
+            if self.has_local_branch(b) {
+                return b.to_string();
+            }
+        }
+        self.branch().unwrap_or_else(|| "main".to_string())
+    }
+
+    /// Whether this clone has the commit `oid`.
+    pub fn has_commit(&self, oid: Oid) -> bool {
+        self.repo.find_commit(oid).is_ok()
+    }
+
+    /// Whether `descendant` contains `ancestor` (equal counts).
+    pub fn contains(&self, descendant: Oid, ancestor: Oid) -> bool {
+        descendant == ancestor || self.repo.graph_descendant_of(descendant, ancestor).unwrap_or(false)
+    }
+
+    /// Files that differ between two commits (all of `to`'s files when `from` is `None`).
+    pub fn changed_files(&self, from: Option<Oid>, to: Oid) -> BTreeSet<String> {
+        let tree = |o: Oid| self.repo.find_commit(o).ok().and_then(|c| c.tree().ok());
+        let (Some(new), old) = (tree(to), from.and_then(tree)) else {
+            return BTreeSet::new();
+        };
+        let Ok(diff) = self.repo.diff_tree_to_tree(old.as_ref(), Some(&new), None) else {
+            return BTreeSet::new();
+        };
+        diff.deltas()
+            .filter_map(|d| d.new_file().path().map(|p| p.to_string_lossy().into_owned()))
+            .collect()
+    }
+
+    /// A git config value (`release.name`, `core.sshCommand`), trimmed; `None` when unset.
+    pub fn config_string(&self, key: &str) -> Option<String> {
+        let v = self.repo.config().ok()?.get_string(key).ok()?;
+        let v = v.trim();
+        (!v.is_empty()).then(|| v.to_string())
+    }
+
+    /// The commit a ref (`ORIG_HEAD`, `refs/heads/main`) names, if any.
+    pub fn ref_commit(&self, name: &str) -> Option<Oid> {
+        self.repo.refname_to_id(name).ok()
+    }
+
+    /// The `.git` folder (where the tool keeps logs under `release/`).
+    pub fn git_dir(&self) -> &Path {
+        self.repo.path()
+    }
+
+    /// The UTC offset (minutes) git would sign a commit with now; 0 when it cannot tell.
+    pub fn signature_offset(&self) -> i32 {
+        self.repo.signature().map(|s| s.when().offset_minutes()).unwrap_or(0)
+    }
+
+    /// Walks `head`'s history children before parents (ties by time) and calls `visit`
+    /// with each commit's id, parents and raw message.
+    pub fn walk_topo(&self, head: Oid, mut visit: impl FnMut(Oid, &[Oid], &[u8])) -> Result<()> {
+        let mut walk = self.repo.revwalk()?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)?;
+        walk.push(head)?;
+        let mut parents = Vec::with_capacity(2);
+        for oid in walk {
+            let commit = self.repo.find_commit(oid?)?;
+            parents.clear();
+            parents.extend(commit.parent_ids());
+            visit(commit.id(), &parents, commit.message_bytes());
+        }
+        Ok(())
+    }
+
+    /// When a tag was made: the tagger's time for an annotated tag, else its commit's time
+    /// (seconds since the epoch, UTC offset in minutes).
+    pub fn tag_time(&self, name: &str) -> Option<(i64, i32)> {
+        let obj = self.repo.revparse_single(&format!("refs/tags/{name}")).ok()?;
+        if let Some(tag) = obj.as_tag()
+            && let Some(sig) = tag.tagger()
+        {
+            return Some((sig.when().seconds(), sig.when().offset_minutes()));
+        }
+        let c = obj.peel(ObjectType::Commit).ok()?.into_commit().ok()?;
+        Some((c.time().seconds(), c.time().offset_minutes()))
     }
 
     pub fn has_local_branch(&self, name: &str) -> bool {
@@ -189,10 +296,10 @@ impl Repo {
     }
 
     pub fn commit_info(&self, oid: Oid) -> Result<CommitInfo> {
-        Ok(self.commit_info_of(&self.repo.find_commit(oid)?))
+        Ok(Self::commit_info_of(&self.repo.find_commit(oid)?))
     }
 
-    pub fn commit_info_of(&self, c: &git2::Commit<'_>) -> CommitInfo {
+    fn commit_info_of(c: &git2::Commit<'_>) -> CommitInfo {
         let message = String::from_utf8_lossy(c.message_bytes()).into_owned();
         let summary = message.lines().next().unwrap_or("").trim().to_string();
         let short = c.id().to_string()[..7].to_string();
@@ -255,6 +362,33 @@ impl Repo {
             NETWORK_TIMEOUT,
         )?;
         Ok(())
+    }
+
+    /// Starts `git fetch` of `branch` in the background for next time; never waits or
+    /// prompts (ssh in batch mode unless the user set their own ssh command).
+    pub fn fetch_in_background(&self, remote: &str, branch: &str) {
+        let spec = format!("+refs/heads/{branch}:refs/remotes/{remote}/{branch}");
+        let own_ssh = std::env::var_os("GIT_SSH_COMMAND").is_some() || self.config_string("core.sshCommand").is_some();
+        let env: &[(&str, &str)] = if own_ssh {
+            &[]
+        } else {
+            &[("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o ConnectTimeout=10")]
+        };
+        let args = ["fetch", "--quiet", "--no-tags", remote, &spec];
+        let _ = proc::spawn_detached("git", &args, &self.root, env);
+    }
+
+    /// Where git runs hooks from (`core.hooksPath` and linked worktrees honoured).
+    pub fn hooks_dir(&self) -> Result<PathBuf> {
+        let out = proc::git(&self.root, &["rev-parse", "--git-path", "hooks"], proc::LOCAL_TIMEOUT)?;
+        let p = PathBuf::from(out.trim());
+        Ok(if p.is_absolute() { p } else { self.root.join(p) })
+    }
+
+    /// `git status --porcelain=v2 --branch --untracked-files=all` of this work tree.
+    pub fn status_porcelain(&self) -> Result<String> {
+        let args = ["status", "--porcelain=v2", "--branch", "--untracked-files=all"];
+        proc::git(&self.root, &args, proc::LOCAL_TIMEOUT)
     }
 
     /// Pushes the branch and the tag all-or-nothing.

@@ -5,7 +5,7 @@
 use crate::git::Repo;
 use crate::version::{VersionTag, Versions};
 use anyhow::Result;
-use git2::{ObjectType, Oid, Sort};
+use git2::Oid;
 use std::collections::HashMap;
 
 /// One release's items (`tag: None` for the unreleased ones), newest release first.
@@ -27,7 +27,7 @@ pub fn collect<T>(
     repo: &Repo,
     head: Oid,
     versions: &Versions,
-    mut item: impl FnMut(&git2::Commit) -> Option<T>,
+    mut item: impl FnMut(Oid, &[Oid], &[u8]) -> Option<T>,
 ) -> Result<History<T>> {
     let mut warnings = Vec::new();
     // Reachable tags; on one commit only the highest counts. `versions.tags` is highest first.
@@ -73,24 +73,19 @@ pub fn collect<T>(
     const UNRELEASED: usize = usize::MAX;
     let mut label: HashMap<Oid, usize> = HashMap::new();
     let mut buckets: Vec<Vec<T>> = (0..=releases.len()).map(|_| Vec::new()).collect();
-    let mut walk = repo.repo.revwalk()?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
-    walk.push(head)?;
-    for oid in walk {
-        let oid = oid?;
+    repo.walk_topo(head, |oid, parents, message| {
         let mut l = label.remove(&oid).unwrap_or(UNRELEASED);
         if let Some(i) = by_commit.get(&oid) {
             l = l.min(*i);
         }
-        let commit = repo.repo.find_commit(oid)?;
-        for p in commit.parent_ids() {
-            label.entry(p).and_modify(|x| *x = (*x).min(l)).or_insert(l);
+        for p in parents {
+            label.entry(*p).and_modify(|x| *x = (*x).min(l)).or_insert(l);
         }
         let slot = if l == UNRELEASED { releases.len() } else { l };
-        if let Some(it) = item(&commit) {
+        if let Some(it) = item(oid, parents, message) {
             buckets[slot].push(it);
         }
-    }
+    })?;
 
     let mut out = Vec::new();
     let unreleased = buckets.pop().unwrap_or_default();
@@ -100,7 +95,7 @@ pub fn collect<T>(
         items: unreleased,
     });
     for (tag, items) in releases.into_iter().zip(buckets).rev() {
-        let when = tag_time(repo, &tag.name);
+        let when = repo.tag_time(&tag.name);
         out.push(Bucket {
             tag: Some(tag),
             when,
@@ -108,16 +103,4 @@ pub fn collect<T>(
         });
     }
     Ok(History { buckets: out, warnings })
-}
-
-/// When a tag was made: the tagger's time for an annotated tag, else its commit's time.
-pub fn tag_time(repo: &Repo, name: &str) -> Option<(i64, i32)> {
-    let obj = repo.repo.revparse_single(&format!("refs/tags/{name}")).ok()?;
-    if let Some(tag) = obj.as_tag()
-        && let Some(sig) = tag.tagger()
-    {
-        return Some((sig.when().seconds(), sig.when().offset_minutes()));
-    }
-    let c = obj.peel(ObjectType::Commit).ok()?.into_commit().ok()?;
-    Some((c.time().seconds(), c.time().offset_minutes()))
 }

@@ -1,29 +1,32 @@
-//! `release`: one safe command for the release ritual (version, tag, push).
+//! `release`: one safe command for the release ritual of a containerized app deployed to
+//! Kubernetes (version, CHANGELOG.md, manifests, images, tag, push).
 //!
-//! Pure parts decide ([`version`], [`release::plan`]); thin adapters talk to the world
-//! ([`git`], [`proc`]). See `ARCHITECTURE` in the README for the map.
+//! The layout follows `ARCHITECTURE.md`: [`commands`] parse and dispatch; [`release`]
+//! and [`promote`] make plans; [`transaction`] applies them with undo; the domain
+//! modules ([`manifests`], [`images`], [`changelog_file`], [`peers`], [`status`],
+//! [`hooks`]) read the world through the adapters ([`git`], [`proc`], [`fs`], [`ui`]);
+//! pure cores ([`version`], [`commits`], [`changelog`], [`sync`], [`problem`]) decide.
 
 pub mod changelog;
 pub mod changelog_file;
-pub mod check_cmd;
-pub mod cli;
+pub mod commands;
 pub mod commits;
 pub mod config;
-pub mod demo;
 pub mod error;
+pub mod fs;
 pub mod git;
 pub mod history;
 pub mod hooks;
 pub mod images;
-pub mod init;
 pub mod manifests;
 pub mod peers;
+pub mod problem;
 pub mod proc;
 pub mod promote;
 pub mod release;
 pub mod sample;
-pub mod status_cmd;
+pub mod status;
 pub mod sync;
+pub mod transaction;
 pub mod ui;
 pub mod version;
-pub mod version_report;

@@ -2,10 +2,17 @@
 //! ProxyJump from the ssh config work) or on a local path. Only plain `git` (and `sh`,
 //! `stat`) run there: the tool need not be installed on a peer.
 
+use crate::config::Config;
+use crate::git::Repo;
+use crate::problem::Problem;
 use crate::proc;
-use crate::sync::{WorkTree, parse_porcelain};
+use crate::sync::{Relation, WorkTree, parse_porcelain};
+use git2::Oid;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// How long one peer or origin may take.
+pub const PEER_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Where a peer clone lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,19 +41,22 @@ impl std::fmt::Display for Location {
 
 /// `ssh://[user@]host[:port]/path`, `host:path` (scp form), or a local path (relative to
 /// `root`, `~` expanded).
-pub fn parse_location(s: &str, root: &Path) -> Result<Location, String> {
+pub fn parse_location(s: &str, root: &Path) -> anyhow::Result<Location> {
     let s = s.trim();
     if s.is_empty() {
-        return Err("the location is empty".into());
+        anyhow::bail!("the location is empty");
     }
     if let Some(rest) = s.strip_prefix("ssh://") {
         let (authority, path) = rest
             .split_once('/')
-            .ok_or_else(|| format!("`{s}` has no path after the host"))?;
+            .ok_or_else(|| anyhow::anyhow!("`{s}` has no path after the host"))?;
         let (host, port) = match authority.rsplit_once(':') {
             Some((h, p)) => (
                 h,
-                Some(p.parse::<u16>().map_err(|_| format!("`{p}` in `{s}` is not a port"))?),
+                Some(
+                    p.parse::<u16>()
+                        .map_err(|_| anyhow::anyhow!("`{p}` in `{s}` is not a port"))?,
+                ),
             ),
             None => (authority, None),
         };
@@ -77,12 +87,12 @@ pub fn parse_location(s: &str, root: &Path) -> Result<Location, String> {
     }))
 }
 
-fn ssh(host: &str, port: Option<u16>, path: String, whole: &str) -> Result<Location, String> {
+fn ssh(host: &str, port: Option<u16>, path: String, whole: &str) -> anyhow::Result<Location> {
     if host.starts_with('-') || host.chars().any(char::is_whitespace) {
-        return Err(format!("`{host}` in `{whole}` is not a host name"));
+        return Err(anyhow::anyhow!("`{host}` in `{whole}` is not a host name"));
     }
     if path.is_empty() {
-        return Err(format!("`{whole}` has no path after the host"));
+        return Err(anyhow::anyhow!("`{whole}` has no path after the host"));
     }
     Ok(Location::Ssh {
         host: host.to_string(),
@@ -120,9 +130,19 @@ fn sh_quote(s: &str) -> String {
     format!("{prefix}'{}'", rest.replace('\'', r"'\''"))
 }
 
-/// Reads a peer. An error is the reason in one line (unreachable, not a repository, ...).
-pub fn read(loc: &Location, tag: Option<&str>, timeout: Duration) -> Result<PeerFacts, String> {
-    let tag = tag.unwrap_or("");
+/// Reads a peer. A problem says why in one line (unreachable, not a repository, ...),
+/// where, and what to try.
+pub fn read(loc: &Location, tag: Option<&str>, timeout: Duration) -> Result<PeerFacts, Problem> {
+    let fix = match loc {
+        Location::Ssh { host, path, .. } => {
+            format!("check that `ssh {host}` logs in without a password and that {path} is a clone there")
+        }
+        Location::Local(p) => format!("check that {} is a clone of this repository", p.display()),
+    };
+    ask(loc, tag.unwrap_or(""), timeout).map_err(|e| Problem::new(format!("{e:#}"), fix).at_place(loc.to_string()))
+}
+
+fn ask(loc: &Location, tag: &str, timeout: Duration) -> anyhow::Result<PeerFacts> {
     let out = match loc {
         Location::Local(p) => {
             let p = p.to_string_lossy();
@@ -146,10 +166,9 @@ pub fn read(loc: &Location, tag: Option<&str>, timeout: Duration) -> Result<Peer
             let refs: Vec<&str> = args.iter().map(String::as_str).collect();
             proc::run("ssh", &refs, Path::new("/"), timeout)
         }
-    }
-    .map_err(|e| format!("{e:#}"))?;
+    }?;
     if !out.success {
-        return Err(out.complaint().lines().last().unwrap_or("failed").to_string());
+        anyhow::bail!("{}", out.complaint().lines().last().unwrap_or("failed"));
     }
     parse(&out.stdout)
 }
@@ -160,7 +179,7 @@ pub struct Answer {
     pub name: String,
     pub via_ssh: bool,
     /// `None`: not asked (an ssh peer while offline).
-    pub facts: Option<Result<PeerFacts, String>>,
+    pub facts: Option<Result<PeerFacts, Problem>>,
 }
 
 /// Reads every peer of `clones` (name -> location) at once, each with `timeout`.
@@ -172,9 +191,18 @@ pub fn read_all(
     timeout: Duration,
     skip_ssh: bool,
 ) -> Vec<Answer> {
-    let peers: Vec<(String, Result<Location, String>)> = clones
+    let peers: Vec<(String, Result<Location, Problem>)> = clones
         .iter()
-        .map(|(n, l)| (n.clone(), parse_location(l, root)))
+        .map(|(n, l)| {
+            let loc = parse_location(l, root).map_err(|e| {
+                Problem::new(
+                    format!("{e:#}"),
+                    "write it as host:path, ssh://host[:port]/path, or a local path",
+                )
+                .at_place(format!("{} clones: {n}", crate::config::FILE_NAME))
+            });
+            (n.clone(), loc)
+        })
         .collect();
     std::thread::scope(|s| {
         let handles: Vec<_> = peers
@@ -202,7 +230,7 @@ pub fn read_all(
                 h.join().unwrap_or_else(|_| Answer {
                     name: name.clone(),
                     via_ssh: false,
-                    facts: Some(Err("crashed".into())),
+                    facts: Some(Err(Problem::new("reading it crashed", "run release status again"))),
                 })
             })
             .collect()
@@ -210,25 +238,25 @@ pub fn read_all(
 }
 
 /// Reads this clone: one `git status` process; FETCH_HEAD and the tag from disk.
-pub fn read_here(repo: &crate::git::Repo, tag: Option<&str>) -> Result<PeerFacts, String> {
-    let args = ["status", "--porcelain=v2", "--branch", "--untracked-files=all"];
-    let out = proc::run("git", &args, &repo.root, proc::LOCAL_TIMEOUT).map_err(|e| format!("{e:#}"))?;
-    if !out.success {
-        return Err(out.complaint());
-    }
+pub fn read_here(repo: &Repo, tag: Option<&str>) -> Result<PeerFacts, Problem> {
+    let status = repo.status_porcelain().map_err(|e| {
+        Problem::new(format!("{e:#}"), "run `git status` here and fix what it says")
+            .at_place(repo.root.display().to_string())
+    })?;
     Ok(PeerFacts {
-        work: parse_porcelain(&out.stdout),
+        work: parse_porcelain(&status),
         last_fetch: repo.last_fetch(),
         has_tag: tag.map(|t| repo.tag_commit(t).is_some()),
     })
 }
 
-fn parse(out: &str) -> Result<PeerFacts, String> {
+fn parse(out: &str) -> anyhow::Result<PeerFacts> {
     if let Some(e) = out.lines().find_map(|l| l.strip_prefix("@@error ")) {
-        return Err(e.to_string());
+        anyhow::bail!("{e}");
     }
-    let (status, rest) = out.split_once("@@fetch\n").ok_or("the peer's answer was cut short")?;
-    let (fetch, tag) = rest.split_once("@@tag\n").ok_or("the peer's answer was cut short")?;
+    let cut = || anyhow::anyhow!("the peer's answer was cut short");
+    let (status, rest) = out.split_once("@@fetch\n").ok_or_else(cut)?;
+    let (fetch, tag) = rest.split_once("@@tag\n").ok_or_else(cut)?;
     Ok(PeerFacts {
         work: parse_porcelain(status),
         last_fetch: fetch.trim().parse().ok(),
@@ -238,6 +266,84 @@ fn parse(out: &str) -> Result<PeerFacts, String> {
             _ => None,
         },
     })
+}
+
+/// How `head` on `branch` relates to origin's `tip`, using this clone's objects.
+pub fn relation(repo: &Repo, work: &WorkTree, want: &str, tip: Option<Oid>) -> Relation {
+    let (branch, head, ab) = (work.branch.as_deref(), work.head.as_deref(), work.ab);
+    let Some(b) = branch else { return Relation::Detached };
+    if b != want {
+        return Relation::OtherBranch { branch: b.to_string() };
+    }
+    let Some(tip) = tip else {
+        return Relation::NoOriginBranch;
+    };
+    let Some(head) = head.and_then(|h| Oid::from_str(h).ok()) else {
+        return Relation::Unknown;
+    };
+    if head == tip {
+        return Relation::InSync;
+    }
+    if !repo.has_commit(head) {
+        // Commits GitHub has never seen; the copy's own counts are as of its last fetch.
+        return match ab {
+            Some((a, b)) if a > 0 && b > 0 => Relation::Diverged { ahead: a, behind: b },
+            other => Relation::Unpushed {
+                commits: other.map(|(a, _)| a).filter(|a| *a > 0),
+            },
+        };
+    }
+    if !repo.has_commit(tip) {
+        return Relation::Unknown;
+    }
+    match repo.ahead_behind(head, tip) {
+        Ok((0, b)) => Relation::Behind { commits: b },
+        Ok((a, 0)) => Relation::Ahead { commits: a },
+        Ok((a, b)) => Relation::Diverged { ahead: a, behind: b },
+        Err(_) => Relation::Unknown,
+    }
+}
+
+/// For release preflight: peers whose uncommitted or unpushed changes under the environment
+/// folders would collide with the release commit. Unreachable peers are said, not fatal.
+pub fn warnings(repo: &Repo, config: &Config, branch: &str, tip: Option<Oid>) -> Vec<String> {
+    let dirs = [&config.environments.test, &config.environments.prod];
+    let answers = read_all(&config.clones, &repo.root, None, PEER_TIMEOUT, false);
+    let mut out = Vec::new();
+    for a in answers {
+        let name = &a.name;
+        match a
+            .facts
+            .unwrap_or_else(|| Err(Problem::new("not asked", "run release status")))
+        {
+            Err(e) => out.push(format!(
+                "could not read {name} ({}): its changes cannot be checked",
+                e.what
+            )),
+            Ok(f) => {
+                let under: Vec<&String> = f
+                    .work
+                    .changed()
+                    .filter(|p| dirs.iter().any(|d| Path::new(p).starts_with(d)))
+                    .collect();
+                if !under.is_empty() {
+                    let list: Vec<&str> = under.iter().map(|s| s.as_str()).collect();
+                    out.push(format!(
+                        "{name} has uncommitted changes to {}: they will collide with the release commit; on {name} commit and push them first (or stash them)",
+                        list.join(", ")
+                    ));
+                }
+                let rel = relation(repo, &f.work, branch, tip);
+                if rel.has_unpushed() {
+                    out.push(format!(
+                        "{name} has commits that are not on GitHub ({}): if they touch the manifests they will conflict with the release commit; push them first",
+                        rel.short()
+                    ));
+                }
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -299,7 +405,7 @@ mod tests {
             (Some(1_700_000_000), Some(false), 1)
         );
         assert_eq!(
-            parse("@@error not a git repository: /x\n").unwrap_err(),
+            parse("@@error not a git repository: /x\n").unwrap_err().to_string(),
             "not a git repository: /x"
         );
         assert!(parse("# branch.oid abc\n").is_err());

@@ -95,6 +95,23 @@ pub fn git(dir: &Path, args: &[&str], timeout: Duration) -> Result<String> {
     Ok(out.stdout)
 }
 
+/// Starts `program args…` in `dir` and does not wait: no stdin, output discarded, never
+/// a prompt. For work done for next time (a background fetch); an error is only that it
+/// could not start.
+pub fn spawn_detached(program: &str, args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Result<()> {
+    Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("could not start `{program}`"))?;
+    Ok(())
+}
+
 fn reader<R: Read + Send + 'static>(mut r: R) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
         let mut buf = Vec::new();

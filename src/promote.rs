@@ -6,12 +6,14 @@ use crate::error::refused;
 use crate::manifests::imageref::ImageRef;
 use crate::manifests::model::{Object, pair};
 use crate::manifests::{Layout, patch};
-use crate::release::plan::{Plan, Step, render_steps};
-use crate::release::{Options, execute, preflight, problems_text};
+use crate::problem::Problem;
+use crate::release::preflight;
+use crate::transaction::git_steps::{Commit, PushGit, WriteFile};
+use crate::transaction::{Options, Plan, Step, execute};
 use crate::ui;
 use anyhow::Result;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The version test runs, from its project images' tags.
 fn test_version(layout: &Layout) -> Result<String> {
@@ -49,9 +51,8 @@ fn same_version(a: &str, b: &str) -> bool {
     a.trim_start_matches('v') == b.trim_start_matches('v')
 }
 
-pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
-    let facts = preflight::gather(dir)?;
-    let layout = Layout::load(&facts.repo.root, &facts.config)?;
+/// Both folders must exist: one to take the tested images from, one to put them in.
+fn require_envs(layout: &Layout) -> Result<()> {
     for (env, what) in [
         (&layout.test, "the tested images"),
         (&layout.prod, "the images to promote"),
@@ -64,30 +65,30 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
             )));
         }
     }
-    let test: Vec<&Object> = layout.test.objects().collect();
-    let prod: Vec<&Object> = layout.prod.objects().collect();
-    let running = test_version(&layout)?;
-    if let Some(v) = version
-        && !same_version(v, &running)
-    {
-        return Err(refused(format!(
-            "test runs {running}, not {v}: promote what was tested (release promote {running})"
-        )));
-    }
+    Ok(())
+}
+
+/// Objects without a partner: those carrying project images block (promotion cannot tell
+/// where their image goes); the rest are notes.
+fn lonely(
+    layout: &Layout,
+    test: &[&Object],
+    prod: &[&Object],
+    t_alone: &[usize],
+    p_alone: &[usize],
+) -> Result<Vec<String>> {
     let carries = |o: &Object| {
         o.images
             .iter()
             .filter_map(|s| s.scalar.as_ref())
             .any(|s| layout.is_project(&s.value))
     };
-    let (pairs, t_alone, p_alone) = pair(&test, &prod);
-    let mut missing = Vec::new();
-    let mut notices = Vec::new();
-    let lonely = t_alone
+    let (mut missing, mut notices) = (Vec::new(), Vec::new());
+    let all = t_alone
         .iter()
         .map(|&i| (test[i], &layout.prod))
         .chain(p_alone.iter().map(|&j| (prod[j], &layout.test)));
-    for (o, other) in lonely {
+    for (o, other) in all {
         let line = format!(
             "{} `{}` ({}:{}) has no partner in {}",
             o.kind,
@@ -97,9 +98,9 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
             other.dir.display()
         );
         if carries(o) {
-            missing.push(line);
+            missing.push(line)
         } else {
-            notices.push(line);
+            notices.push(line)
         }
     }
     if !missing.is_empty() {
@@ -108,9 +109,16 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
             missing.join("\n  ")
         )));
     }
-    // prod file -> (object index within the file, image index) -> new reference
-    let mut targets: BTreeMap<std::path::PathBuf, BTreeMap<(String, usize), String>> = BTreeMap::new();
-    for (i, j) in pairs {
+    Ok(notices)
+}
+
+/// Image references to write, by prod file, keyed by (object name, image index).
+type Targets = BTreeMap<PathBuf, BTreeMap<(String, usize), String>>;
+
+/// The test image each prod image slot gets: same container name, else same position.
+fn targets(layout: &Layout, pairs: &[(usize, usize)], test: &[&Object], prod: &[&Object]) -> Targets {
+    let mut out = Targets::new();
+    for &(i, j) in pairs {
         let (t, p) = (test[i], prod[j]);
         for (k, ps) in p.images.iter().enumerate() {
             let twin = t
@@ -129,23 +137,25 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
             if let Some(ts) = twin.and_then(|ts| ts.scalar.as_ref())
                 && layout.is_project(&ts.value)
             {
-                targets
-                    .entry(p.file.clone())
+                out.entry(p.file.clone())
                     .or_default()
                     .insert((p.name.clone(), k), ts.value.clone());
             }
         }
     }
-    let mut steps = Vec::new();
-    let mut problems = Vec::new();
+    out
+}
+
+/// The byte-exact writes that give prod the targets; refusals become problems.
+fn writes(layout: &Layout, targets: &Targets) -> (Vec<Box<dyn Step>>, Vec<Problem>) {
+    let (mut steps, mut problems): (Vec<Box<dyn Step>>, Vec<Problem>) = (Vec::new(), Vec::new());
     for file in &layout.prod.files {
         let Some(t) = targets.get(&file.path) else { continue };
-        let opts_p = patch::Options { replace_floating: true };
         let res = patch::edits_for(
             file,
             &layout.project,
             |oi, si, _| t.get(&(file.objects[oi].name.clone(), si)).cloned(),
-            opts_p,
+            patch::Options { replace_floating: true },
         )
         .and_then(|edits| {
             if edits.is_empty() {
@@ -155,66 +165,89 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
             }
         });
         match res {
-            Ok(Some(p)) => {
-                steps.push(Step::WriteFile {
-                    path: p.path.clone(),
-                    content: p.new_text.clone().into_bytes(),
-                    why: format!("{} image(s) set to what test runs", p.edits.len()),
-                    preview: patch::diff(&p),
-                });
-            }
+            Ok(Some(p)) => steps.push(Box::new(WriteFile {
+                path: p.path.clone(),
+                content: p.new_text.clone().into_bytes(),
+                why: format!("{} image(s) set to what test runs", p.edits.len()),
+                preview: patch::diff(&p),
+            })),
             Ok(None) => {}
-            Err(rs) => problems.extend(rs.into_iter().map(|r| r.to_string())),
+            Err(rs) => problems.extend(rs.iter().map(|r| r.problem())),
         }
     }
+    (steps, problems)
+}
+
+/// A decided promotion: the version and the plan, or the problems that stop it.
+pub struct Promotion {
+    pub version: String,
+    pub plan: Plan,
+    pub problems: Vec<Problem>,
+}
+
+/// Pure: what promoting test to prod changes (no commit or push steps yet).
+pub fn plan(layout: &Layout, version: Option<&str>) -> Result<Promotion> {
+    require_envs(layout)?;
+    let test: Vec<&Object> = layout.test.objects().collect();
+    let prod: Vec<&Object> = layout.prod.objects().collect();
+    let running = test_version(layout)?;
+    if let Some(v) = version
+        && !same_version(v, &running)
+    {
+        return Err(refused(format!(
+            "test runs {running}, not {v}: promote what was tested (release promote {running})"
+        )));
+    }
+    let (pairs, t_alone, p_alone) = pair(&test, &prod);
+    let notices = lonely(layout, &test, &prod, &t_alone, &p_alone)?;
+    let (steps, problems) = writes(layout, &targets(layout, &pairs, &test, &prod));
+    Ok(Promotion {
+        version: running,
+        plan: Plan { steps, notices },
+        problems,
+    })
+}
+
+/// `release promote [VERSION]`: plan, check the registry, show, ask, apply.
+pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
+    let facts = preflight::gather(dir)?;
+    let layout = Layout::load(&facts.repo.root, &facts.config)?;
+    let Promotion {
+        version: running,
+        mut plan,
+        mut problems,
+    } = plan(&layout, version)?;
     if !opts.skip_images {
-        registry_check(&layout, &mut problems, &mut notices);
+        registry_check(&layout, &mut problems, &mut plan.notices);
     }
-    let mut all_problems = facts.problems.clone();
-    all_problems.extend(problems.into_iter().map(|p| preflight::Problem {
-        what: p,
-        fix: String::new(),
-    }));
-    if !all_problems.is_empty() {
-        return Err(refused(problems_text(&all_problems)));
+    let mut all = facts.problems.clone();
+    all.extend(problems);
+    if !all.is_empty() {
+        return Err(refused(crate::problem::list(&all)));
     }
-    if steps.is_empty() {
+    let (test_dir, prod_dir) = (layout.test.dir.display(), layout.prod.dir.display());
+    if plan.steps.is_empty() {
         ui::success(&format!(
-            "{} already runs what test runs ({running}); nothing to promote",
-            layout.prod.dir.display()
+            "{prod_dir} already runs what test runs ({running}); nothing to promote"
         ));
         return Ok(());
     }
-    steps.push(Step::Commit {
+    plan.steps.push(Box::new(Commit {
         message: format!("chore(deploy): promote {running} to prod"),
-    });
-    steps.push(Step::PushGit {
+    }));
+    plan.steps.push(Box::new(PushGit {
         remote: facts.config.remote.clone(),
         branch: facts.branch.clone(),
         tag: None,
-    });
-    let plan = Plan {
-        from: None,
-        to: running.clone(),
-        tag: running.clone(),
-        branch: facts.branch.clone(),
-        remote: facts.config.remote.clone(),
-        commits: Vec::new(),
-        steps,
-        notices,
-    };
+    }));
     ui::say(&format!(
-        "Promote {running} from {} to {}\n{}",
-        layout.test.dir.display(),
-        layout.prod.dir.display(),
-        render_steps(&plan.steps, &plan.notices)
+        "Promote {running} from {test_dir} to {prod_dir}\n{}",
+        plan.render_steps()
     ));
     if execute(&facts, &plan, opts, "promote", &format!("Promote {running} to prod?"))? {
         ui::success(&format!(
-            "promoted {running} to {} ({} on {})",
-            layout.prod.dir.display(),
-            plan.branch,
-            plan.remote
+            "promoted {running} to {prod_dir} ({} on {})",
+            facts.branch, facts.config.remote
         ));
     }
     Ok(())
@@ -222,30 +255,30 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
 
 /// Every project image test runs must be in its registry before prod may run it. Without a
 /// Docker engine here (kube-2 often has none) this says what it could not check.
-fn registry_check(layout: &Layout, problems: &mut Vec<String>, notices: &mut Vec<String>) {
+fn registry_check(layout: &Layout, problems: &mut Vec<Problem>, notices: &mut Vec<String>) {
+    use crate::images::{credentials, engine};
     let refs: BTreeSet<String> = layout.project_refs(&layout.test).map(|p| p.value.to_string()).collect();
-    let checked = crate::images::engine::block_on(async {
-        let engine = crate::images::engine::Engine::connect().await?;
+    let checked = engine::block_on(async {
+        let engine = engine::Engine::connect().await?;
         let mut missing = Vec::new();
         for r in &refs {
             let Ok(parsed) = ImageRef::parse(r) else { continue };
-            let host = crate::images::credentials::registry_host(&parsed);
-            let creds = crate::images::credentials::lookup(&host)?;
+            let host = credentials::registry_host(&parsed);
+            let creds = credentials::lookup(&host)?;
+            let fix = "release it (or push it) before promoting it";
             match engine.registry_digest(r, &host, creds.as_ref()).await {
                 Ok(Some(_)) => {}
-                Ok(None) => missing.push(format!(
-                    "{r} is not in {host}: release it (or push it) before promoting it"
-                )),
-                Err(e) => missing.push(e),
+                Ok(None) => missing.push(Problem::new(format!("{r} is not in {host}"), fix)),
+                Err(e) => missing.push(Problem::new(format!("{e:#}"), fix).at_place(r.as_str())),
             }
         }
-        Ok::<Vec<String>, String>(missing)
+        Ok::<Vec<Problem>, anyhow::Error>(missing)
     });
-    match checked {
-        Ok(Ok(missing)) => problems.extend(missing),
-        Ok(Err(e)) | Err(e) => notices.push(format!(
+    match checked.and_then(|r| r) {
+        Ok(missing) => problems.extend(missing),
+        Err(e) => notices.push(format!(
             "could not check that the images are in their registry ({}): make sure {} exist before you apply prod",
-            e.lines().next().unwrap_or(&e),
+            format!("{e:#}").lines().next().unwrap_or(""),
             refs.into_iter().collect::<Vec<_>>().join(", ")
         )),
     }

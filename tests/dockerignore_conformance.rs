@@ -97,11 +97,11 @@ fn both(root: &Path, dockerfile: &str, name: &str) -> (Vec<String>, Vec<String>,
     let pruned = engine::block_on(async {
         let e = engine::Engine::connect().await?;
         let only = e.context_filter(dockerfile).await;
-        let ctx = context::scan_only(root, &root.join("Dockerfile"), only.as_deref()).map_err(|e| e.to_string())?;
+        let ctx = context::scan_only(root, &root.join("Dockerfile"), only.as_deref())?;
         let pruned = ctx.pruned;
         e.build(&ours, ctx, &HashMap::new(), &HashMap::new(), &mut log, &|_| {})
             .await?;
-        Ok::<bool, String>(pruned)
+        Ok::<bool, anyhow::Error>(pruned)
     })
     .unwrap()
     .unwrap();

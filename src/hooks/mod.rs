@@ -5,7 +5,6 @@
 pub mod run;
 
 use crate::error::refused;
-use crate::proc::{self, LOCAL_TIMEOUT};
 use crate::ui;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -22,10 +21,7 @@ const MARKER: &str = "# release: managed hook";
 
 /// Where git runs hooks from for the repository containing `dir`.
 pub fn hooks_dir(dir: &Path) -> Result<PathBuf> {
-    let repo = crate::git::open(dir)?;
-    let out = proc::git(&repo.root, &["rev-parse", "--git-path", "hooks"], LOCAL_TIMEOUT)?;
-    let p = PathBuf::from(out.trim());
-    Ok(if p.is_absolute() { p } else { repo.root.join(p) })
+    crate::git::open(dir)?.hooks_dir()
 }
 
 fn is_ours(path: &Path) -> bool {
@@ -40,7 +36,7 @@ fn local_of(path: &Path) -> PathBuf {
 
 fn write_hook(path: &Path, text: &str) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    crate::release::apply::write_atomic(path, text.as_bytes())?;
+    crate::fs::write_atomic(path, text.as_bytes())?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
         .with_context(|| format!("making {} executable", path.display()))?;
     Ok(())

@@ -6,19 +6,17 @@ use crate::config::Config;
 use crate::git::Repo;
 use crate::manifests::Layout;
 use crate::peers;
-use crate::status_cmd::relation;
 use crate::version::Versions;
 use git2::Oid;
 use std::collections::BTreeSet;
 use std::io::Read;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// How long pre-push waits for the peers, all together.
 const PEER_WAIT: Duration = Duration::from_secs(5);
 
 fn say(msg: &str) {
-    eprintln!("release: {msg}");
+    crate::ui::say(&format!("release: {msg}"));
 }
 
 /// Runs hook `name`; returns the exit code for git.
@@ -80,46 +78,9 @@ pub fn pre_commit(repo: &Repo, config: &Config) -> Vec<String> {
     let limit = (config.hooks.fetch_after_minutes * 60) as i64;
     let stale = fetched.is_none_or(|t| now - t > limit);
     if stale && repo.has_remote(remote) {
-        background_fetch(repo, remote, &branch);
+        repo.fetch_in_background(remote, &branch);
     }
     w
-}
-
-/// `git fetch` in the background for next time; never waits, never prompts.
-fn background_fetch(repo: &Repo, remote: &str, branch: &str) {
-    let spec = format!("+refs/heads/{branch}:refs/remotes/{remote}/{branch}");
-    let mut cmd = Command::new("git");
-    cmd.args(["fetch", "--quiet", "--no-tags", remote, &spec])
-        .current_dir(&repo.root)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let has_ssh_cmd = std::env::var_os("GIT_SSH_COMMAND").is_some()
-        || repo
-            .repo
-            .config()
-            .ok()
-            .and_then(|c| c.get_string("core.sshCommand").ok())
-            .is_some();
-    if !has_ssh_cmd {
-        cmd.env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o ConnectTimeout=10");
-    }
-    let _ = cmd.spawn();
-}
-
-/// Files that differ between two commits.
-fn touched(repo: &Repo, from: Option<Oid>, to: Oid) -> BTreeSet<String> {
-    let tree = |o: Oid| repo.repo.find_commit(o).ok().and_then(|c| c.tree().ok());
-    let (Some(new), old) = (tree(to), from.and_then(tree)) else {
-        return BTreeSet::new();
-    };
-    let Ok(diff) = repo.repo.diff_tree_to_tree(old.as_ref(), Some(&new), None) else {
-        return BTreeSet::new();
-    };
-    diff.deltas()
-        .filter_map(|d| d.new_file().path().map(|p| p.to_string_lossy().into_owned()))
-        .collect()
 }
 
 /// Origin has commits this clone lacks; a peer has unpushed commits or changes to files
@@ -145,8 +106,7 @@ pub fn pre_push(repo: &Repo, config: &Config, remote_arg: Option<&str>, input: &
             Oid::from_str(remote_sha).ok()
         };
         if let Some(r) = remote_oid {
-            let known = repo.repo.find_commit(r).is_ok();
-            let contained = known && (r == local || repo.repo.graph_descendant_of(local, r).unwrap_or(false));
+            let contained = repo.has_commit(r) && repo.contains(local, r);
             if !contained {
                 w.push(format!(
                     "{remote} has commits on {remote_ref} that this clone lacks: the push will be rejected; run `git pull --rebase {remote}` first"
@@ -154,11 +114,7 @@ pub fn pre_push(repo: &Repo, config: &Config, remote_arg: Option<&str>, input: &
             }
         }
         if let Some(b) = remote_ref.strip_prefix("refs/heads/") {
-            files.extend(touched(
-                repo,
-                remote_oid.filter(|r| repo.repo.find_commit(*r).is_ok()),
-                local,
-            ));
+            files.extend(repo.changed_files(remote_oid.filter(|r| repo.has_commit(*r)), local));
             branch_tip = Some((b.to_string(), remote_oid));
         }
     }
@@ -169,7 +125,7 @@ pub fn pre_push(repo: &Repo, config: &Config, remote_arg: Option<&str>, input: &
     for answer in peers::read_all(&config.clones, &repo.root, None, PEER_WAIT, false) {
         let name = &answer.name;
         let Some(Ok(f)) = answer.facts else { continue };
-        let rel = relation(repo, &f.work, &branch, tip);
+        let rel = peers::relation(repo, &f.work, &branch, tip);
         if rel.has_unpushed() {
             w.push(format!(
                 "{name} has commits that are not on GitHub ({}): push them from {name} too, or they will collide",
@@ -200,9 +156,10 @@ fn env_versions(env: &crate::manifests::model::Env, layout: &Layout) -> BTreeSet
 /// the latest release.
 pub fn post_merge(repo: &Repo, config: &Config) {
     let Some(head) = repo.head_commit() else { return };
-    let orig = repo.repo.refname_to_id("ORIG_HEAD").ok();
+    let orig = repo.ref_commit("ORIG_HEAD");
     let dirs = [&config.environments.test, &config.environments.prod];
-    let changed: Vec<String> = touched(repo, orig, head)
+    let changed: Vec<String> = repo
+        .changed_files(orig, head)
         .into_iter()
         .filter(|p| dirs.iter().any(|d| std::path::Path::new(p).starts_with(d)))
         .collect();

@@ -73,18 +73,18 @@ pub fn config_path() -> PathBuf {
 }
 
 /// Looks up credentials for `host`; `Ok(None)` means anonymous.
-pub fn lookup(host: &str) -> Result<Option<Creds>, String> {
+pub fn lookup(host: &str) -> anyhow::Result<Option<Creds>> {
     lookup_in(&config_path(), host)
 }
 
-pub fn lookup_in(path: &Path, host: &str) -> Result<Option<Creds>, String> {
+pub fn lookup_in(path: &Path, host: &str) -> anyhow::Result<Option<Creds>> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("{}: {e}", path.display())),
+        Err(e) => return Err(anyhow::anyhow!("{}: {e}", path.display())),
     };
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        format!(
+        anyhow::anyhow!(
             "{} is not valid JSON (line {}): fix or remove it",
             path.display(),
             e.line()
@@ -122,15 +122,15 @@ pub fn lookup_in(path: &Path, host: &str) -> Result<Option<Creds>, String> {
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(auth.trim())
         .map_err(|_| {
-            format!(
+            anyhow::anyhow!(
                 "{}: auths.{host}.auth is not base64 of user:password: run `docker login {host}` again",
                 path.display()
             )
         })?;
     let decoded =
-        String::from_utf8(decoded).map_err(|_| format!("{}: auths.{host}.auth is not text", path.display()))?;
+        String::from_utf8(decoded).map_err(|_| anyhow::anyhow!("{}: auths.{host}.auth is not text", path.display()))?;
     let (user, pass) = decoded.split_once(':').ok_or_else(|| {
-        format!(
+        anyhow::anyhow!(
             "{}: auths.{host}.auth is not user:password: run `docker login {host}` again",
             path.display()
         )
@@ -144,7 +144,7 @@ pub fn lookup_in(path: &Path, host: &str) -> Result<Option<Creds>, String> {
 }
 
 /// `docker-credential-NAME get`, server URL on stdin, JSON out.
-fn helper(name: &str, server: &str) -> Result<Option<Creds>, String> {
+fn helper(name: &str, server: &str) -> anyhow::Result<Option<Creds>> {
     let program = format!("docker-credential-{name}");
     let out = proc::run_with_input(
         &program,
@@ -153,17 +153,20 @@ fn helper(name: &str, server: &str) -> Result<Option<Creds>, String> {
         Duration::from_secs(30),
         Some(server.as_bytes()),
     )
-    .map_err(|e| format!("credential helper {program}: {e:#}"))?;
+    .map_err(|e| anyhow::anyhow!("credential helper {program}: {e:#}"))?;
     if !out.success {
         let said = format!("{}{}", out.stdout, out.stderr).to_ascii_lowercase();
         if said.contains("credentials not found") || said.contains("not found in native keychain") {
             return Ok(None);
         }
         // stderr only: stdout could carry a secret
-        return Err(format!("credential helper {program} failed: {}", out.stderr.trim()));
+        return Err(anyhow::anyhow!(
+            "credential helper {program} failed: {}",
+            out.stderr.trim()
+        ));
     }
     let v: serde_json::Value = serde_json::from_str(&out.stdout)
-        .map_err(|_| format!("credential helper {program} did not answer with JSON"))?;
+        .map_err(|_| anyhow::anyhow!("credential helper {program} did not answer with JSON"))?;
     let user = v.get("Username").and_then(|u| u.as_str()).unwrap_or("").to_string();
     let secret = v.get("Secret").and_then(|u| u.as_str()).unwrap_or("").to_string();
     if secret.is_empty() {
@@ -229,9 +232,19 @@ mod tests {
     #[test]
     fn broken_config_is_a_clear_error() {
         let (_d, p) = cfg("{ not json");
-        assert!(lookup_in(&p, "docker.io").unwrap_err().contains("not valid JSON"));
+        assert!(
+            lookup_in(&p, "docker.io")
+                .unwrap_err()
+                .to_string()
+                .contains("not valid JSON")
+        );
         let (_d, p) = cfg(r#"{"auths":{"h:1":{"auth":"!!"}}}"#);
-        assert!(lookup_in(&p, "h:1").unwrap_err().contains("docker login h:1"));
+        assert!(
+            lookup_in(&p, "h:1")
+                .unwrap_err()
+                .to_string()
+                .contains("docker login h:1")
+        );
         assert_eq!(
             lookup_in(Path::new("/nonexistent/config.json"), "docker.io").unwrap(),
             None

@@ -41,6 +41,9 @@ pub fn dockerfile_role(path: &Path) -> Option<(String, Role)> {
     Some((word.to_string(), role_from_words(&[word.to_string()])))
 }
 
+/// Repository and Dockerfile pairs to suggest in a config snippet.
+type Pairs = Vec<(String, PathBuf)>;
+
 fn snippet(pairs: &[(String, PathBuf)]) -> String {
     let mut s = String::from("images:\n");
     for (r, d) in pairs {
@@ -78,21 +81,21 @@ fn role_name(r: Role) -> &'static str {
 }
 
 /// Checks a repository name the way Docker does (lower case, no placeholder).
-pub fn validate_repository(r: &str) -> Result<(), String> {
-    let parsed = ImageRef::parse(r).map_err(|e| format!("image repository {e}"))?;
+pub fn validate_repository(r: &str) -> anyhow::Result<()> {
+    let parsed = ImageRef::parse(r).map_err(|e| anyhow::anyhow!("image repository {e}"))?;
     if parsed.has_placeholder() {
-        return Err(format!(
+        return Err(anyhow::anyhow!(
             "image repository `{r}` is a template placeholder: write the real name in .release.yml images:"
         ));
     }
     if parsed.path.chars().any(|c| c.is_ascii_uppercase()) {
-        return Err(format!(
+        return Err(anyhow::anyhow!(
             "image repository `{r}` has capital letters, which Docker refuses: use `{}`",
             parsed.registry.map(|h| format!("{h}/")).unwrap_or_default() + &parsed.path.to_ascii_lowercase()
         ));
     }
     if parsed.tag.is_some() || parsed.digest.is_some() {
-        return Err(format!(
+        return Err(anyhow::anyhow!(
             "image repository `{r}` has a tag or digest: give the repository only (the release sets the tag)"
         ));
     }
@@ -101,47 +104,12 @@ pub fn validate_repository(r: &str) -> Result<(), String> {
 
 /// Decides the images. `dockerfiles` are relative paths that exist; `used` the project
 /// repositories in the manifests (test first); `config` the `images:` section.
-pub fn map(dockerfiles: &[PathBuf], used: &[Used], config: &[ImageConfig]) -> Result<Vec<ImageSpec>, String> {
-    let mut out = Vec::new();
+pub fn map(dockerfiles: &[PathBuf], used: &[Used], config: &[ImageConfig]) -> anyhow::Result<Vec<ImageSpec>> {
     if !config.is_empty() {
-        for c in config {
-            validate_repository(&c.repository)?;
-            let dockerfile = match &c.dockerfile {
-                Some(d) => d.clone(),
-                None => match dockerfiles {
-                    [only] => only.clone(),
-                    _ => {
-                        let words: Vec<String> = vec![c.repository.rsplit('/').next().unwrap_or("").to_string()];
-                        let role = role_from_words(&words);
-                        let hits: Vec<&PathBuf> = dockerfiles
-                            .iter()
-                            .filter(|d| dockerfile_role(d).is_some_and(|(_, r)| r == role))
-                            .collect();
-                        match hits.as_slice() {
-                            [one] => (*one).clone(),
-                            _ => {
-                                return Err(format!(
-                                    "images: `{}` in .release.yml has no dockerfile, and none matches it by name\n  {}\n  fix: add `dockerfile:` to that entry",
-                                    c.repository,
-                                    explain(dockerfiles, used)
-                                ));
-                            }
-                        }
-                    }
-                },
-            };
-            out.push(ImageSpec {
-                repository: c.repository.clone(),
-                dockerfile,
-                context: c.context.clone().unwrap_or_else(|| PathBuf::from(".")),
-                build_args: c.build_args.clone(),
-                source: "images: in .release.yml".into(),
-            });
-        }
-        return Ok(out);
+        return config.iter().map(|c| from_config(c, dockerfiles, used)).collect();
     }
     if dockerfiles.is_empty() {
-        return Ok(out);
+        return Ok(Vec::new());
     }
     // distinct repositories, first use wins for the role
     let mut repos: Vec<&Used> = Vec::new();
@@ -150,97 +118,35 @@ pub fn map(dockerfiles: &[PathBuf], used: &[Used], config: &[ImageConfig]) -> Re
             repos.push(u);
         }
     }
-    let fail = |why: String, pairs: Vec<(String, PathBuf)>| -> String {
-        let example = if pairs.is_empty() {
-            vec![("USER/APP".to_string(), dockerfiles[0].clone())]
-        } else {
-            pairs
-        };
-        format!(
-            "{why}\n  {}\n  fix: say which is which in .release.yml:\n{}",
-            explain(dockerfiles, used),
-            snippet(&example)
-                .lines()
-                .map(|l| format!("    {l}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    };
+    let fail = |why: String, pairs: Vec<(String, PathBuf)>| unclear(dockerfiles, used, why, pairs);
     if repos.is_empty() {
         return Err(fail(
             "there are Dockerfiles but no image of the project in the manifests to name them".into(),
             vec![],
         ));
     }
-    let mut mapped: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
     let roled: Vec<(&PathBuf, String, Role)> = dockerfiles
         .iter()
         .filter_map(|d| dockerfile_role(d).map(|(w, r)| (d, w, r)))
         .collect();
     let plain: Vec<&PathBuf> = dockerfiles.iter().filter(|d| dockerfile_role(d).is_none()).collect();
     for (d, word, role) in &roled {
-        let by_role: Vec<&&Used> = repos
-            .iter()
-            .filter(|u| u.role == *role && *role != Role::Other)
-            .collect();
-        let by_name: Vec<&&Used> = repos
-            .iter()
-            .filter(|u| {
-                u.repository
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or("")
-                    .to_ascii_lowercase()
-                    .contains(&word.to_ascii_lowercase())
-            })
-            .collect();
-        let pick = match (by_role.as_slice(), by_name.as_slice()) {
-            ([one], _) => one,
-            (_, [one]) => one,
-            ([], []) => {
-                let guess = repos
-                    .iter()
-                    .map(|r| (r.repository.clone(), (*d).clone()))
-                    .take(1)
-                    .collect();
-                return Err(fail(
-                    format!(
-                        "{} matches no image in the manifests (by role `{word}` or by name)",
-                        d.display()
-                    ),
-                    guess,
-                ));
-            }
-            (many, _) => {
-                let names: Vec<&str> = many.iter().map(|u| u.repository.as_str()).collect();
-                let guess = many.iter().map(|r| (r.repository.clone(), (*d).clone())).collect();
-                return Err(fail(
-                    format!("{} could build any of {}", d.display(), names.join(", ")),
-                    guess,
-                ));
-            }
-        };
+        let pick = pick(d, word, *role, &repos).map_err(|(why, guess)| fail(why, guess))?;
         validate_repository(&pick.repository)?;
-        mapped.push(&pick.repository);
-        out.push(ImageSpec {
-            repository: pick.repository.clone(),
-            dockerfile: (*d).clone(),
-            context: PathBuf::from("."),
-            build_args: BTreeMap::new(),
-            source: format!("{} -> role {word} -> {}", d.display(), pick.at),
-        });
+        out.push(spec(
+            &pick.repository,
+            d,
+            format!("{} -> role {word} -> {}", d.display(), pick.at),
+        ));
     }
     // A lone Dockerfile builds every repository no named Dockerfile took.
     if let [d] = plain.as_slice() {
-        for u in repos.iter().filter(|u| !mapped.contains(&u.repository.as_str())) {
+        let taken: Vec<String> = out.iter().map(|s| s.repository.clone()).collect();
+        for u in repos.iter().filter(|u| !taken.contains(&u.repository)) {
             validate_repository(&u.repository)?;
-            out.push(ImageSpec {
-                repository: u.repository.clone(),
-                dockerfile: (*d).clone(),
-                context: PathBuf::from("."),
-                build_args: BTreeMap::new(),
-                source: format!("the only plain Dockerfile, {} -> {}", d.display(), u.at),
-            });
+            let source = format!("the only plain Dockerfile, {} -> {}", d.display(), u.at);
+            out.push(spec(&u.repository, d, source));
         }
     } else if plain.len() > 1 && roled.is_empty() {
         return Err(fail(
@@ -249,6 +155,107 @@ pub fn map(dockerfiles: &[PathBuf], used: &[Used], config: &[ImageConfig]) -> Re
         ));
     }
     Ok(out)
+}
+
+/// A spec built from the root context with no build arguments.
+fn spec(repository: &str, dockerfile: &Path, source: String) -> ImageSpec {
+    ImageSpec {
+        repository: repository.to_string(),
+        dockerfile: dockerfile.to_path_buf(),
+        context: PathBuf::from("."),
+        build_args: BTreeMap::new(),
+        source,
+    }
+}
+
+/// One `images:` entry of the config; its Dockerfile by name when it gives none.
+fn from_config(c: &ImageConfig, dockerfiles: &[PathBuf], used: &[Used]) -> anyhow::Result<ImageSpec> {
+    validate_repository(&c.repository)?;
+    let dockerfile = match (&c.dockerfile, dockerfiles) {
+        (Some(d), _) => d.clone(),
+        (None, [only]) => only.clone(),
+        (None, _) => {
+            let words: Vec<String> = vec![c.repository.rsplit('/').next().unwrap_or("").to_string()];
+            let role = role_from_words(&words);
+            let hits: Vec<&PathBuf> = dockerfiles
+                .iter()
+                .filter(|d| dockerfile_role(d).is_some_and(|(_, r)| r == role))
+                .collect();
+            match hits.as_slice() {
+                [one] => (*one).clone(),
+                _ => anyhow::bail!(
+                    "images: `{}` in .release.yml has no dockerfile, and none matches it by name\n  {}\n  fix: add `dockerfile:` to that entry",
+                    c.repository,
+                    explain(dockerfiles, used)
+                ),
+            }
+        }
+    };
+    Ok(ImageSpec {
+        repository: c.repository.clone(),
+        dockerfile,
+        context: c.context.clone().unwrap_or_else(|| PathBuf::from(".")),
+        build_args: c.build_args.clone(),
+        source: "images: in .release.yml".into(),
+    })
+}
+
+/// The repository a role Dockerfile builds: the one use of its role, else of its word in
+/// the name. Otherwise why not, and the pairs to suggest.
+fn pick<'u>(d: &Path, word: &str, role: Role, repos: &[&'u Used]) -> Result<&'u Used, (String, Pairs)> {
+    let by_role: Vec<&Used> = repos
+        .iter()
+        .copied()
+        .filter(|u| u.role == role && role != Role::Other)
+        .collect();
+    let word = word.to_ascii_lowercase();
+    let by_name: Vec<&Used> = repos
+        .iter()
+        .copied()
+        .filter(|u| {
+            let last = u.repository.rsplit('/').next().unwrap_or("");
+            last.to_ascii_lowercase().contains(&word)
+        })
+        .collect();
+    match (by_role.as_slice(), by_name.as_slice()) {
+        ([one], _) | (_, [one]) => Ok(one),
+        ([], []) => Err((
+            format!(
+                "{} matches no image in the manifests (by role `{word}` or by name)",
+                d.display()
+            ),
+            repos
+                .iter()
+                .take(1)
+                .map(|r| (r.repository.clone(), d.to_path_buf()))
+                .collect(),
+        )),
+        (many, _) => {
+            let names: Vec<&str> = many.iter().map(|u| u.repository.as_str()).collect();
+            Err((
+                format!("{} could build any of {}", d.display(), names.join(", ")),
+                many.iter().map(|r| (r.repository.clone(), d.to_path_buf())).collect(),
+            ))
+        }
+    }
+}
+
+/// The error for a mapping that must be asked: what was found and the config to write.
+fn unclear(dockerfiles: &[PathBuf], used: &[Used], why: String, pairs: Vec<(String, PathBuf)>) -> anyhow::Error {
+    let example = if pairs.is_empty() {
+        vec![("USER/APP".to_string(), dockerfiles[0].clone())]
+    } else {
+        pairs
+    };
+    anyhow::anyhow!(
+        "{why}\n  {}\n  fix: say which is which in .release.yml:\n{}",
+        explain(dockerfiles, used),
+        snippet(&example)
+            .lines()
+            .map(|l| format!("    {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    )
 }
 
 #[cfg(test)]

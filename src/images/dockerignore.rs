@@ -90,7 +90,7 @@ fn compile(pattern: &str) -> Option<Regex> {
 
 impl DockerIgnore {
     /// Reads the text of a `.dockerignore`. Patterns that cannot be compiled are reported.
-    pub fn parse(text: &str) -> Result<DockerIgnore, String> {
+    pub fn parse(text: &str) -> anyhow::Result<DockerIgnore> {
         let mut patterns = Vec::new();
         for (n, raw) in text.lines().enumerate() {
             if raw.starts_with('#') {
@@ -104,7 +104,10 @@ impl DockerIgnore {
             if exclusion {
                 p = p[1..].trim();
                 if p.is_empty() {
-                    return Err(format!(".dockerignore line {}: `!` alone is not a pattern", n + 1));
+                    return Err(anyhow::anyhow!(
+                        ".dockerignore line {}: `!` alone is not a pattern",
+                        n + 1
+                    ));
                 }
             }
             let mut cleaned = clean(p);
@@ -112,7 +115,7 @@ impl DockerIgnore {
                 cleaned.remove(0);
             }
             let re = compile(&cleaned)
-                .ok_or_else(|| format!(".dockerignore line {}: `{raw}` is not a valid pattern", n + 1))?;
+                .ok_or_else(|| anyhow::anyhow!(".dockerignore line {}: `{raw}` is not a valid pattern", n + 1))?;
             patterns.push(Pattern { exclusion, re });
         }
         Ok(DockerIgnore { patterns })

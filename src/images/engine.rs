@@ -4,6 +4,7 @@
 
 use super::context::{self, Context};
 use super::credentials::Creds;
+use anyhow::{Result, anyhow};
 use base64::Engine as _;
 use bollard::auth::DockerCredentials;
 use bollard::query_parameters::{BuildImageOptionsBuilder, BuilderVersion, PushImageOptionsBuilder};
@@ -46,8 +47,8 @@ fn reencode_auth(mut req: BollardRequest) -> BollardRequest {
     req
 }
 
-fn unreachable(endpoint: &str, e: &dyn std::fmt::Display) -> String {
-    format!(
+fn unreachable(endpoint: &str, e: &dyn std::fmt::Display) -> anyhow::Error {
+    anyhow!(
         "no Docker engine answers at {endpoint} ({e}): start it (`sudo systemctl start docker`, or dockerd), set DOCKER_HOST, or release git only with --skip-images"
     )
 }
@@ -59,38 +60,39 @@ pub fn parse_api(v: &str) -> Option<(usize, usize)> {
 }
 
 /// Whether an engine speaking `api` is new enough; the error says what to do.
-pub fn check_api(api: &str, endpoint: &str) -> Result<(), String> {
+pub fn check_api(api: &str, endpoint: &str) -> Result<()> {
     match parse_api(api) {
         Some(v) if v >= MIN_API => Ok(()),
-        _ => Err(format!(
+        _ => Err(anyhow!(
             "the Docker engine at {endpoint} speaks API {api}, older than {}.{}: upgrade Docker",
-            MIN_API.0, MIN_API.1
+            MIN_API.0,
+            MIN_API.1
         )),
     }
 }
 
-fn rt() -> Result<tokio::runtime::Runtime, String> {
+fn rt() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))
+        .map_err(|e| anyhow!("cannot start the async runtime: {e}"))
 }
 
 /// Runs an engine future to completion on a small runtime of its own.
-pub fn block_on<F: std::future::Future>(f: F) -> Result<F::Output, String> {
+pub fn block_on<F: std::future::Future>(f: F) -> Result<F::Output> {
     Ok(rt()?.block_on(f))
 }
 
 impl Engine {
     /// Connects and negotiates; the error names the endpoint and how to fix it.
-    pub async fn connect() -> Result<Engine, String> {
+    pub async fn connect() -> Result<Engine> {
         let endpoint = std::env::var("DOCKER_HOST").unwrap_or_else(|_| DEFAULT_SOCKET.to_string());
         let docker = if let Some(path) = endpoint.strip_prefix("unix://") {
             Docker::connect_with_unix(path, 120, bollard::API_DEFAULT_VERSION)
         } else if endpoint.starts_with("tcp://") || endpoint.starts_with("http://") {
             Docker::connect_with_http(&endpoint, 120, bollard::API_DEFAULT_VERSION)
         } else {
-            return Err(format!(
+            return Err(anyhow!(
                 "DOCKER_HOST={endpoint} is not a unix:// or tcp:// address this tool can use"
             ));
         }
@@ -111,12 +113,7 @@ impl Engine {
 
     /// The digest of `repo:tag` in its registry, or `None` when the registry says it does
     /// not exist (only a 404 means absent; anything else is an error naming the registry).
-    pub async fn registry_digest(
-        &self,
-        image: &str,
-        registry: &str,
-        creds: Option<&Creds>,
-    ) -> Result<Option<String>, String> {
+    pub async fn registry_digest(&self, image: &str, registry: &str, creds: Option<&Creds>) -> Result<Option<String>> {
         match self.docker.inspect_registry_image(image, creds.map(to_bollard)).await {
             Ok(d) => Ok(d.descriptor.digest),
             Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => Ok(None),
@@ -132,12 +129,12 @@ impl Engine {
                 } else {
                     String::new()
                 };
-                Err(format!(
+                Err(anyhow!(
                     "registry {registry} answered {status_code} for {image}: {}{login}",
                     redact(&message, creds)
                 ))
             }
-            Err(e) => Err(format!(
+            Err(e) => Err(anyhow!(
                 "registry {registry} could not be asked about {image}: {}",
                 redact(&e.to_string(), creds)
             )),
@@ -180,7 +177,7 @@ impl Engine {
         labels: &HashMap<String, String>,
         log: &mut std::fs::File,
         on_step: &(dyn Fn(&str) + Sync),
-    ) -> Result<(), String> {
+    ) -> Result<()> {
         let opts = BuildImageOptionsBuilder::new()
             .dockerfile(&ctx.dockerfile_name)
             .t(image)
@@ -230,7 +227,7 @@ impl Engine {
         drop(s);
         let _ = writer.join();
         match failure {
-            Some(f) => Err(f),
+            Some(f) => Err(anyhow!(f)),
             None => Ok(()),
         }
     }
@@ -242,7 +239,7 @@ impl Engine {
         tag: &str,
         creds: Option<&Creds>,
         log: &mut std::fs::File,
-    ) -> Result<String, String> {
+    ) -> Result<String> {
         let opts = PushImageOptionsBuilder::new().tag(tag).build();
         let mut s = self.docker.push_image(repository, Some(opts), creds.map(to_bollard));
         let mut digest = None;
@@ -250,7 +247,7 @@ impl Engine {
             let next = match tokio::time::timeout(STALL, s.next()).await {
                 Ok(n) => n,
                 Err(_) => {
-                    return Err(format!(
+                    return Err(anyhow!(
                         "the engine said nothing for {} s while pushing; stopped",
                         STALL.as_secs()
                     ));
@@ -266,7 +263,7 @@ impl Engine {
                         }
                     }
                     if let Some(e) = info.error_detail.and_then(|d| d.message) {
-                        return Err(redact(&e, creds));
+                        return Err(anyhow!(redact(&e, creds)));
                     }
                 }
                 Err(e) => {
@@ -274,11 +271,11 @@ impl Engine {
                         bollard::errors::Error::DockerStreamError { error } => error,
                         other => other.to_string(),
                     };
-                    return Err(redact(&msg, creds));
+                    return Err(anyhow!(redact(&msg, creds)));
                 }
             }
         }
-        digest.ok_or_else(|| format!("the push of {repository}:{tag} ended without a digest"))
+        digest.ok_or_else(|| anyhow!("the push of {repository}:{tag} ended without a digest"))
     }
 }
 
@@ -308,7 +305,7 @@ mod tests {
     fn api_versions() {
         assert_eq!(parse_api("1.41"), Some((1, 41)));
         assert!(check_api("1.41", "unix:///x").is_ok());
-        let e = check_api("1.12", "unix:///x").unwrap_err();
+        let e = check_api("1.12", "unix:///x").unwrap_err().to_string();
         assert!(e.contains("older than 1.24") && e.contains("unix:///x"), "{e}");
         assert!(check_api("", "x").is_err());
     }

@@ -4,9 +4,9 @@
 
 use super::engine::{Engine, block_on};
 use super::{ImageJob, LABEL_REVISION, LABEL_VERSION, context, credentials};
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use crate::ui::Progress;
+use anyhow::Context as _;
 use std::collections::HashMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// `user/app:1.2.0` -> `user_app_1.2.0.log`
@@ -28,45 +28,31 @@ fn tail(path: &Path, n: usize) -> String {
         .join("\n")
 }
 
-struct Bars {
-    multi: Option<MultiProgress>,
-}
-
-impl Bars {
-    fn new() -> Bars {
-        Bars {
-            multi: std::io::stderr().is_terminal().then(MultiProgress::new),
-        }
+/// Builds one image into its log.
+async fn build_one(
+    engine: &Engine,
+    root: &Path,
+    j: &ImageJob,
+    labels: &HashMap<String, String>,
+    progress: &Progress,
+) -> anyhow::Result<()> {
+    let path = &j.log;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).with_context(|| parent.display().to_string())?;
     }
-    fn line(&self, image: &str) -> Option<ProgressBar> {
-        let m = self.multi.as_ref()?;
-        let pb = m.add(ProgressBar::new_spinner());
-        if let Ok(s) = ProgressStyle::with_template("  {spinner} {prefix}: {wide_msg}") {
-            pb.set_style(s);
-        }
-        pb.set_prefix(image.to_string());
-        pb.enable_steady_tick(std::time::Duration::from_millis(120));
-        Some(pb)
-    }
-}
-
-fn say(pb: &Option<ProgressBar>, image: &str, msg: &str) {
-    match pb {
-        Some(p) => p.set_message(msg.to_string()),
-        None => eprintln!("  {image}: {msg}"),
-    }
-}
-
-fn finish(pb: Option<ProgressBar>, image: &str, msg: &str) {
-    if let Some(p) = pb {
-        p.finish_and_clear();
-    }
-    eprintln!("  {image}: {msg}");
+    let mut log = std::fs::File::create(path).with_context(|| path.display().to_string())?;
+    let df = root.join(&j.dockerfile);
+    let text = std::fs::read_to_string(&df).with_context(|| df.display().to_string())?;
+    let only = engine.context_filter(&text).await;
+    let ctx = context::scan_only(&root.join(&j.context), &df, only.as_deref())?;
+    let args: HashMap<String, String> = j.build_args.clone().into_iter().collect();
+    progress.set("sending the build context");
+    let step = |s: &str| progress.set(s);
+    engine.build(&j.image(), ctx, &args, labels, &mut log, &step).await
 }
 
 /// Builds every job not reused; all at once.
-pub fn build_all(root: &Path, jobs: &[ImageJob], revision: &str, version: &str) -> Result<(), String> {
-    let bars = Bars::new();
+pub fn build_all(root: &Path, jobs: &[ImageJob], revision: &str, version: &str) -> anyhow::Result<()> {
     block_on(async {
         let engine = Engine::connect().await?;
         let labels: HashMap<String, String> = [
@@ -75,109 +61,90 @@ pub fn build_all(root: &Path, jobs: &[ImageJob], revision: &str, version: &str) 
         ]
         .into();
         let builds = jobs.iter().filter(|j| j.reuse.is_none()).map(|j| {
-            let engine = &engine;
-            let labels = &labels;
-            let pb = bars.line(&j.image());
+            let (engine, labels) = (&engine, &labels);
             async move {
-                let image = j.image();
-                let path = &j.log;
-                let res = async {
-                    if let Some(parent) = path.parent() {
-                        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-                    }
-                    let mut log = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
-                    let df = root.join(&j.dockerfile);
-                    let text = std::fs::read_to_string(&df).map_err(|e| format!("{}: {e}", df.display()))?;
-                    let only = engine.context_filter(&text).await;
-                    let ctx = context::scan_only(&root.join(&j.context), &df, only.as_deref())
-                        .map_err(|e| format!("{e:#}"))?;
-                    let args: HashMap<String, String> = j.build_args.clone().into_iter().collect();
-                    say(&pb, &image, "sending the build context");
-                    let step = |s: &str| say(&pb, &image, s);
-                    engine.build(&image, ctx, &args, labels, &mut log, &step).await
-                }
-                .await;
-                match res {
+                let progress = Progress::named(&j.image());
+                match build_one(engine, root, j, labels, &progress).await {
                     Ok(()) => {
-                        finish(pb, &image, "built");
+                        progress.end("built");
                         Ok(())
                     }
                     Err(e) => {
-                        finish(pb, &image, "FAILED");
+                        progress.end("FAILED");
                         Err(format!(
-                            "building {image} failed: {e}\n  last lines of the log:\n{}\n  full log: {}",
-                            tail(path, 10),
-                            path.display()
+                            "building {} failed: {e:#}\n  last lines of the log:\n{}\n  full log: {}",
+                            j.image(),
+                            tail(&j.log, 10),
+                            j.log.display()
                         ))
                     }
                 }
             }
         });
-        let results = futures_util::future::join_all(builds).await;
-        let errors: Vec<String> = results.into_iter().filter_map(Result::err).collect();
+        let errors: Vec<String> = futures_util::future::join_all(builds)
+            .await
+            .into_iter()
+            .filter_map(Result::err)
+            .collect();
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(errors.join("\n"))
+            Err(anyhow::anyhow!(errors.join("\n")))
         }
     })?
 }
 
-/// Pushes every job not reused; all at once. On failure the error says which images did
-/// reach their registry.
-pub fn push_all(jobs: &[ImageJob]) -> Result<Vec<String>, (String, Vec<String>)> {
-    let bars = Bars::new();
-    let out = block_on(async {
-        let engine = Engine::connect().await.map_err(|e| (e, Vec::new()))?;
+/// Pushes one image; its registry digest.
+async fn push_one(engine: &Engine, j: &ImageJob, progress: &Progress) -> anyhow::Result<String> {
+    let creds = credentials::lookup(&j.registry)?;
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&j.log)
+        .with_context(|| j.log.display().to_string())?;
+    progress.set(&format!("pushing to {}", j.registry));
+    engine.push(&j.repository, &j.tag, creds.as_ref(), &mut log).await
+}
+
+/// Pushes every job not reused; all at once. Returns the outcome and every image that is
+/// in its registry now (reused ones included), so a failure can say which did arrive.
+pub fn push_all(jobs: &[ImageJob]) -> (anyhow::Result<()>, Vec<String>) {
+    let mut pushed: Vec<String> = jobs.iter().filter(|j| j.reuse.is_some()).map(ImageJob::image).collect();
+    let run = block_on(async {
+        let engine = Engine::connect().await?;
         let pushes = jobs.iter().filter(|j| j.reuse.is_none()).map(|j| {
             let engine = &engine;
-            let pb = bars.line(&j.image());
             async move {
-                let image = j.image();
-                let path = &j.log;
-                let res = async {
-                    let creds = credentials::lookup(&j.registry)?;
-                    let mut log = std::fs::OpenOptions::new()
-                        .create(true)
-                        .append(true)
-                        .open(path)
-                        .map_err(|e| format!("{}: {e}", path.display()))?;
-                    say(&pb, &image, &format!("pushing to {}", j.registry));
-                    engine.push(&j.repository, &j.tag, creds.as_ref(), &mut log).await
-                }
-                .await;
-                match res {
+                let progress = Progress::named(&j.image());
+                match push_one(engine, j, &progress).await {
                     Ok(digest) => {
-                        finish(pb, &image, &format!("pushed ({digest})"));
-                        Ok(image)
+                        progress.end(&format!("pushed ({digest})"));
+                        Ok(j.image())
                     }
                     Err(e) => {
-                        finish(pb, &image, "FAILED");
-                        Err(format!("pushing {image} to {} failed: {e}", j.registry))
+                        progress.end("FAILED");
+                        Err(format!("pushing {} to {} failed: {e:#}", j.image(), j.registry))
                     }
                 }
             }
         });
-        let results = futures_util::future::join_all(pushes).await;
-        let mut pushed: Vec<String> = jobs
-            .iter()
-            .filter_map(|j| j.reuse.as_ref().map(|_| j.image()))
-            .collect();
-        let mut errors = Vec::new();
-        for r in results {
-            match r {
-                Ok(i) => pushed.push(i),
-                Err(e) => errors.push(e),
-            }
-        }
-        if errors.is_empty() {
-            Ok(pushed)
-        } else {
-            Err((errors.join("\n"), pushed))
-        }
+        Ok::<_, anyhow::Error>(futures_util::future::join_all(pushes).await)
     });
-    match out {
+    let results = match run.and_then(|r| r) {
         Ok(r) => r,
-        Err(e) => Err((e, Vec::new())),
+        Err(e) => return (Err(e), pushed),
+    };
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(i) => pushed.push(i),
+            Err(e) => errors.push(e),
+        }
     }
+    let res = if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!(errors.join("\n")))
+    };
+    (res, pushed)
 }

@@ -23,13 +23,13 @@ pub const FLOATING_TAGS: &[&str] = &[
 impl ImageRef {
     /// Parses a reference; placeholders such as `${TAG}` are kept as text (see
     /// [`ImageRef::has_placeholder`]). An empty string or one with spaces is an error.
-    pub fn parse(s: &str) -> Result<ImageRef, String> {
+    pub fn parse(s: &str) -> anyhow::Result<ImageRef> {
         let s = s.trim();
         if s.is_empty() {
-            return Err("the image reference is empty".into());
+            return Err(anyhow::anyhow!("the image reference is empty"));
         }
         if s.chars().any(char::is_whitespace) {
-            return Err(format!("`{s}` has spaces in it"));
+            return Err(anyhow::anyhow!("`{s}` has spaces in it"));
         }
         let (rest, digest) = match s.rsplit_once('@') {
             Some((r, d)) => (r, Some(d.to_string())),
@@ -51,7 +51,7 @@ impl ImageRef {
             _ => (None, name.to_string()),
         };
         if path.is_empty() {
-            return Err(format!("`{s}` has no repository name"));
+            return Err(anyhow::anyhow!("`{s}` has no repository name"));
         }
         Ok(ImageRef {
             registry,

@@ -9,8 +9,9 @@ pub mod patch;
 pub mod yaml;
 
 use crate::config::Config;
-use crate::release::plan::{Context, Contribution, Step};
-use crate::release::preflight::Problem;
+use crate::problem::Problem;
+use crate::transaction::git_steps::WriteFile;
+use crate::transaction::{Context, Contribution};
 use anyhow::{Context as _, Result};
 use imageref::ImageRef;
 use model::Env;
@@ -129,12 +130,10 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
     for f in check::check(&layout.test, &layout.prod, &layout.project) {
         match f.severity {
             check::Severity::Error => c.problems.push(Problem {
-                what: format!("{}:{}: {}", f.file.display(), f.line, f.message),
-                fix: format!("{} (run `release check` for the full list)", f.fix),
+                fix: format!("{} (run `release check` for the full list)", f.problem.fix),
+                ..f.problem
             }),
-            check::Severity::Warning => c
-                .notices
-                .push(format!("{}:{}: {}", f.file.display(), f.line, f.message)),
+            check::Severity::Warning => c.notices.push(f.problem.headline()),
         }
     }
     if !config.manifests.patch || !layout.test.exists {
@@ -158,21 +157,16 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
                     }
                 }
                 let n = p.edits.len();
-                c.steps.push(Step::WriteFile {
+                c.steps.push(Box::new(WriteFile {
                     path: p.path.clone(),
                     content: p.new_text.clone().into_bytes(),
                     why: format!("{n} image tag(s) set to {}", ctx.tag),
                     preview: patch::diff(&p),
-                });
+                }));
             }
         }
         Err(refusals) => {
-            for r in refusals {
-                c.problems.push(Problem {
-                    what: r.to_string(),
-                    fix: String::new(),
-                });
-            }
+            c.problems.extend(refusals.into_iter().map(|r| r.problem()));
         }
     }
     Ok(c)

@@ -54,6 +54,17 @@ pub struct Refusal {
     pub message: String,
 }
 
+impl Refusal {
+    /// The refusal as a problem that blocks a release, with the way around it.
+    pub fn problem(&self) -> crate::problem::Problem {
+        crate::problem::Problem::new(
+            &self.message,
+            "write the image as a plain `repository:tag` string as the message says, or release without patching (`manifests: { patch: false }` in .release.yml)",
+        )
+        .at_line(&self.path, self.line)
+    }
+}
+
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
@@ -153,7 +164,7 @@ pub fn edits_for(
                     new,
                     note,
                 }),
-                Err(why) => refusals.push(refuse(site.line, why)),
+                Err(why) => refusals.push(refuse(site.line, format!("{why:#}"))),
             }
         }
     }
@@ -161,10 +172,10 @@ pub fn edits_for(
 }
 
 /// The file's bytes at the scalar must be exactly its value (no escapes, no folding).
-fn check_bytes(text: &str, s: &Scalar) -> Result<(), String> {
+fn check_bytes(text: &str, s: &Scalar) -> anyhow::Result<()> {
     match text.get(s.bytes.clone()) {
         Some(b) if b == s.value => Ok(()),
-        _ => Err(format!(
+        _ => Err(anyhow::anyhow!(
             "`{}` is written with escapes or over several lines; write it as one plain string so it can be changed exactly",
             s.value
         )),
@@ -175,10 +186,10 @@ fn check_bytes(text: &str, s: &Scalar) -> Result<(), String> {
 pub fn apply(file: &ManifestFile, mut edits: Vec<Edit>) -> Result<FilePatch, Refusal> {
     edits.sort_by_key(|e| e.bytes.start);
     let new_text = splice(&file.text, &edits);
-    verify(&file.text, &new_text, &edits).map_err(|message| Refusal {
+    verify(&file.text, &new_text, &edits).map_err(|e| Refusal {
         path: file.path.clone(),
         line: edits.first().map_or(1, |e| e.line),
-        message,
+        message: format!("{e:#}"),
     })?;
     Ok(FilePatch {
         path: file.path.clone(),
@@ -203,9 +214,9 @@ pub fn splice(text: &str, edits: &[Edit]) -> String {
 
 /// Re-parses both texts: every scalar must be the same (value, style, line) except the
 /// edited ones, which must now hold exactly their new value.
-pub fn verify(old: &str, new: &str, edits: &[Edit]) -> Result<(), String> {
+pub fn verify(old: &str, new: &str, edits: &[Edit]) -> anyhow::Result<()> {
     let parse = |t: &str| {
-        yaml::parse(t).map_err(|e| format!("the patched file does not parse (line {}): {}", e.line, e.message))
+        yaml::parse(t).map_err(|e| anyhow::anyhow!("the patched file does not parse (line {}): {}", e.line, e.message))
     };
     let (a, b) = (parse(old)?, parse(new)?);
     let collect = |docs: &Vec<Option<yaml::Node>>| {
@@ -215,7 +226,7 @@ pub fn verify(old: &str, new: &str, edits: &[Edit]) -> Result<(), String> {
     };
     let (sa, sb) = (collect(&a), collect(&b));
     if sa.len() != sb.len() || a.len() != b.len() {
-        return Err("the patched file has a different shape than the original; nothing was written".into());
+        anyhow::bail!("the patched file has a different shape than the original; nothing was written");
     }
     let mut expected = edits.iter().peekable();
     for (x, y) in sa.iter().zip(&sb) {
@@ -223,20 +234,24 @@ pub fn verify(old: &str, new: &str, edits: &[Edit]) -> Result<(), String> {
         if edited {
             let e = expected.next().expect("peeked");
             if y.value != e.new || y.style != x.style {
-                return Err(format!(
+                return Err(anyhow::anyhow!(
                     "line {}: the new value reads back as `{}`, not `{}`; nothing was written",
-                    e.line, y.value, e.new
+                    e.line,
+                    y.value,
+                    e.new
                 ));
             }
         } else if x.value != y.value || x.style != y.style || x.line != y.line {
-            return Err(format!(
+            return Err(anyhow::anyhow!(
                 "line {}: `{}` would change to `{}`; nothing was written",
-                x.line, x.value, y.value
+                x.line,
+                x.value,
+                y.value
             ));
         }
     }
     if expected.next().is_some() {
-        return Err("an edit did not land on an image value; nothing was written".into());
+        anyhow::bail!("an edit did not land on an image value; nothing was written");
     }
     Ok(())
 }

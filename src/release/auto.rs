@@ -1,8 +1,8 @@
 //! `release auto`: the level the commits since the last release call for, and why.
 
-use super::preflight::Facts;
 use crate::commits;
 use crate::git::CommitInfo;
+use crate::transaction::Facts;
 use crate::version::Level;
 use anyhow::Result;
 use std::fmt::Write as _;

@@ -1,26 +1,16 @@
-//! The release transaction: preflight -> plan -> apply -> rollback.
+//! A release: preflight reads the facts, each part contributes its steps (changelog,
+//! manifests, images), and the transaction applies them.
 
-pub mod apply;
 pub mod auto;
 pub mod plan;
 pub mod preflight;
 
 use crate::error::refused;
+use crate::transaction::{Options, execute};
 use crate::ui;
 use crate::version::Bump;
 use anyhow::Result;
 use std::path::Path;
-
-/// How the user asked to run it.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    pub dry_run: bool,
-    pub yes: bool,
-    /// Pin `latest`/untagged project images in kubernetes/test to the new version.
-    pub replace_latest: bool,
-    /// Release git only: no images are built or pushed.
-    pub skip_images: bool,
-}
 
 /// What to release.
 #[derive(Debug, Clone)]
@@ -54,52 +44,13 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
         &crate::manifests::contribute,
         &crate::images::contribute,
     ];
-    let plan = plan::build(&mut facts, &bump, &contributors, opts)?;
+    let rp = plan::build(&mut facts, &bump, &contributors, opts)?;
     if !facts.problems.is_empty() {
-        return Err(refused(problems_text(&facts.problems)));
+        return Err(refused(crate::problem::list(&facts.problems)));
     }
-    ui::say(&plan::render(&plan));
-    if execute(&facts, &plan, opts, "release", &format!("Release {}?", plan.tag))? {
-        ui::success(&format!("released {} ({} on {})", plan.tag, plan.branch, plan.remote));
+    ui::say(&plan::render(&rp));
+    if execute(&facts, &rp.plan, opts, "release", &format!("Release {}?", rp.tag))? {
+        ui::success(&format!("released {} ({} on {})", rp.tag, rp.branch, rp.remote));
     }
     Ok(())
-}
-
-/// After the plan was shown: stop on `--dry-run`, else ask (or take `--yes`) and apply.
-/// Returns whether it was applied.
-pub fn execute(
-    facts: &preflight::Facts,
-    plan: &plan::Plan,
-    opts: &Options,
-    verb: &str,
-    question: &str,
-) -> Result<bool> {
-    if opts.dry_run {
-        ui::say("dry run: nothing was changed.");
-        return Ok(false);
-    }
-    if !opts.yes {
-        if !ui::stdin_is_terminal() {
-            return Err(refused(format!(
-                "stdin is not a terminal, so I cannot ask: add --yes to {verb} without asking"
-            )));
-        }
-        if !ui::confirm(question)? {
-            return Err(refused("cancelled; nothing was changed"));
-        }
-    }
-    apply::apply(&facts.repo, plan, facts.head)?;
-    Ok(true)
-}
-
-/// Every preflight problem, each with its fix.
-pub fn problems_text(problems: &[preflight::Problem]) -> String {
-    let mut s = format!("preflight found {} problem(s); nothing was changed:", problems.len());
-    for p in problems {
-        s.push_str(&format!("\n  - {}", p.what));
-        if !p.fix.is_empty() {
-            s.push_str(&format!("\n      fix: {}", p.fix));
-        }
-    }
-    s
 }

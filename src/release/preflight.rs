@@ -3,36 +3,14 @@
 use crate::config::Config;
 use crate::error::refused;
 use crate::git::{RemoteRefs, Repo};
+use crate::problem::Problem;
+use crate::transaction::Facts;
 use crate::version::{Versions, parse_tag};
 use anyhow::Result;
 use git2::Oid;
 
-/// A reason not to release, and the command that fixes it.
-#[derive(Debug, Clone)]
-pub struct Problem {
-    pub what: String,
-    pub fix: String,
-}
-
-/// What preflight learned about the clone and its origin.
-pub struct Facts {
-    pub repo: Repo,
-    pub config: Config,
-    pub head: Oid,
-    pub branch: String,
-    pub versions: Versions,
-    /// `None` when origin could not be asked (then there is a problem saying so).
-    pub remote: Option<RemoteRefs>,
-    pub problems: Vec<Problem>,
-    /// Things worth saying that do not block.
-    pub notices: Vec<String>,
-}
-
 fn problem(what: impl Into<String>, fix: impl Into<String>) -> Problem {
-    Problem {
-        what: what.into(),
-        fix: fix.into(),
-    }
+    Problem::new(what, fix)
 }
 
 /// Opens the repository at `dir` and reads the facts that read-only commands need
@@ -57,7 +35,7 @@ pub fn read(dir: &std::path::Path) -> Result<Facts> {
             )
         })
         .collect();
-    let branch = repo.branch().unwrap_or_else(|| release_branch(&repo, &config));
+    let branch = repo.branch().unwrap_or_else(|| repo.release_branch(&config));
     Ok(Facts {
         repo,
         config,
@@ -81,7 +59,7 @@ pub fn gather(dir: &std::path::Path) -> Result<Facts> {
             format!("git fetch --unshallow --tags {remote}"),
         ));
     }
-    let expected = release_branch(&f.repo, &f.config);
+    let expected = f.repo.release_branch(&f.config);
     match f.repo.branch() {
         Some(b) if b != expected => problems.push(problem(
             format!("you are on branch `{b}`, but releases are cut from `{expected}`"),
@@ -95,7 +73,7 @@ pub fn gather(dir: &std::path::Path) -> Result<Facts> {
     }
     let dirty = f.repo.dirty_paths()?;
     if !dirty.is_empty() {
-        let mut list: Vec<String> = dirty.iter().take(10).cloned().collect();
+        let mut list: Vec<String> = dirty.iter().take(10).map(ToString::to_string).collect();
         if dirty.len() > 10 {
             list.push(format!("... and {} more", dirty.len() - 10));
         }
@@ -126,27 +104,11 @@ pub fn gather(dir: &std::path::Path) -> Result<Facts> {
     }
     if !f.config.clones.is_empty() {
         let tip = f.repo.remote_branch_commit(&remote, &f.branch);
-        let warnings = crate::status_cmd::peer_warnings(&f.repo, &f.config, &f.branch, tip);
+        let warnings = crate::peers::warnings(&f.repo, &f.config, &f.branch, tip);
         f.notices.extend(warnings);
     }
     f.problems = problems;
     Ok(f)
-}
-
-/// The branch releases are cut from: config, else origin's HEAD branch, else main/master.
-pub fn release_branch(repo: &Repo, config: &Config) -> String {
-    if let Some(b) = &config.branch {
-        return b.clone();
-    }
-    if let Some(b) = repo.remote_default_branch(&config.remote) {
-        return b;
-    }
-    for b in ["main", "master"] {
-        if repo.has_local_branch(b) {
-            return b.to_string();
-        }
-    }
-    repo.branch().unwrap_or_else(|| "main".to_string())
 }
 
 fn check_remote(

@@ -85,7 +85,7 @@ fn the_common_real_bugs() {
     }
     let shared = f.iter().find(|f| f.rule == "name-shared").unwrap();
     assert_eq!(
-        (shared.file.to_str().unwrap(), shared.line, shared.severity),
+        (shared.place().0.to_str().unwrap(), shared.place().1, shared.severity),
         ("kubernetes/test/api-deployment.yml", 3, Severity::Error)
     );
     assert!(

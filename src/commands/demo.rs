@@ -2,14 +2,26 @@
 //! sample app; then real releases from `isp`, narrated step by step. Needs only git.
 
 use crate::proc::{self, LOCAL_TIMEOUT};
-use crate::release::{self, Options, Request};
+use crate::release::{self, Request};
+use crate::transaction::Options;
 use crate::version::{Bump, Level};
 use crate::{sample, ui};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 
-/// Runs the demo in `into` (created; must not exist) or in a new temporary folder.
-pub fn run(into: Option<&Path>, registry: Option<&str>) -> Result<()> {
+#[derive(Debug, clap::Args, Clone)]
+pub struct Args {
+    /// Build the sandbox in this folder (must not exist yet) instead of a new temporary one.
+    #[arg(long, value_name = "PATH")]
+    pub into: Option<PathBuf>,
+    /// Push the demo's images to this registry (default: localhost:5000 when it answers).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub registry: Option<String>,
+}
+
+/// Runs the demo in `--into` (created; must not exist) or in a new temporary folder.
+pub fn run(a: Args) -> Result<()> {
+    let (into, registry) = (a.into.as_deref(), a.registry.as_deref());
     let root = match into {
         Some(p) => {
             if p.exists() {
@@ -129,8 +141,11 @@ const SCRATCH_WRK: &str = "# demo image: FROM scratch so the demo runs offline\n
 
 /// `Ok(registry/namespace)` when an engine and a registry answer, else why not.
 fn images_mode(root: &Path, registry: Option<&str>) -> std::result::Result<String, String> {
-    crate::images::engine::block_on(crate::images::engine::Engine::connect())?
-        .map_err(|e| e.split(": start it").next().unwrap_or(&e).to_string())?;
+    let engine = crate::images::engine::block_on(crate::images::engine::Engine::connect());
+    if let Err(e) = engine.and_then(|r| r) {
+        let e = format!("{e:#}");
+        return Err(e.split(": start it").next().unwrap_or(&e).to_string());
+    }
     let reg = registry.unwrap_or("localhost:5000").to_string();
     if registry.is_none() {
         use std::net::{TcpStream, ToSocketAddrs};
@@ -180,8 +195,8 @@ const DEMO_CONFIG: &str = "# release settings for the demo\nclones:\n  kube-2: .
 fn show_status(dir: &Path) -> Result<()> {
     let repo = crate::git::open(dir)?;
     let config = crate::config::Config::load(&repo.root)?;
-    let st = crate::status_cmd::gather(&repo, &config, false)?;
-    for line in crate::status_cmd::render(&st).lines() {
+    let st = crate::status::gather(&repo, &config, false)?;
+    for line in crate::status::render(&st).lines() {
         ui::say(&format!("     {line}"));
     }
     Ok(())

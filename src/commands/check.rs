@@ -4,18 +4,20 @@ use crate::config::Config;
 use crate::error::Failed;
 use crate::manifests::Layout;
 use crate::manifests::check::{self, Severity};
+use crate::ui;
 use anyhow::Result;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// The project root: the git work tree containing `dir`, else `dir` itself.
-pub fn project_root(dir: &Path) -> PathBuf {
-    crate::git::open(dir)
-        .map(|r| r.root)
-        .unwrap_or_else(|_| dir.to_path_buf())
+#[derive(Debug, clap::Args, Clone)]
+pub struct Args {
+    /// Print the findings as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
-pub fn run(dir: &Path, json: bool) -> Result<()> {
-    let root = project_root(dir);
+pub fn run(dir: &Path, a: Args) -> Result<()> {
+    let json = a.json;
+    let root = crate::git::project_root(dir);
     let config = Config::load(&root)?;
     let layout = Layout::load(&root, &config)?;
     let findings = if layout.exists() {
@@ -27,22 +29,22 @@ pub fn run(dir: &Path, json: bool) -> Result<()> {
     let warnings = findings.len() - errors;
     if json {
         let v = serde_json::json!({ "errors": errors, "warnings": warnings, "findings": findings });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        ui::out(&serde_json::to_string_pretty(&v)?);
     } else if !layout.exists() {
-        println!(
+        ui::out(&format!(
             "no {} or {} folder: nothing to check (release init writes a sample layout)",
             config.environments.test.display(),
             config.environments.prod.display()
-        );
+        ));
     } else {
         for f in &findings {
-            println!("{f}");
+            ui::out(&f.to_string());
         }
-        println!(
+        ui::out(&format!(
             "{errors} error(s), {warnings} warning(s) in {} and {}",
             layout.test.dir.display(),
             layout.prod.dir.display()
-        );
+        ));
     }
     if errors > 0 {
         return Err(Failed(format!("release check found {errors} error(s)")).into());

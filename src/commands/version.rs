@@ -140,16 +140,27 @@ pub fn render(r: &Report, explain: bool) -> String {
     s
 }
 
+#[derive(Debug, clap::Args, Clone)]
+pub struct Args {
+    /// Say which tag was chosen and why, and which tags were ignored.
+    #[arg(long)]
+    pub explain: bool,
+    /// Print JSON on stdout (stable keys) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Runs `release version` in `dir`: text on stdout, or JSON.
-pub fn run(dir: &Path, explain: bool, json: bool) -> Result<()> {
+pub fn run(dir: &Path, a: Args) -> Result<()> {
+    let (explain, json) = (a.explain, a.json);
     let facts = preflight::read(dir)?;
     let prefix = facts.versions.prefix_for_new(facts.config.tag_prefix.as_deref());
     let auto = crate::release::auto::decide(&facts)?;
     let report = build(&facts.versions, &prefix, &auto);
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        crate::ui::out(&serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", render(&report, explain));
+        crate::ui::out(&render(&report, explain));
     }
     Ok(())
 }

@@ -2,19 +2,30 @@
 //! `.release.yml` into a project, names substituted, never overwriting a file.
 
 use crate::error::refused;
-use crate::release::apply::write_atomic;
+use crate::fs::write_atomic;
 use crate::{sample, ui};
 use anyhow::Result;
 use std::path::Path;
 
-/// The names that go into the sample.
-#[derive(Debug, Clone)]
+/// The names that go into the sample (the command's arguments).
+#[derive(Debug, Clone, clap::Args)]
 pub struct Names {
+    /// The app's name, used in object names (lower-case, digits, `-`).
+    #[arg(long, default_value = "hello")]
     pub app: String,
+    /// Your Docker Hub user: images are USER/APP-api and USER/APP-wrk.
+    #[arg(long, default_value = "demo")]
     pub user: String,
+    /// The test API's nodePort (30000-32767).
+    #[arg(long, default_value_t = 30081)]
     pub nodeport_test: u16,
+    /// The prod API's nodePort (30000-32767, not the test one).
+    #[arg(long, default_value_t = 30082)]
     pub nodeport_prod: u16,
 }
+
+/// `release init`'s arguments.
+pub type Args = Names;
 
 fn dns_label(s: &str) -> bool {
     !s.is_empty()
@@ -80,9 +91,9 @@ impl Names {
 }
 
 /// Writes the layout into the project containing `dir`.
-pub fn run(dir: &Path, names: &Names) -> Result<()> {
+pub fn run(dir: &Path, names: Names) -> Result<()> {
     names.validate()?;
-    let root = crate::check_cmd::project_root(dir);
+    let root = crate::git::project_root(dir);
     let mut files: Vec<(String, String)> = sample::FILES
         .iter()
         .filter(|(p, _)| p.starts_with("kubernetes/") || p.starts_with("docker/"))
@@ -124,13 +135,13 @@ mod tests {
     #[test]
     fn substitution_and_validation() {
         let n = names();
-        let text = n.apply(include_str!("../kubernetes/test/api-deployment.yml"));
+        let text = n.apply(include_str!("../../kubernetes/test/api-deployment.yml"));
         assert!(
             text.contains("image: alice/my-api-api:0.1.0") && text.contains("name: my-api-test-api"),
             "{text}"
         );
         assert!(!text.contains("hello"));
-        let svc = n.apply(include_str!("../kubernetes/prod/api-service.yml"));
+        let svc = n.apply(include_str!("../../kubernetes/prod/api-service.yml"));
         assert!(svc.contains("nodePort: 30200"));
         assert!(read_file("x.yml".into(), text).error.is_none());
         for bad in [

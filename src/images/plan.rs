@@ -1,0 +1,217 @@
+//! What images add to a release plan: one job per image (Dockerfile, context, registry),
+//! the checks that must pass before anything changes (engine answers, credentials, the
+//! tag is new or is this commit's own build), and the build and push steps after the tag.
+
+use super::engine::{Engine, block_on};
+use super::steps::{BuildImages, PushImages};
+use super::{ImageJob, LABEL_REVISION, LABEL_VERSION, context, credentials, run, specs};
+use crate::manifests::imageref::ImageRef;
+use crate::problem::Problem;
+use crate::transaction::{Context, Contribution};
+use crate::ui::human_bytes;
+use anyhow::Result;
+use std::path::Path;
+
+const CONFIG_FIX: &str =
+    "set `images:` in .release.yml (repository, dockerfile, context), or release git only with --skip-images";
+
+/// The release plan's contribution: build and push steps after the tag, and the checks
+/// that must pass before anything changes.
+pub fn contribute(ctx: &Context) -> Result<Contribution> {
+    if ctx.options.skip_images {
+        return Ok(Contribution::notice(
+            "images: skipped (--skip-images); only git is released",
+        ));
+    }
+    let root = &ctx.facts.repo.root;
+    let specs = match specs(root, &ctx.facts.config) {
+        Ok(s) => s,
+        Err(e) => {
+            let mut c = Contribution::default();
+            c.problems.push(Problem::new(
+                format!("which images to build is unclear: {e:#}"),
+                CONFIG_FIX,
+            ));
+            return Ok(c);
+        }
+    };
+    if specs.is_empty() {
+        return Ok(Contribution::notice(
+            "images: no Dockerfile found (docker/Dockerfile.*, Dockerfile): nothing to build",
+        ));
+    }
+    let mut c = Contribution::default();
+    let mut jobs = jobs(ctx, &specs, &mut c)?;
+    if !c.problems.is_empty() {
+        return Ok(c);
+    }
+    let revision = ctx.facts.head.to_string();
+    let version = ctx.next.to_string();
+    match check_all(root, &mut jobs, &revision, &version) {
+        Ok(endpoint) => {
+            for j in &jobs {
+                if let Some(r) = &j.reuse {
+                    c.notices.push(format!("{}: {r}", j.image()));
+                }
+            }
+            c.after_tag.push(Box::new(BuildImages {
+                preview: preview(&jobs),
+                jobs: jobs.clone(),
+                revision,
+                version,
+                endpoint,
+            }));
+            c.after_tag.push(Box::new(PushImages { jobs }));
+        }
+        Err(problems) => c.problems.extend(problems),
+    }
+    Ok(c)
+}
+
+/// One job per spec whose Dockerfile and context can be read; the rest are problems.
+fn jobs(ctx: &Context, specs: &[super::discover::ImageSpec], c: &mut Contribution) -> Result<Vec<ImageJob>> {
+    let root = &ctx.facts.repo.root;
+    let mut jobs = Vec::new();
+    for s in specs {
+        let df = root.join(&s.dockerfile);
+        if !df.is_file() {
+            c.problems.push(
+                Problem::new(
+                    format!("the Dockerfile for {} does not exist", s.repository),
+                    "fix `dockerfile:` under images: in .release.yml",
+                )
+                .at_place(s.dockerfile.display().to_string()),
+            );
+            continue;
+        }
+        let bytes = match context::scan(&root.join(&s.context), &df) {
+            Ok(cx) => {
+                let notes = cx.notices.into_iter().map(|n| format!("{}: {n}", s.repository));
+                c.notices.extend(notes);
+                cx.bytes
+            }
+            Err(e) => {
+                c.problems.push(
+                    Problem::new(
+                        format!("build context of {}: {e:#}", s.repository),
+                        "fix the context folder or its .dockerignore (see the message), or set `context:` under images:",
+                    )
+                    .at_place(s.context.display().to_string()),
+                );
+                continue;
+            }
+        };
+        let image = format!("{}:{}", s.repository, ctx.tag);
+        jobs.push(ImageJob {
+            log: run::log_path(ctx.facts.repo.git_dir(), &ctx.next.to_string(), &image),
+            repository: s.repository.clone(),
+            tag: ctx.tag.to_string(),
+            dockerfile: s.dockerfile.clone(),
+            context: s.context.clone(),
+            context_bytes: bytes,
+            sent_bytes: bytes,
+            build_args: s.build_args.clone(),
+            registry: credentials::registry_host(&ImageRef::parse(&s.repository)?),
+            reuse: None,
+        });
+    }
+    Ok(jobs)
+}
+
+/// Asks the engine about every job at once; the engine's endpoint, or every problem.
+fn check_all(root: &Path, jobs: &mut [ImageJob], revision: &str, version: &str) -> Result<String, Vec<Problem>> {
+    let engine_fix = "start the Docker engine (or set DOCKER_HOST), or release git only with --skip-images";
+    let checked = block_on(async {
+        let engine = Engine::connect()
+            .await
+            .map_err(|e| vec![Problem::new(format!("{e:#}"), engine_fix)])?;
+        let mut problems = Vec::new();
+        for j in jobs.iter_mut() {
+            if let Err(p) = check_job(&engine, root, j, revision, version).await {
+                problems.push(p);
+            }
+        }
+        if problems.is_empty() {
+            Ok(engine.endpoint)
+        } else {
+            Err(problems)
+        }
+    });
+    checked.unwrap_or_else(|e| Err(vec![Problem::new(format!("{e:#}"), engine_fix)]))
+}
+
+/// What one image sends, and whether its tag is free (or is this commit's own build).
+async fn check_job(
+    engine: &Engine,
+    root: &Path,
+    j: &mut ImageJob,
+    revision: &str,
+    version: &str,
+) -> Result<(), Problem> {
+    let df = root.join(&j.dockerfile);
+    if let Ok(text) = std::fs::read_to_string(&df)
+        && let Some(only) = engine.context_filter(&text).await
+        && let Ok(cx) = context::scan_only(&root.join(&j.context), &df, Some(&only))
+        && cx.pruned
+    {
+        j.sent_bytes = cx.bytes;
+    }
+    let login = format!(
+        "fix ~/.docker/config.json, or log in again: docker login {}",
+        j.registry
+    );
+    let creds = credentials::lookup(&j.registry).map_err(|e| Problem::new(format!("{e:#}"), &login))?;
+    let digest = engine
+        .registry_digest(&j.image(), &j.registry, creds.as_ref())
+        .await
+        .map_err(|e| {
+            Problem::new(
+                format!("{e:#}"),
+                format!("check that {} answers and that you may push there", j.registry),
+            )
+        })?;
+    let Some(digest) = digest else { return Ok(()) };
+    let (labels, digests) = engine.local_image(&j.image()).await;
+    let ours = labels.get(LABEL_REVISION).map(String::as_str) == Some(revision)
+        && labels.get(LABEL_VERSION).map(String::as_str) == Some(version);
+    if ours && digests.iter().any(|d| d.ends_with(&digest)) {
+        j.reuse = Some(format!(
+            "already in {} from this commit ({digest}): not built or pushed again",
+            j.registry
+        ));
+        return Ok(());
+    }
+    let origin = labels
+        .get(LABEL_REVISION)
+        .map(|r| format!("it says revision {}", &r[..r.len().min(12)]))
+        .unwrap_or_else(|| "its origin is unknown here".into());
+    Err(Problem::new(
+        format!(
+            "{} already exists in {} and was not built from this commit ({origin}): a tag is never reused",
+            j.image(),
+            j.registry
+        ),
+        "release a higher version (release patch)",
+    ))
+}
+
+/// One line per image: what is built from where, and how much is sent.
+fn preview(jobs: &[ImageJob]) -> String {
+    jobs.iter()
+        .map(|j| {
+            let sent = if j.sent_bytes < j.context_bytes {
+                format!("; sends {}, only what COPY/ADD read", human_bytes(j.sent_bytes))
+            } else {
+                String::new()
+            };
+            format!(
+                "{}  <- {} (context {}, {}{sent})",
+                j.image(),
+                j.dockerfile.display(),
+                j.context.display(),
+                human_bytes(j.context_bytes)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,235 @@
+//! Rules that look at one environment at a time.
+
+use super::{EnvView, Hits, contains, is_workload, show};
+use crate::manifests::imageref::ImageRef;
+use std::path::Path;
+
+pub fn yaml(v: &EnvView, out: &mut Hits) {
+    for f in &v.env.files {
+        if let Some(e) = &f.error {
+            out.add(
+                (&f.path, e.line),
+                format!("the YAML does not parse: {}", e.message),
+                "fix the syntax at that line (indent with spaces; quote values with `: ` or `#` in them)",
+            );
+        }
+    }
+}
+
+pub fn empty_file(v: &EnvView, out: &mut Hits) {
+    for f in v.env.files.iter().filter(|f| f.error.is_none() && f.empty) {
+        out.add(
+            (&f.path, 1),
+            "the file has no objects".into(),
+            "remove it, or fill it in",
+        );
+    }
+}
+
+pub fn kind_vs_filename(v: &EnvView, out: &mut Hits) {
+    for f in &v.env.files {
+        if let [o] = f.objects.as_slice()
+            && let Some(hint) = kind_hint(&f.path)
+            && hint != o.kind
+        {
+            out.add(
+                (&f.path, o.line),
+                format!("the file name says {hint} but it holds a {} (`{}`)", o.kind, o.name),
+                "rename the file after what it holds, or check that the right content was pasted",
+            );
+        }
+    }
+}
+
+/// The kind a file name suggests (`api-service.yml` -> Service).
+fn kind_hint(path: &Path) -> Option<&'static str> {
+    let stem = path.file_stem()?.to_str()?.to_ascii_lowercase();
+    let tokens: Vec<&str> = stem.split(['-', '_', '.']).collect();
+    let has = |w: &[&str]| tokens.iter().any(|t| w.contains(t));
+    if has(&["pvc", "claim"]) {
+        Some("PersistentVolumeClaim")
+    } else if has(&["deployment", "deploy"]) {
+        Some("Deployment")
+    } else if has(&["ingress"]) {
+        Some("Ingress")
+    } else if has(&["service", "svc", "nodeport"]) {
+        Some("Service")
+    } else {
+        None
+    }
+}
+
+pub fn wrong_env_name(v: &EnvView, out: &mut Hits) {
+    let other_word = &v.other.name;
+    for o in &v.objects {
+        let mut words = std::iter::once(&o.name)
+            .chain(o.labels.values())
+            .flat_map(|s| s.split(['-', '_', '.']));
+        if words.any(|w| w.eq_ignore_ascii_case(other_word)) {
+            out.add(
+                (&o.file, o.name_line),
+                format!(
+                    "{} `{}` is in {} but its name or labels say `{other_word}` (a copy-paste slip?)",
+                    o.kind,
+                    o.name,
+                    v.env.dir.display()
+                ),
+                format!("rename it and its labels for {}", v.env.name),
+            );
+        }
+    }
+}
+
+pub fn selector_matches_nothing(v: &EnvView, out: &mut Hits) {
+    if v.unreadable {
+        return;
+    }
+    for o in v
+        .objects
+        .iter()
+        .filter(|o| o.kind == "Service" && !o.selector.is_empty())
+    {
+        let here = v
+            .objects
+            .iter()
+            .any(|w| is_workload(w) && contains(&w.pod_labels, &o.selector));
+        if !here {
+            out.add(
+                (&o.file, o.line),
+                format!(
+                    "Service `{}` selects {{{}}} but no pod in {} has those labels",
+                    o.name,
+                    show(&o.selector),
+                    v.env.dir.display()
+                ),
+                "make the selector equal to the pod template labels of the Deployment it serves",
+            );
+        }
+    }
+}
+
+pub fn selector_matches_other_env(v: &EnvView, out: &mut Hits) {
+    for o in v
+        .objects
+        .iter()
+        .filter(|o| o.kind == "Service" && !o.selector.is_empty())
+    {
+        if let Some(w) = v
+            .other
+            .objects()
+            .find(|w| is_workload(w) && contains(&w.pod_labels, &o.selector))
+        {
+            out.add(
+                (&o.file, o.line),
+                format!(
+                    "Service `{}` in {} also selects pods of {} `{}` in {}: traffic would cross environments",
+                    o.name,
+                    v.env.dir.display(),
+                    w.kind,
+                    w.name,
+                    v.other.dir.display()
+                ),
+                format!(
+                    "give the pods of each environment their own label (for example `env: {}`) and select it",
+                    v.env.name
+                ),
+            );
+        }
+    }
+}
+
+pub fn matchlabels_not_in_template(v: &EnvView, out: &mut Hits) {
+    for o in &v.objects {
+        if is_workload(o) && o.kind != "Pod" && !o.match_labels.is_empty() && !contains(&o.pod_labels, &o.match_labels)
+        {
+            out.add(
+                (&o.file, o.line),
+                format!(
+                    "{} `{}`: selector.matchLabels {{{}}} are not all in the pod template labels {{{}}}",
+                    o.kind,
+                    o.name,
+                    show(&o.match_labels),
+                    show(&o.pod_labels)
+                ),
+                "copy the matchLabels into spec.template.metadata.labels",
+            );
+        }
+    }
+}
+
+pub fn nodeport_range(v: &EnvView, out: &mut Hits) {
+    for o in &v.objects {
+        for (port, line) in o.node_ports.iter().filter(|(p, _)| !(30000..=32767).contains(p)) {
+            out.add(
+                (&o.file, *line),
+                format!("nodePort {port} is outside the range Kubernetes allows (30000-32767)"),
+                "pick a free port between 30000 and 32767, or leave nodePort out to get one",
+            );
+        }
+    }
+}
+
+pub fn claim_missing(v: &EnvView, out: &mut Hits) {
+    if v.unreadable {
+        return;
+    }
+    let pvcs: Vec<&str> = v
+        .objects
+        .iter()
+        .filter(|o| o.kind == "PersistentVolumeClaim")
+        .map(|o| o.name.as_str())
+        .collect();
+    let dir = v.env.dir.display();
+    for o in &v.objects {
+        for (claim, line) in o.claims.iter().filter(|(c, _)| !pvcs.contains(&c.as_str())) {
+            out.add(
+                (&o.file, *line),
+                format!("claimName `{claim}` has no PersistentVolumeClaim in {dir}"),
+                format!("add a PVC named `{claim}` to {dir}, or fix the name"),
+            );
+        }
+    }
+}
+
+/// Every image value in the environment that is a string, with where it is.
+fn images<'a>(v: &'a EnvView) -> impl Iterator<Item = (&'a std::path::PathBuf, usize, &'a str)> + 'a {
+    v.objects.iter().flat_map(|o| {
+        o.images
+            .iter()
+            .filter_map(move |site| Some((&o.file, site.line, site.scalar.as_ref()?.value.as_str())))
+    })
+}
+
+pub fn image_invalid(v: &EnvView, out: &mut Hits) {
+    for (file, line, value) in images(v).filter(|(_, _, s)| ImageRef::parse(s).is_err()) {
+        out.add(
+            (file, line),
+            format!("`{value}` is not an image reference"),
+            "write it as user/app:1.2.3",
+        );
+    }
+}
+
+pub fn placeholder(v: &EnvView, out: &mut Hits) {
+    for (file, line, value) in images(v) {
+        if ImageRef::parse(value).is_ok_and(|r| r.has_placeholder()) {
+            out.add(
+                (file, line),
+                format!("`{value}` is a template placeholder: the file cannot be applied as it is"),
+                "let release write real tags (it keeps them current), or keep the template step",
+            );
+        }
+    }
+}
+
+pub fn floating_tag(v: &EnvView, out: &mut Hits) {
+    for (file, line, value) in images(v) {
+        if ImageRef::parse(value).is_ok_and(|r| !r.has_placeholder() && r.is_floating()) {
+            out.add(
+                (file, line),
+                format!("`{value}` names no fixed build, so nobody can tell which version runs"),
+                "pin a version tag (release sets your own images' tags; --replace-latest does it once)",
+            );
+        }
+    }
+}

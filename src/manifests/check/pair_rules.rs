@@ -1,0 +1,160 @@
+//! Rules that compare test with prod.
+
+use super::{Hits, PairView, is_workload, show};
+use crate::manifests::imageref::ImageRef;
+use crate::manifests::model::{Env, Object, pair};
+
+fn missing(env: &Env, other: &Env, out: &mut Hits) {
+    if !env.exists && other.exists {
+        out.add(
+            (&env.dir, 0),
+            format!(
+                "there is no {} folder, so {} has no counterpart",
+                env.dir.display(),
+                other.dir.display()
+            ),
+            format!(
+                "create {} with the same objects (release init writes a sample)",
+                env.dir.display()
+            ),
+        );
+    }
+}
+
+pub fn test_missing(test: &Env, prod: &Env, out: &mut Hits) {
+    missing(test, prod, out);
+}
+
+pub fn prod_missing(test: &Env, prod: &Env, out: &mut Hits) {
+    missing(prod, test, out);
+}
+
+pub fn name_shared(v: &PairView, out: &mut Hits) {
+    for a in &v.t {
+        for b in
+            v.p.iter()
+                .filter(|b| b.kind == a.kind && b.name == a.name && !a.name.is_empty())
+        {
+            out.add(
+                (&a.file, a.name_line),
+                format!(
+                    "{} `{}` has the same name in {} ({}:{}): applying test overwrites prod",
+                    a.kind,
+                    a.name,
+                    v.prod.dir.display(),
+                    b.file.display(),
+                    b.name_line
+                ),
+                format!(
+                    "put the environment in the name, e.g. `{}`",
+                    env_name(&a.name, &v.test.name)
+                ),
+            );
+        }
+    }
+}
+
+fn env_name(name: &str, env: &str) -> String {
+    match name.split_once('-') {
+        Some((a, b)) => format!("{a}-{env}-{b}"),
+        None => format!("{name}-{env}"),
+    }
+}
+
+pub fn nodeport_shared(v: &PairView, out: &mut Hits) {
+    for a in &v.t {
+        for (port, line) in &a.node_ports {
+            if let Some(b) = v.p.iter().find(|b| b.node_ports.iter().any(|(q, _)| q == port)) {
+                out.add(
+                    (&a.file, *line),
+                    format!(
+                        "nodePort {port} is used in test and in prod (`{}` in {}): the second apply fails",
+                        b.name,
+                        b.file.display()
+                    ),
+                    "give each environment its own nodePort",
+                );
+            }
+        }
+    }
+}
+
+pub fn host_shared(v: &PairView, out: &mut Hits) {
+    for a in &v.t {
+        for (host, line) in &a.hosts {
+            if !host.is_empty() && v.p.iter().any(|b| b.hosts.iter().any(|(h, _)| h == host)) {
+                out.add(
+                    (&a.file, *line),
+                    format!("Ingress host `{host}` is the same in test and prod: one environment would take the other's traffic"),
+                    "give test its own host name",
+                );
+            }
+        }
+    }
+}
+
+pub fn labels_shared(v: &PairView, out: &mut Hits) {
+    for a in v.t.iter().filter(|a| is_workload(a) && !a.pod_labels.is_empty()) {
+        if let Some(b) = v.p.iter().find(|b| is_workload(b) && b.pod_labels == a.pod_labels) {
+            out.add(
+                (&a.file, a.line),
+                format!(
+                    "{} `{}` has exactly the pod labels of `{}` in prod ({{{}}}): a selector for one matches both",
+                    a.kind,
+                    a.name,
+                    b.name,
+                    show(&a.pod_labels)
+                ),
+                "add an env label (env: test / env: prod) to each and select it",
+            );
+        }
+    }
+}
+
+pub fn repository_differs(v: &PairView, out: &mut Hits) {
+    let repos = |o: &Object| -> Vec<String> {
+        o.images
+            .iter()
+            .filter_map(|s| ImageRef::parse(&s.scalar.as_ref()?.value).ok())
+            .filter(|r| v.project.contains(r) || !r.is_official_library())
+            .map(|r| r.repository())
+            .collect()
+    };
+    let (pairs, _, _) = pair(&v.t, &v.p);
+    for (i, j) in pairs {
+        let (a, b) = (v.t[i], v.p[j]);
+        let (ra, rb) = (repos(a), repos(b));
+        if !ra.is_empty() && !rb.is_empty() && ra != rb {
+            out.add(
+                (&a.file, a.line),
+                format!(
+                    "`{}` runs {} in test but its prod partner `{}` runs {}: promotion copies the test image into prod",
+                    a.name,
+                    ra.join(", "),
+                    b.name,
+                    rb.join(", ")
+                ),
+                "use one repository per image and tell environments apart by tag",
+            );
+        }
+    }
+}
+
+pub fn no_partner(v: &PairView, out: &mut Hits) {
+    let (_, t_alone, p_alone) = pair(&v.t, &v.p);
+    let lonely = t_alone
+        .into_iter()
+        .map(|i| (v.t[i], v.prod, "or remove this one"))
+        .chain(
+            p_alone
+                .into_iter()
+                .map(|j| (v.p[j], v.test, "so it is tested before prod")),
+        );
+    for (o, other, why) in lonely {
+        out.add(
+            (&o.file, o.line),
+            format!("{} `{}` has no partner in {}", o.kind, o.name, other.dir.display()),
+            format!("add the matching object to {}, {why}", other.dir.display()),
+        );
+    }
+}

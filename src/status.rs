@@ -1,0 +1,160 @@
+//! Where GitHub, this clone and each configured peer stand, and what to do about it.
+//! Origin and peers are asked in parallel, each with a timeout.
+
+use crate::config::Config;
+use crate::git::Repo;
+use crate::peers::{self, PeerFacts};
+use crate::problem::Problem;
+use crate::sync::{self, Copy, Relation, WorkTree};
+use crate::version::{TagInfo, Versions};
+use anyhow::Result;
+use git2::Oid;
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub branch: String,
+    /// The newest release tag (on GitHub, or here when offline).
+    pub tag: Option<String>,
+    pub offline: bool,
+    pub copies: Vec<Copy>,
+    pub advice: Vec<String>,
+    pub in_step: bool,
+}
+
+/// The newest release (not pre-release) tag among `names`.
+fn newest_tag(names: impl Iterator<Item = String>, prefix: Option<&str>) -> Option<String> {
+    let infos: Vec<TagInfo> = names.map(|name| TagInfo { name, reachable: true }).collect();
+    Versions::from_tags(&infos, prefix)
+        .current_stable()
+        .map(|t| t.name.clone())
+}
+/// This clone's name: `git config release.name`, else the machine's host name.
+pub fn clone_name(repo: &Repo) -> String {
+    if let Some(n) = repo.config_string("release.name") {
+        return n;
+    }
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "this clone".into())
+}
+
+/// A row for a copy that was read (or could not be, or was not asked).
+fn copy_row(
+    repo: &Repo,
+    branch: &str,
+    tip: Option<Oid>,
+    (name, here, via_ssh): (&str, bool, bool),
+    facts: Option<Result<PeerFacts, Problem>>,
+) -> Copy {
+    let mut row = Copy {
+        name: name.to_string(),
+        here,
+        is_origin: false,
+        error: None,
+        branch: None,
+        head: None,
+        relation: Relation::Unknown,
+        work: None::<WorkTree>,
+        last_fetch: None,
+        has_release_tag: None,
+        via_ssh,
+        skipped: facts.is_none(),
+    };
+    match facts {
+        Some(Ok(f)) => {
+            row.relation = peers::relation(repo, &f.work, branch, tip);
+            row.branch = f.work.branch.clone();
+            row.head = f.work.head.clone();
+            row.work = Some(f.work);
+            row.last_fetch = f.last_fetch;
+            row.has_release_tag = f.has_tag;
+        }
+        Some(Err(p)) => row.error = Some(p.what),
+        None => {}
+    }
+    row
+}
+
+/// GitHub's row: its branch tip (asked now, or as of the last fetch).
+fn origin_row(branch: &str, tag: Option<&str>, offline: bool, tip: Option<Oid>, error: Option<String>) -> Copy {
+    Copy {
+        name: if offline {
+            "GitHub (last fetch)".into()
+        } else {
+            "GitHub".into()
+        },
+        here: false,
+        is_origin: true,
+        error,
+        branch: Some(branch.to_string()),
+        head: tip.map(|t| t.to_string()),
+        relation: Relation::InSync,
+        work: None,
+        last_fetch: None,
+        has_release_tag: tag.map(|_| true),
+        via_ssh: false,
+        skipped: false,
+    }
+}
+
+/// Asks everybody and builds the status. `offline`: only what is on disk already.
+pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
+    let branch = repo.release_branch(config);
+    let remote = config.remote.clone();
+    // GitHub first (the peers need the release tag's name), then everyone in parallel.
+    let origin = if offline || !repo.has_remote(&remote) {
+        None
+    } else {
+        Some(repo.remote_tip(&remote, &branch))
+    };
+    let prefix = config.tag_prefix.as_deref();
+    let tag = match &origin {
+        Some(Ok((r, _))) => newest_tag(r.tags.keys().cloned(), prefix),
+        _ => newest_tag(repo.tags()?.into_iter().map(|(n, _)| n), prefix),
+    };
+    let (here, answers) = std::thread::scope(|s| {
+        let tag = tag.as_deref();
+        let root = repo.root.clone();
+        let others = s.spawn(move || peers::read_all(&config.clones, &root, tag, peers::PEER_TIMEOUT, offline));
+        (peers::read_here(repo, tag), others.join().unwrap_or_default())
+    });
+    let (tip, error) = match &origin {
+        Some(Ok((_, tip))) => (*tip, None),
+        Some(Err(e)) => (repo.remote_branch_commit(&remote, &branch), Some(format!("{e:#}"))),
+        None => (repo.remote_branch_commit(&remote, &branch), None),
+    };
+    let mut copies = vec![origin_row(&branch, tag.as_deref(), offline, tip, error)];
+    copies.push(copy_row(
+        repo,
+        &branch,
+        tip,
+        (&clone_name(repo), true, false),
+        Some(here),
+    ));
+    for a in answers {
+        copies.push(copy_row(repo, &branch, tip, (&a.name, false, a.via_ssh), a.facts));
+    }
+    let advice = sync::advice(&copies, &branch, tag.as_deref());
+    let in_step = copies.iter().all(Copy::in_step);
+    Ok(Status {
+        branch,
+        tag,
+        offline,
+        copies,
+        advice,
+        in_step,
+    })
+}
+
+/// The table, then one line of advice per copy out of step.
+pub fn render(st: &Status) -> String {
+    let mut s = sync::render_table(&st.copies, sync::now(), st.tag.as_deref());
+    for a in &st.advice {
+        s.push_str(a);
+        s.push('\n');
+    }
+    s
+}

@@ -1,0 +1,65 @@
+//! The transaction's vocabulary and its engine: a [`Plan`] is a list of [`Step`]s decided
+//! before anything changes; [`apply`](apply::apply) runs them, records each one's
+//! [`Undo`] after it changed something, and takes everything local back in reverse when
+//! a step fails. Parts of a release (changelog, manifests, images) add steps through a
+//! [`Contribution`]; promote builds its own plan. This module knows no images, manifests
+//! or changelog: they implement [`Step`].
+
+pub mod apply;
+pub mod context;
+pub mod git_steps;
+pub mod step;
+
+pub use context::{Context, Contribution, Facts, Options};
+pub use step::{Step, Tx, Undo};
+
+use crate::error::refused;
+use crate::ui;
+use anyhow::Result;
+use std::fmt::Write as _;
+
+/// Steps in order, and what is worth saying about them.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub steps: Vec<Box<dyn Step>>,
+    pub notices: Vec<String>,
+}
+
+impl Plan {
+    /// The numbered steps with their previews, then the notes.
+    pub fn render_steps(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "\nSteps:");
+        for (i, step) in self.steps.iter().enumerate() {
+            let _ = writeln!(s, "  {}. {}", i + 1, step.describe());
+            for line in step.preview().lines() {
+                let _ = writeln!(s, "{}", format!("       {line}").trim_end());
+            }
+        }
+        for note in &self.notices {
+            let _ = writeln!(s, "\nnote: {note}");
+        }
+        s
+    }
+}
+
+/// After the plan was shown: stop on `--dry-run`, else ask (or take `--yes`) and apply.
+/// Returns whether it was applied.
+pub fn execute(facts: &Facts, plan: &Plan, opts: &Options, verb: &str, question: &str) -> Result<bool> {
+    if opts.dry_run {
+        ui::say("dry run: nothing was changed.");
+        return Ok(false);
+    }
+    if !opts.yes {
+        if !ui::stdin_is_terminal() {
+            return Err(refused(format!(
+                "stdin is not a terminal, so I cannot ask: add --yes to {verb} without asking"
+            )));
+        }
+        if !ui::confirm(question)? {
+            return Err(refused("cancelled; nothing was changed"));
+        }
+    }
+    apply::apply(&facts.repo, plan, facts.head, &facts.branch)?;
+    Ok(true)
+}
