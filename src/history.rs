@@ -29,8 +29,14 @@ pub fn collect<T>(
     versions: &Versions,
     mut item: impl FnMut(Oid, &[Oid], &[u8]) -> Option<T>,
 ) -> Result<History<T>> {
+    let (chosen, warnings) = release_commits(repo, versions);
+    sort_into(repo, head, chosen, warnings, &mut item)
+}
+
+/// The reachable release tags by commit (on one commit only the highest counts; `versions.tags`
+/// is highest first), and warnings about the others.
+fn release_commits(repo: &Repo, versions: &Versions) -> (Vec<(Oid, VersionTag)>, Vec<String>) {
     let mut warnings = Vec::new();
-    // Reachable tags; on one commit only the highest counts. `versions.tags` is highest first.
     let mut chosen: Vec<(Oid, VersionTag)> = Vec::new();
     let mut off_history: Vec<&str> = Vec::new();
     for t in &versions.tags {
@@ -66,6 +72,17 @@ pub fn collect<T>(
             ));
         }
     }
+    (chosen, warnings)
+}
+
+/// The walk itself: buckets from `chosen` (ascending, index 0 the oldest release).
+fn sort_into<T>(
+    repo: &Repo,
+    head: Oid,
+    mut chosen: Vec<(Oid, VersionTag)>,
+    warnings: Vec<String>,
+    item: &mut impl FnMut(Oid, &[Oid], &[u8]) -> Option<T>,
+) -> Result<History<T>> {
     chosen.reverse(); // ascending: index 0 is the oldest release
     let by_commit: HashMap<Oid, usize> = chosen.iter().enumerate().map(|(i, (o, _))| (*o, i)).collect();
     let releases: Vec<VersionTag> = chosen.into_iter().map(|(_, t)| t).collect();

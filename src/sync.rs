@@ -297,48 +297,7 @@ pub fn advice(copies: &[Copy], branch: &str, tag: Option<&str>) -> Vec<String> {
             out.push(format!("{}: could not be read ({}): {how}.", c.name, first_line(e)));
             continue;
         }
-        let w = c.work.clone().unwrap_or_default();
-        let dirty: Vec<&String> = w.changed().collect();
-        let dirty_text = match dirty.len() {
-            0 => String::new(),
-            1 => format!("{} changed there", dirty[0]),
-            n => format!("{n} files changed there ({}, ...)", dirty[0]),
-        };
-        let stash = if dirty.is_empty() {
-            String::new()
-        } else {
-            "commit or stash it, then ".into()
-        };
-        let line = match &c.relation {
-            Relation::InSync if dirty.is_empty() => None,
-            Relation::InSync => Some(format!(
-                "{dirty_text}: {on} commit and `git push` it (or `git stash` it)"
-            )),
-            Relation::Behind { commits } => Some(format!(
-                "{commits} commit(s) behind GitHub{}: {on} {stash}`git pull`",
-                if dirty.is_empty() {
-                    String::new()
-                } else {
-                    format!(" and {dirty_text}")
-                }
-            )),
-            Relation::Ahead { commits } => Some(format!("{commits} commit(s) not on GitHub yet: {on} `git push`")),
-            Relation::Unpushed { .. } => Some(format!(
-                "commits not on GitHub yet: {on} `git pull --rebase` then `git push`"
-            )),
-            Relation::Diverged { ahead, behind } => Some(format!(
-                "diverged from GitHub ({ahead} local, {behind} remote commits): {on} {stash}`git pull --rebase`, resolve, then `git push`"
-            )),
-            Relation::OtherBranch { branch: b } => {
-                Some(format!("on branch {b}, not {branch}: {on} `git switch {branch}`"))
-            }
-            Relation::Detached => Some(format!("HEAD is detached: {on} `git switch {branch}`")),
-            Relation::NoOriginBranch => Some(format!(
-                "GitHub has no branch {branch} yet: {on} `git push -u origin {branch}`"
-            )),
-            Relation::Unknown => None,
-        };
-        if let Some(l) = line {
+        if let Some(l) = relation_advice(c, &on, branch) {
             out.push(format!("{}: {l}.", c.name));
         }
         if c.has_release_tag == Some(false)
@@ -351,6 +310,50 @@ pub fn advice(copies: &[Copy], branch: &str, tag: Option<&str>) -> Vec<String> {
         }
     }
     out
+}
+
+/// What a copy that was read should do about where it stands (`on` says where: `here`,
+/// `on kube-2`).
+fn relation_advice(c: &Copy, on: &str, branch: &str) -> Option<String> {
+    let w = c.work.clone().unwrap_or_default();
+    let dirty: Vec<&String> = w.changed().collect();
+    let dirty_text = match dirty.len() {
+        0 => String::new(),
+        1 => format!("{} changed there", dirty[0]),
+        n => format!("{n} files changed there ({}, ...)", dirty[0]),
+    };
+    let stash = if dirty.is_empty() {
+        ""
+    } else {
+        "commit or stash it, then "
+    };
+    match &c.relation {
+        Relation::InSync if dirty.is_empty() => None,
+        Relation::InSync => Some(format!(
+            "{dirty_text}: {on} commit and `git push` it (or `git stash` it)"
+        )),
+        Relation::Behind { commits } => Some(format!(
+            "{commits} commit(s) behind GitHub{}: {on} {stash}`git pull`",
+            if dirty.is_empty() {
+                String::new()
+            } else {
+                format!(" and {dirty_text}")
+            }
+        )),
+        Relation::Ahead { commits } => Some(format!("{commits} commit(s) not on GitHub yet: {on} `git push`")),
+        Relation::Unpushed { .. } => Some(format!(
+            "commits not on GitHub yet: {on} `git pull --rebase` then `git push`"
+        )),
+        Relation::Diverged { ahead, behind } => Some(format!(
+            "diverged from GitHub ({ahead} local, {behind} remote commits): {on} {stash}`git pull --rebase`, resolve, then `git push`"
+        )),
+        Relation::OtherBranch { branch: b } => Some(format!("on branch {b}, not {branch}: {on} `git switch {branch}`")),
+        Relation::Detached => Some(format!("HEAD is detached: {on} `git switch {branch}`")),
+        Relation::NoOriginBranch => Some(format!(
+            "GitHub has no branch {branch} yet: {on} `git push -u origin {branch}`"
+        )),
+        Relation::Unknown => None,
+    }
 }
 
 #[cfg(test)]

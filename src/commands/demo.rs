@@ -21,7 +21,23 @@ pub struct Args {
 
 /// Runs the demo in `--into` (created; must not exist) or in a new temporary folder.
 pub fn run(a: Args) -> Result<()> {
-    let (into, registry) = (a.into.as_deref(), a.registry.as_deref());
+    let root = sandbox(a.into.as_deref())?;
+    let github = root.join("github.git");
+    let isp = root.join("isp");
+    ui::say(&format!("== release demo, in {}\n", root.display()));
+    let skip_images = set_up(&root, &github, a.registry.as_deref())?;
+    releases(&root, &github, &isp, skip_images)?;
+    drift_and_promote(&root, &isp, skip_images)?;
+    ui::say(&format!(
+        "\nThe sandbox stays in {} so you can look around (cd isp && release version --explain).\nRemove it with: rm -rf {}",
+        root.display(),
+        root.display()
+    ));
+    Ok(())
+}
+
+/// The sandbox folder: `into` (created; must not exist) or a new temporary one.
+fn sandbox(into: Option<&Path>) -> Result<PathBuf> {
     let root = match into {
         Some(p) => {
             if p.exists() {
@@ -35,23 +51,23 @@ pub fn run(a: Args) -> Result<()> {
         }
         None => tempfile::Builder::new().prefix("release-demo-").tempdir()?.keep(),
     };
-    let root = root.canonicalize()?;
-    let github = root.join("github.git");
-    let isp = root.join("isp");
-    let kube2 = root.join("kube-2");
+    Ok(root.canonicalize()?)
+}
 
-    ui::say(&format!("== release demo, in {}\n", root.display()));
+/// GitHub and ISP with the sample app pushed; whether images are skipped.
+fn set_up(root: &Path, github: &Path, registry: Option<&str>) -> Result<bool> {
+    let isp = root.join("isp");
     narrate("GitHub is a bare repository on disk: github.git");
     git(
-        &root,
+        root,
         &["init", "--quiet", "--bare", "--initial-branch=main", "github.git"],
     )?;
 
     narrate("ISP (where code is written) clones it and gets the sample API + worker + Redis app");
-    clone(&root, &github, "isp")?;
+    clone(root, github, "isp")?;
     write_sample(&isp)?;
     std::fs::write(isp.join(".release.yml"), DEMO_CONFIG)?;
-    let images = images_mode(&root, registry);
+    let images = images_mode(root, registry);
     match &images {
         Ok(ns) => {
             ui::say(&format!(
@@ -70,12 +86,16 @@ pub fn run(a: Args) -> Result<()> {
         &["commit", "--quiet", "-m", "feat: first version of the API and worker"],
     )?;
     git(&isp, &["push", "--quiet", "origin", "main"])?;
+    Ok(skip_images)
+}
 
+/// kube-2 clones; two releases from ISP with a feature between them.
+fn releases(root: &Path, github: &Path, isp: &Path, skip_images: bool) -> Result<()> {
     narrate("kube-2 (where the YAML is applied) clones GitHub too");
-    clone(&root, &github, "kube-2")?;
+    clone(root, github, "kube-2")?;
 
     narrate("First release from ISP: `release minor` (no tag yet, so it starts at 0.1.0)");
-    release_minor(&isp, skip_images)?;
+    release_minor(isp, skip_images)?;
 
     narrate("On ISP a feature is added, committed and pushed");
     let api = isp.join("src/api.py");
@@ -85,23 +105,29 @@ pub fn run(a: Args) -> Result<()> {
         "\n\n@app.route(\"/health\", methods=[\"GET\"])\ndef health():\n    return jsonify({\"ok\": True})\n\n\nif __name__",
     );
     std::fs::write(&api, text)?;
-    git(&isp, &["commit", "--quiet", "-am", "feat(api): add /health endpoint"])?;
-    git(&isp, &["push", "--quiet", "origin", "main"])?;
+    git(isp, &["commit", "--quiet", "-am", "feat(api): add /health endpoint"])?;
+    git(isp, &["push", "--quiet", "origin", "main"])?;
 
     narrate(
         "Second release from ISP: `release minor` (0.1.0 -> 0.2.0): CHANGELOG.md and kubernetes/test change in the release commit",
     );
-    release_minor(&isp, skip_images)?;
+    release_minor(isp, skip_images)?;
 
     narrate("GitHub now has these release tags:");
-    let tags = git(&isp, &["ls-remote", "--tags", "--refs", "origin"])?;
+    let tags = git(isp, &["ls-remote", "--tags", "--refs", "origin"])?;
     for line in tags.lines() {
         if let Some((_, name)) = line.split_once("refs/tags/") {
             ui::say(&format!("     {name}"));
         }
     }
+    Ok(())
+}
+
+/// kube-2 is behind until it pulls; then prod is promoted (dry run).
+fn drift_and_promote(root: &Path, isp: &Path, skip_images: bool) -> Result<()> {
+    let kube2 = root.join("kube-2");
     narrate("`release status` on ISP: kube-2 has not pulled yet");
-    show_status(&isp)?;
+    show_status(isp)?;
 
     narrate("kube-2 pulls (`git pull`), and has the release the tag names");
     git(&kube2, &["pull", "--quiet", "--tags", "origin", "main"])?;
@@ -116,7 +142,7 @@ pub fn run(a: Args) -> Result<()> {
     }
 
     narrate("`release status` again: every copy agrees");
-    show_status(&isp)?;
+    show_status(isp)?;
 
     narrate("After testing, `release promote` sets kubernetes/prod to what test runs (dry run shown)");
     let opts = Options {
@@ -125,13 +151,7 @@ pub fn run(a: Args) -> Result<()> {
         skip_images,
         ..Options::default()
     };
-    crate::promote::run(&isp, None, &opts)?;
-
-    ui::say(&format!(
-        "\nThe sandbox stays in {} so you can look around (cd isp && release version --explain).\nRemove it with: rm -rf {}",
-        root.display(),
-        root.display()
-    ));
+    crate::promote::run(isp, None, &opts)?;
     Ok(())
 }
 
