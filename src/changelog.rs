@@ -82,20 +82,28 @@ pub fn entry(m: &Message, short: &str, parents: usize, extra: &TypeSections) -> 
     let text = if m.description.is_empty() {
         "(no message)".to_string()
     } else {
-        m.description.clone()
+        plain(&m.description)
     };
     Some(Entry {
         section: section_of(&m.kind, extra),
         breaking: m.breaking,
-        scope: m.scope.clone(),
+        scope: m.scope.as_deref().map(plain),
         text,
-        breaking_note: m
-            .breaking_note
-            .as_ref()
-            .and_then(|n| n.lines().next())
-            .map(str::to_string),
+        breaking_note: m.breaking_note.as_ref().and_then(|n| n.lines().next()).map(plain),
         short: short.to_string(),
     })
+}
+
+/// Commit text as it may stand in CHANGELOG.md: control characters (ESC and the other C0
+/// and C1 controls, DEL) dropped, so no terminal sequence reaches the file; tabs become spaces.
+pub fn plain(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| match c {
+            '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
 }
 
 /// One release (or the unreleased part) of the changelog.

@@ -37,7 +37,20 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
     }
     let repo = &ctx.facts.repo;
     let rel_path = config.changelog.path.clone();
-    let full = repo.root.join(&rel_path);
+    let full = match crate::fs::inside(&repo.root, &rel_path) {
+        Ok(f) => f,
+        Err(e) => {
+            let mut c = Contribution::default();
+            c.problems.push(
+                crate::problem::Problem::new(
+                    format!("{e:#}"),
+                    "point `changelog.path` at a real file inside the repository",
+                )
+                .at_place(rel_path.display().to_string()),
+            );
+            return Ok(c);
+        }
+    };
     let release = Release {
         version: Some(ctx.next.to_string()),
         tag: Some(ctx.tag.to_string()),
@@ -47,7 +60,9 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
     let forge = forge(repo, config);
     let (content, mut notices, why) = match std::fs::read(&full) {
         Ok(bytes) => {
-            let text = String::from_utf8_lossy(&bytes);
+            let Ok(text) = String::from_utf8(bytes) else {
+                return Ok(not_utf8(&rel_path, &full));
+            };
             let s = changelog::splice(&text, &release, ctx.prev_tag, forge.as_ref());
             (s.text, s.warnings, "new section for this release")
         }
@@ -86,6 +101,21 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
         notices,
         ..Contribution::default()
     })
+}
+
+/// A changelog that is not UTF-8 is never rewritten (its bytes would change): a problem.
+fn not_utf8(rel: &std::path::Path, full: &std::path::Path) -> Contribution {
+    let bytes = std::fs::read(full).unwrap_or_default();
+    let line = crate::fs::first_bad_utf8_line(&bytes).unwrap_or(1);
+    let mut c = Contribution::default();
+    c.problems.push(
+        crate::problem::Problem::new(
+            "the file is not valid UTF-8, so a new section cannot be spliced in without changing other bytes",
+            "save it as UTF-8 (e.g. iconv -f latin1 -t utf-8), or set `changelog: { enabled: false }`",
+        )
+        .at_line(rel, line),
+    );
+    c
 }
 
 /// The whole history as changelog releases, newest first (Unreleased on top).

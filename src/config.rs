@@ -5,6 +5,7 @@ use crate::changelog::{Section, TypeSections};
 use crate::commits::TypeLevels;
 use crate::error::refused;
 use crate::version::Level;
+use crate::yaml_depth::MAX_DEPTH;
 use anyhow::Result;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -46,6 +47,10 @@ pub struct Config {
     /// How the git hooks behave.
     #[serde(default)]
     pub hooks: HooksConfig,
+    /// Sign the release commit and tag (git's own `commit.gpgsign` / `tag.gpgSign` apply
+    /// too; this asks for it whatever they say).
+    #[serde(default)]
+    pub sign: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -194,6 +199,7 @@ impl Default for Config {
             images: Vec::new(),
             clones: BTreeMap::new(),
             hooks: HooksConfig::default(),
+            sign: false,
         }
     }
 }
@@ -213,6 +219,12 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
         if text.trim().is_empty() {
             return Ok(Config::default());
+        }
+        if let Some(line) = crate::yaml_depth::too_deep(text, MAX_DEPTH) {
+            return Err(refused(format!(
+                "{}:{line}: nested more than {MAX_DEPTH} levels deep: this file is not a release config; fix or remove it",
+                path.display()
+            )));
         }
         let cfg: Config = serde_yaml::from_str(text).map_err(|e| {
             refused(format!(
@@ -236,7 +248,50 @@ impl Config {
                 path.display()
             )));
         }
+        cfg.check_names_and_paths(path)?;
         Ok(cfg)
+    }
+
+    /// Names that would become git options, and paths that leave the repository, are
+    /// refused before anything reads or writes them.
+    fn check_names_and_paths(&self, file: &Path) -> Result<()> {
+        let names = [("remote", Some(&self.remote)), ("branch", self.branch.as_ref())];
+        for (key, v) in names {
+            if let Some(v) = v
+                && (v.starts_with('-') || v.is_empty() || v.chars().any(|c| c.is_whitespace() || c.is_control()))
+            {
+                return Err(refused(format!(
+                    "{}: {key}: `{v}` is not a usable {key} name (it must not start with `-` or hold spaces)",
+                    file.display()
+                )));
+            }
+        }
+        let mut paths: Vec<(&str, &Path)> = vec![
+            ("changelog.path", &self.changelog.path),
+            ("environments.test", &self.environments.test),
+            ("environments.prod", &self.environments.prod),
+        ];
+        for i in &self.images {
+            paths.extend(i.dockerfile.as_deref().map(|d| ("images.dockerfile", d)));
+            paths.extend(i.context.as_deref().map(|c| ("images.context", c)));
+        }
+        for (key, p) in paths {
+            if !crate::fs::stays_inside(p) {
+                return Err(refused(format!(
+                    "{}: {key}: `{}` is outside the repository: give a path relative to the repository root, without `..`",
+                    file.display(),
+                    p.display()
+                )));
+            }
+        }
+        if self.environments.test == self.environments.prod {
+            return Err(refused(format!(
+                "{}: environments: test and prod are the same folder ({}): give each its own",
+                file.display(),
+                self.environments.test.display()
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -285,6 +340,30 @@ mod tests {
         assert_eq!(c.tag_prefix.as_deref(), Some("v"));
         assert_eq!(c.branch.as_deref(), Some("trunk"));
         assert_eq!(c.remote, "github");
+    }
+
+    #[test]
+    fn names_and_paths_that_escape_are_refused() {
+        for bad in [
+            "remote: \"--upload-pack=touch /tmp/x\"\n",
+            "branch: -x\n",
+            "changelog:\n  path: ../../x\n",
+            "environments:\n  test: /etc\n",
+            "environments:\n  test: k/t\n  prod: k/t\n",
+            "images:\n  - repository: u/a\n    context: ../..\n",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+        assert!(parse("changelog:\n  path: docs/../CHANGES.md\n").is_ok());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_at_once() {
+        let deep = format!("types: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        let t = std::time::Instant::now();
+        let e = parse(&deep).unwrap_err().to_string();
+        assert!(e.contains("nested more than 64"), "{e}");
+        assert!(t.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]

@@ -16,6 +16,19 @@ pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_REFUSED: i32 = 2;
 /// Exit code of `release status` when a copy is out of step.
 pub const EXIT_OUT_OF_STEP: i32 = 3;
+/// Exit code after Ctrl-C, SIGTERM or SIGHUP stopped a transaction (rolled back).
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// A signal stopped the transaction before its push; it was rolled back (the message says what).
+#[derive(Debug)]
+pub struct Interrupted(pub String);
+
+impl fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for Interrupted {}
 
 /// `release status` found a copy out of step (it has said which and why already).
 #[derive(Debug)]
@@ -58,6 +71,8 @@ pub fn refused(msg: impl Into<String>) -> anyhow::Error {
 pub fn exit_code(err: &anyhow::Error) -> i32 {
     if err.downcast_ref::<OutOfStep>().is_some() {
         EXIT_OUT_OF_STEP
+    } else if err.chain().any(|e| e.downcast_ref::<Interrupted>().is_some()) {
+        EXIT_INTERRUPTED
     } else if err.chain().any(|e| e.downcast_ref::<Failed>().is_some()) {
         EXIT_FAILED
     } else {

@@ -6,18 +6,90 @@ use std::path::Path;
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    write_atomic_in(path, bytes, dir)
+}
+
+/// [`write_atomic`] with the temporary file in `tmp_dir` (on the same file system), so a
+/// process killed mid-write leaves nothing beside the file (`.git/release/tmp` for a
+/// release's writes).
+pub fn write_atomic_in(path: &Path, bytes: &[u8], tmp_dir: &Path) -> Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("writing in {}", dir.display()))?;
+    std::fs::create_dir_all(tmp_dir).with_context(|| format!("creating {}", tmp_dir.display()))?;
+    let mut tmp =
+        tempfile::NamedTempFile::new_in(tmp_dir).with_context(|| format!("writing in {}", tmp_dir.display()))?;
     tmp.write_all(bytes)
         .with_context(|| format!("writing {}", path.display()))?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        let _ = tmp.as_file().set_permissions(meta.permissions());
-    }
+    let perms = match std::fs::metadata(path) {
+        Ok(meta) => meta.permissions(),
+        Err(_) => {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::Permissions::from_mode(0o666 & !umask())
+        }
+    };
+    let _ = tmp.as_file().set_permissions(perms);
     tmp.persist(path)
         .with_context(|| format!("replacing {}", path.display()))?;
     Ok(())
+}
+
+/// Whether a relative path stays inside the folder it is relative to (`a/../b` does; an
+/// absolute path or one that climbs out does not).
+pub fn stays_inside(p: &Path) -> bool {
+    use std::path::Component;
+    let mut depth = 0i64;
+    for c in p.components() {
+        match c {
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+            Component::ParentDir => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => return false,
+        }
+    }
+    true
+}
+
+/// `root/rel` for writing: refused when it leaves `root` through `..`, or when it or
+/// any folder on the way is a symbolic link (a link could point anywhere).
+pub fn inside(root: &Path, rel: &Path) -> Result<std::path::PathBuf> {
+    if !stays_inside(rel) {
+        anyhow::bail!("{} is outside the repository: nothing is written there", rel.display());
+    }
+    let mut at = root.to_path_buf();
+    for c in rel.components() {
+        at.push(c);
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            anyhow::bail!(
+                "{} is a symbolic link: a release writes only real files inside the repository (replace the link with the file or folder itself)",
+                at.strip_prefix(root).unwrap_or(&at).display()
+            );
+        }
+    }
+    Ok(at)
+}
+
+/// The 1-based line of the first byte sequence that is not UTF-8; `None` when all is.
+pub fn first_bad_utf8_line(bytes: &[u8]) -> Option<usize> {
+    let e = std::str::from_utf8(bytes).err()?;
+    Some(bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1)
+}
+
+/// The process's umask (new files get `0666 & !umask`, as any program's would).
+fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("Umask:"))?;
+            u32::from_str_radix(line.split_whitespace().nth(1)?, 8).ok()
+        })
+        .unwrap_or(0o022)
 }
 
 /// The file's bytes, or `None` when it does not exist (any other failure is an error).

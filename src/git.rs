@@ -336,7 +336,11 @@ impl Repo {
 
     /// Branches and tags on the remote (also proves it is reachable).
     pub fn ls_remote(&self, remote: &str) -> Result<RemoteRefs> {
-        let out = proc::git(&self.root, &["ls-remote", "--heads", "--tags", remote], NETWORK_TIMEOUT)?;
+        let out = proc::git(
+            &self.root,
+            &["ls-remote", "--heads", "--tags", "--", remote],
+            NETWORK_TIMEOUT,
+        )?;
         Ok(parse_ls_remote(&out))
     }
 
@@ -358,7 +362,7 @@ impl Repo {
         let spec = format!("+refs/heads/{branch}:refs/remotes/{remote}/{branch}");
         proc::git(
             &self.root,
-            &["fetch", "--no-tags", "--quiet", remote, &spec],
+            &["fetch", "--no-tags", "--quiet", "--", remote, &spec],
             NETWORK_TIMEOUT,
         )?;
         Ok(())
@@ -391,16 +395,17 @@ impl Repo {
         proc::git(&self.root, &args, proc::LOCAL_TIMEOUT)
     }
 
-    /// Pushes the branch and the tag all-or-nothing.
-    pub fn push_atomic(&self, remote: &str, branch: &str, tag: Option<&str>) -> Result<()> {
-        let b = format!("refs/heads/{branch}:refs/heads/{branch}");
-        let mut args = vec!["push", "--atomic", "--porcelain", remote, &b];
+    /// Pushes `commit` as `branch` and the tag, all-or-nothing. The commit's id is sent,
+    /// not the live branch, so a branch moved meanwhile by someone else is never published.
+    pub fn push_atomic(&self, remote: &str, commit: Oid, branch: &str, tag: Option<&str>) -> Result<()> {
+        let b = format!("{commit}:refs/heads/{branch}");
+        let mut args = vec!["push", "--atomic", "--porcelain", "--", remote, &b];
         let t;
         if let Some(tag) = tag {
             t = format!("refs/tags/{tag}:refs/tags/{tag}");
             args.push(&t);
         }
-        let out = proc::run("git", &args, &self.root, NETWORK_TIMEOUT)?;
+        let out = proc::run_shielded("git", &args, &self.root, NETWORK_TIMEOUT)?;
         if !out.success {
             bail!(
                 "git push to {remote} was refused:\n{}\n{}",
@@ -411,50 +416,122 @@ impl Repo {
         Ok(())
     }
 
-    // ---- local writes (each has its undo in `release`) ----
-
-    /// Stages `paths` (relative to the root) and commits them on HEAD's branch.
-    pub fn commit_paths(&self, paths: &[PathBuf], message: &str) -> Result<Oid> {
-        let mut index = self.repo.index()?;
-        for p in paths {
-            if self.root.join(p).exists() {
-                index.add_path(p)?;
-            } else {
-                index.remove_path(p)?;
-            }
-        }
-        index.write()?;
-        let tree = self.repo.find_tree(index.write_tree()?)?;
-        let sig = self.repo.signature()?;
-        let parent = self.repo.head()?.peel_to_commit()?;
-        Ok(self.repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &[&parent])?)
+    /// Whether `remote` has `branch` at `commit` and, if given, `tag` on `commit` too:
+    /// `Ok(true)` the push landed, `Ok(false)` it did not, `Err` origin could not be asked.
+    pub fn remote_has(&self, remote: &str, commit: Oid, branch: &str, tag: Option<&str>) -> Result<bool> {
+        let refs = self.ls_remote(remote)?;
+        let want = commit.to_string();
+        let branch_ok = refs.heads.get(branch) == Some(&want);
+        let tag_ok = tag.is_none_or(|t| refs.tags.get(t) == Some(&want));
+        Ok(branch_ok && tag_ok)
     }
 
-    /// Moves `branch` back to `oid` and resets the index to it (the work tree is restored
-    /// file by file by the caller, which knows which files it wrote).
-    pub fn reset_branch(&self, branch: &str, oid: Oid) -> Result<()> {
-        let mut r = self.repo.find_reference(&format!("refs/heads/{branch}"))?;
-        r.set_target(oid, "release: rollback")?;
-        let obj = self.repo.find_object(oid, None)?;
+    // ---- local writes (each has its undo in `transaction`) ----
+
+    /// Stages `paths` (relative to the root) and commits them with the `git` program, so
+    /// the user's hooks (`pre-commit`, `commit-msg`) and signing settings apply.
+    /// `verify: false` skips the hooks; `sign` asks for a signature.
+    pub fn commit_paths(&self, paths: &[PathBuf], message: &str, verify: bool, sign: bool) -> Result<Oid> {
+        let mut add: Vec<&str> = vec!["add", "-A", "--"];
+        let names: Vec<String> = paths.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        add.extend(names.iter().map(String::as_str));
+        proc::git(&self.root, &add, proc::LOCAL_TIMEOUT)?;
+        let mut args = vec!["commit", "--quiet", "--cleanup=verbatim", "-m", message];
+        if !verify {
+            args.push("--no-verify");
+        }
+        if sign {
+            args.push("-S");
+        }
+        proc::git(&self.root, &args, proc::HOOK_TIMEOUT)?;
+        self.head_commit().context("the commit left HEAD without a commit")
+    }
+
+    /// Moves `branch` back to `to` and resets the index to it, but only while it points at
+    /// `from` (the commit the release made; when unknown, a commit whose parent is `to`).
+    /// Returns whether it moved; a branch someone moved on is left alone (an error).
+    pub fn reset_branch_if(&self, branch: &str, to: Oid, from: Option<Oid>) -> Result<bool> {
+        let name = format!("refs/heads/{branch}");
+        let now = self.repo.refname_to_id(&name)?;
+        if now == to {
+            self.reset_index(to)?;
+            return Ok(false);
+        }
+        let ours = match from {
+            Some(f) => now == f,
+            None => self
+                .repo
+                .find_commit(now)
+                .is_ok_and(|c| c.parent_id(0).ok() == Some(to)),
+        };
+        if !ours {
+            bail!(
+                "{branch} moved on to {} since: left alone (look at `git log {branch}`)",
+                &now.to_string()[..7]
+            );
+        }
+        let mut r = self.repo.find_reference(&name)?;
+        r.set_target(to, "release: rollback")?;
+        self.reset_index(to)?;
+        Ok(true)
+    }
+
+    /// `git reset --keep to`: HEAD, index and the files that differ between HEAD and `to`
+    /// go back to `to`; local changes are kept (refused when they would be lost).
+    pub fn reset_keep(&self, to: Oid) -> Result<()> {
+        let to = to.to_string();
+        proc::git(&self.root, &["reset", "--quiet", "--keep", &to], proc::LOCAL_TIMEOUT)?;
+        Ok(())
+    }
+
+    fn reset_index(&self, to: Oid) -> Result<()> {
+        let obj = self.repo.find_object(to, None)?;
         self.repo.reset(&obj, git2::ResetType::Mixed, None)?;
         Ok(())
     }
 
-    /// Creates the annotated tag `name` on `target`.
-    pub fn create_tag(&self, name: &str, target: Oid, message: &str) -> Result<()> {
-        let sig = self.repo.signature()?;
-        let obj = self.repo.find_object(target, None)?;
-        self.repo
-            .tag(name, &obj, &sig, message, false)
-            .with_context(|| format!("creating tag {name}"))?;
+    /// Creates the annotated tag `name` on `target` with the `git` program (so
+    /// `tag.gpgSign` and `user.signingkey` apply); `sign` asks for a signature.
+    pub fn create_tag(&self, name: &str, target: Oid, message: &str, sign: bool) -> Result<()> {
+        let oid = target.to_string();
+        let mut args = vec!["tag", "-a", "-m", message];
+        if sign {
+            args.push("-s");
+        }
+        args.extend(["--", name, &oid]);
+        proc::git(&self.root, &args, proc::HOOK_TIMEOUT).with_context(|| format!("creating tag {name}"))?;
         Ok(())
     }
 
-    pub fn delete_tag(&self, name: &str) -> Result<()> {
-        self.repo
-            .tag_delete(name)
-            .with_context(|| format!("deleting tag {name}"))?;
-        Ok(())
+    /// Deletes tag `name` if it exists (and, when `on` is given, still names that commit).
+    /// Returns whether it deleted it.
+    pub fn delete_tag_if(&self, name: &str, on: Option<Oid>) -> Result<bool> {
+        match self.tag_commit(name) {
+            None => Ok(false),
+            Some(c) if on.is_some_and(|o| o != c) => {
+                bail!(
+                    "tag {name} now names {} (not the release commit): left alone",
+                    &c.to_string()[..7]
+                )
+            }
+            Some(_) => {
+                self.repo
+                    .tag_delete(name)
+                    .with_context(|| format!("deleting tag {name}"))?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// The first line of a commit's message.
+    pub fn summary(&self, oid: Oid) -> Option<String> {
+        let c = self.repo.find_commit(oid).ok()?;
+        Some(String::from_utf8_lossy(c.message_bytes()).lines().next()?.to_string())
+    }
+
+    /// The parent of a commit.
+    pub fn parent(&self, oid: Oid) -> Option<Oid> {
+        self.repo.find_commit(oid).ok()?.parent_id(0).ok()
     }
 }
 

@@ -30,3 +30,4 @@ pub mod sync;
 pub mod transaction;
 pub mod ui;
 pub mod version;
+pub mod yaml_depth;

@@ -12,6 +12,19 @@ use wait_timeout::ChildExt;
 pub const NETWORK_TIMEOUT: Duration = Duration::from_secs(120);
 /// Timeout for a local git command.
 pub const LOCAL_TIMEOUT: Duration = Duration::from_secs(60);
+/// Timeout for a git command that runs the user's hooks or signer (commit, tag).
+pub const HOOK_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// A program that outlived its timeout and was stopped: whether it did its work is unknown.
+#[derive(Debug)]
+pub struct TimedOut(pub String);
+
+impl std::fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for TimedOut {}
 
 /// What a finished program left behind.
 #[derive(Debug)]
@@ -38,7 +51,13 @@ impl Output {
 /// A program that cannot be started or outlives the timeout is an error; a non-zero exit
 /// is not (look at [`Output::success`]).
 pub fn run(program: &str, args: &[&str], dir: &Path, timeout: Duration) -> Result<Output> {
-    run_with_input(program, args, dir, timeout, None)
+    spawn_and_wait(program, args, dir, timeout, None, false)
+}
+
+/// [`run`] in a process group of its own, so a Ctrl-C at the terminal reaches this tool
+/// and not the program: the push it runs is waited for, never cut halfway.
+pub fn run_shielded(program: &str, args: &[&str], dir: &Path, timeout: Duration) -> Result<Output> {
+    spawn_and_wait(program, args, dir, timeout, None, true)
 }
 
 /// [`run`], with `input` written to the program's stdin.
@@ -49,7 +68,23 @@ pub fn run_with_input(
     timeout: Duration,
     input: Option<&[u8]>,
 ) -> Result<Output> {
-    let mut child = Command::new(program)
+    spawn_and_wait(program, args, dir, timeout, input, false)
+}
+
+fn spawn_and_wait(
+    program: &str,
+    args: &[&str],
+    dir: &Path,
+    timeout: Duration,
+    input: Option<&[u8]>,
+    own_group: bool,
+) -> Result<Output> {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(program);
+    if own_group {
+        cmd.process_group(0);
+    }
+    let mut child = cmd
         .args(args)
         .current_dir(dir)
         .env("GIT_TERMINAL_PROMPT", "0")
@@ -70,11 +105,12 @@ pub fn run_with_input(
         None => {
             let _ = child.kill();
             let _ = child.wait();
-            bail!(
+            return Err(TimedOut(format!(
                 "`{program} {}` did not finish within {} s and was stopped",
                 args.join(" "),
                 timeout.as_secs()
-            );
+            ))
+            .into());
         }
     };
     let join = |h: Option<std::thread::JoinHandle<String>>| h.and_then(|h| h.join().ok()).unwrap_or_default();

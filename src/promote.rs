@@ -9,7 +9,7 @@ use crate::manifests::{Layout, patch};
 use crate::problem::Problem;
 use crate::release::preflight;
 use crate::transaction::git_steps::{Commit, PushGit, WriteFile};
-use crate::transaction::{Options, Plan, Step, execute};
+use crate::transaction::{Intent, Options, Plan, Step, execute};
 use crate::ui;
 use anyhow::Result;
 use std::collections::{BTreeMap, BTreeSet};
@@ -202,14 +202,30 @@ pub fn plan(layout: &Layout, version: Option<&str>) -> Result<Promotion> {
     let notices = lonely(layout, &test, &prod, &t_alone, &p_alone)?;
     let (steps, problems) = writes(layout, &targets(layout, &pairs, &test, &prod));
     Ok(Promotion {
-        version: running,
-        plan: Plan { steps, notices },
+        version: running.clone(),
+        plan: Plan {
+            intent: Intent {
+                kind: "promote",
+                version: running,
+                tag: None,
+            },
+            steps,
+            notices,
+        },
         problems,
     })
 }
 
 /// `release promote [VERSION]`: plan, check the registry, show, ask, apply.
 pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
+    let repo = crate::git::open(dir)?;
+    let state = crate::transaction::journal::state_dir(repo.git_dir());
+    let _lock = if opts.dry_run {
+        None
+    } else {
+        Some(crate::transaction::lock::Lock::take(&state)?)
+    };
+    drop(repo);
     let facts = preflight::gather(dir)?;
     let layout = Layout::load(&facts.repo.root, &facts.config)?;
     let Promotion {

@@ -49,6 +49,9 @@ pub enum Bump {
     Level(Level, Option<String>),
     /// `release final`: the current pre-release without its label.
     Final,
+    /// Exactly this version (`release resume` finishing an interrupted release); it must
+    /// be above the current one.
+    Exact(Version),
 }
 
 /// Why no next version could be computed.
@@ -170,6 +173,7 @@ impl Versions {
     pub fn next(&self, bump: &Bump) -> Result<Version, VersionError> {
         let current = self.current().map(|t| &t.version);
         let next = match bump {
+            Bump::Exact(v) => v.clone(),
             Bump::Final => match current {
                 Some(c) if !c.pre.is_empty() => Version::new(c.major, c.minor, c.patch),
                 Some(c) => return Err(VersionError::NotPrerelease(c.clone())),

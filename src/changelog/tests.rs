@@ -205,3 +205,17 @@ fn dates() {
     assert_eq!(date(1_795_737_600 - 1_800, 0), "2026-11-26");
     assert_eq!(date(-86_400, 0), "1969-12-31");
 }
+
+#[test]
+fn control_characters_never_reach_the_file() {
+    let m = crate::commits::parse("feat(a\x1b[2J): x\x1b]0;pwn\x07 released 9.9.9\u{9b}\n");
+    let e = entry(&m, "abc1234", 1, &Default::default()).unwrap();
+    let r = render_release(&Release {
+        version: Some("1.0.0".into()),
+        tag: Some("1.0.0".into()),
+        date: Some("2026-01-01".into()),
+        entries: vec![e],
+    });
+    assert!(!r.chars().any(|c| c.is_control() && c != '\n'), "{r:?}");
+    assert!(r.contains("x]0;pwn released 9.9.9"), "{r}");
+}

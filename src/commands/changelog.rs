@@ -39,6 +39,12 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
         ui::out(&text);
         return Ok(());
     }
+    if let Some(j) = crate::transaction::journal::Journal::load(facts.repo.git_dir())? {
+        return Err(crate::error::refused(format!(
+            "{}\n  fix: release resume, or release abort, first",
+            j.describe()
+        )));
+    }
     let rel_path = &facts.config.changelog.path;
     let dirty = facts.repo.dirty_paths()?;
     let rel_str = rel_path.to_string_lossy();
@@ -47,7 +53,7 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
             "{rel_str} has uncommitted changes that a full rewrite would lose: commit or stash them first (git stash), or use --stdout"
         )));
     }
-    crate::fs::write_atomic(&facts.repo.root.join(rel_path), text.as_bytes())?;
+    crate::fs::write_atomic(&crate::fs::inside(&facts.repo.root, rel_path)?, text.as_bytes())?;
     ui::success(&format!(
         "wrote {rel_str} ({} releases)",
         releases.len().saturating_sub(1)

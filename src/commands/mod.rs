@@ -9,6 +9,7 @@ pub mod images;
 pub mod init;
 pub mod promote;
 pub mod release;
+pub mod resume;
 pub mod status;
 pub mod version;
 
@@ -57,6 +58,10 @@ pub enum Command {
     /// Release the level the commits since the last release call for (Conventional Commits).
     #[command(after_help = AFTER)]
     Auto(release::AutoArgs),
+    /// Finish a release that was interrupted (push its commit and tag; no version skipped).
+    Resume(resume::ResumeArgs),
+    /// Take back a release that was interrupted (every local step; origin is untouched).
+    Abort(resume::AbortArgs),
     /// Write CHANGELOG.md for the whole history (Keep a Changelog format).
     Changelog(changelog::Args),
     /// Set kubernetes/prod to the images kubernetes/test runs, commit and push.
@@ -95,6 +100,8 @@ fn dispatch(dir: &Path, command: Command) -> anyhow::Result<()> {
         Command::Patch(a) => release::level(dir, Level::Patch, a),
         Command::Final(a) => release::final_(dir, a),
         Command::Auto(a) => release::auto(dir, a),
+        Command::Resume(a) => resume::resume(dir, a),
+        Command::Abort(a) => resume::abort(dir, a),
         Command::Changelog(a) => changelog::run(dir, a),
         Command::Promote(a) => promote::run(dir, a),
         Command::Status(a) => status::run(dir, a),

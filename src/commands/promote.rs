@@ -18,6 +18,12 @@ pub struct Args {
     /// Do not check that the images are in their registry.
     #[arg(long)]
     pub skip_images: bool,
+    /// Skip your git hooks (pre-commit, commit-msg) for the promote commit.
+    #[arg(long)]
+    pub no_verify: bool,
+    /// Sign the promote commit.
+    #[arg(long)]
+    pub sign: bool,
 }
 
 pub fn run(dir: &Path, a: Args) -> Result<()> {
@@ -25,6 +31,8 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
         dry_run: a.dry_run,
         yes: a.yes,
         skip_images: a.skip_images,
+        no_verify: a.no_verify,
+        sign: a.sign,
         ..Options::default()
     };
     crate::promote::run(dir, a.target.as_deref(), &opts)

@@ -21,6 +21,12 @@ pub struct ApplyArgs {
     /// Release git only: build and push no images (for repositories without Docker).
     #[arg(long)]
     pub skip_images: bool,
+    /// Skip your git hooks (pre-commit, commit-msg) for the release commit.
+    #[arg(long)]
+    pub no_verify: bool,
+    /// Sign the release commit and tag (git's commit.gpgsign / tag.gpgSign apply anyway).
+    #[arg(long)]
+    pub sign: bool,
 }
 
 impl ApplyArgs {
@@ -30,6 +36,8 @@ impl ApplyArgs {
             yes: self.yes,
             replace_latest: self.replace_latest,
             skip_images: self.skip_images,
+            no_verify: self.no_verify,
+            sign: self.sign,
         }
     }
 }

@@ -52,7 +52,9 @@ impl Step for PushImages {
             } else {
                 "did reach their registry and stay there (running the same release again reuses them)"
             };
-            tx.record(Undo::Note(format!("these images {how}: {}", pushed.join(", "))));
+            tx.record(Undo::Note {
+                text: format!("these images {how}: {}", pushed.join(", ")),
+            })?;
         }
         res
     }

@@ -61,6 +61,10 @@ pub struct ManifestFile {
     pub objects: Vec<Object>,
     /// The file has no document with content.
     pub empty: bool,
+    /// The line of the first bytes that are not UTF-8 (read lossily for `check`; never patched).
+    pub bad_utf8: Option<usize>,
+    /// Why writing it would leave the repository (a symbolic link on the way); never patched.
+    pub outside: Option<String>,
 }
 
 /// One environment folder (`kubernetes/test`).
@@ -98,9 +102,12 @@ pub fn load_env(root: &Path, name: &str, dir: &Path) -> std::io::Result<Env> {
     paths.sort();
     for p in paths {
         let bytes = std::fs::read(&p)?;
+        let bad = crate::fs::first_bad_utf8_line(&bytes);
         let text = String::from_utf8_lossy(&bytes).into_owned();
-        env.files
-            .push(read_file(dir.join(p.file_name().unwrap_or_default()), text));
+        let mut file = read_file(dir.join(p.file_name().unwrap_or_default()), text);
+        file.bad_utf8 = bad;
+        file.outside = crate::fs::inside(root, &file.path).err().map(|e| format!("{e:#}"));
+        env.files.push(file);
     }
     Ok(env)
 }
@@ -114,6 +121,8 @@ pub fn read_file(path: PathBuf, text: String) -> ManifestFile {
             error: Some(e),
             objects: Vec::new(),
             empty: false,
+            bad_utf8: None,
+            outside: None,
         },
         Ok(docs) => {
             let objects: Vec<Object> = docs.iter().flatten().filter_map(|d| object(&path, d)).collect();
@@ -124,6 +133,8 @@ pub fn read_file(path: PathBuf, text: String) -> ManifestFile {
                 error: None,
                 objects,
                 empty,
+                bad_utf8: None,
+                outside: None,
             }
         }
     }

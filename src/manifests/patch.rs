@@ -184,6 +184,20 @@ fn check_bytes(text: &str, s: &Scalar) -> anyhow::Result<()> {
 
 /// Splices `edits` into the file and verifies the result.
 pub fn apply(file: &ManifestFile, mut edits: Vec<Edit>) -> Result<FilePatch, Refusal> {
+    if let Some(why) = &file.outside {
+        return Err(Refusal {
+            path: file.path.clone(),
+            line: 1,
+            message: format!("{why}; nothing is patched through a link"),
+        });
+    }
+    if let Some(line) = file.bad_utf8 {
+        return Err(Refusal {
+            path: file.path.clone(),
+            line,
+            message: "the file is not valid UTF-8 from this line on, so setting a tag would change bytes the tool cannot read; save it as UTF-8".into(),
+        });
+    }
     edits.sort_by_key(|e| e.bytes.start);
     let new_text = splice(&file.text, &edits);
     verify(&file.text, &new_text, &edits).map_err(|e| Refusal {

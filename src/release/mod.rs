@@ -4,8 +4,12 @@
 pub mod auto;
 pub mod plan;
 pub mod preflight;
+pub mod recover;
+pub mod resume;
 
 use crate::error::refused;
+use crate::transaction::journal::state_dir;
+use crate::transaction::lock::Lock;
 use crate::transaction::{Options, execute};
 use crate::ui;
 use crate::version::Bump;
@@ -26,7 +30,20 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
     if let Request::Bump(Bump::Level(_, Some(label))) = request {
         crate::version::validate_label(label).map_err(|e| refused(e.to_string()))?;
     }
+    let repo = crate::git::open(dir)?;
+    let _lock = match opts.dry_run {
+        true => None,
+        false => Some(Lock::take(&state_dir(repo.git_dir()))?),
+    };
+    if let Some((_, Some(note))) = &_lock {
+        ui::warn(note);
+    }
+    drop(repo);
     let mut facts = preflight::gather(dir)?;
+    let opts = &Options {
+        sign: opts.sign || facts.config.sign,
+        ..opts.clone()
+    };
     let bump = match request {
         Request::Bump(b) => b.clone(),
         Request::Auto { force } => {

@@ -4,7 +4,7 @@
 use crate::git::CommitInfo;
 use crate::problem::Problem;
 use crate::transaction::git_steps::{Commit, PushGit, Tag};
-use crate::transaction::{Context, Contribution, Facts, Options, Plan};
+use crate::transaction::{Context, Contribution, Facts, Intent, Options, Plan};
 use crate::version::{Bump, tag_name};
 use semver::Version;
 use std::fmt::Write as _;
@@ -94,6 +94,11 @@ pub fn build(
     }
     facts.problems.append(&mut all.problems);
     let mut plan = Plan {
+        intent: Intent {
+            kind: "release",
+            version: next.to_string(),
+            tag: Some(tag.clone()),
+        },
         steps: all.steps,
         notices: facts.notices.iter().cloned().chain(all.notices).collect(),
     };

@@ -108,6 +108,8 @@ pub fn gather(dir: &std::path::Path) -> Result<Facts> {
         f.notices.extend(warnings);
     }
     f.problems = problems;
+    let in_progress = super::recover::problems(&f);
+    f.problems.splice(0..0, in_progress);
     Ok(f)
 }
 

@@ -18,6 +18,10 @@ pub struct Options {
     pub replace_latest: bool,
     /// Release git only: no images are built or pushed.
     pub skip_images: bool,
+    /// Skip the user's git hooks (`pre-commit`, `commit-msg`) for the release commit.
+    pub no_verify: bool,
+    /// Sign the release commit and tag (`--sign`, or `sign: true` in .release.yml).
+    pub sign: bool,
 }
 
 /// What preflight learned about the clone and its origin.

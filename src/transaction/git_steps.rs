@@ -1,6 +1,8 @@
-//! The steps every transaction has: write a file, commit, tag, push.
+//! The steps every transaction has: write a file, commit, tag, push. Each records its
+//! undo in the journal before it changes anything.
 
 use super::step::{Step, Tx, Undo};
+use crate::proc::TimedOut;
 use anyhow::{Context as _, Result};
 use std::path::PathBuf;
 
@@ -22,19 +24,20 @@ impl Step for WriteFile {
         self.preview.clone()
     }
     fn run(&self, tx: &mut Tx) -> Result<()> {
-        let full = tx.repo.root.join(&self.path);
+        let full = crate::fs::inside(&tx.repo.root, &self.path)?;
         let old = crate::fs::read_if_exists(&full)?;
-        crate::fs::write_atomic(&full, &self.content)?;
+        let backup = old.as_deref().map(|b| tx.backup(b)).transpose()?;
         tx.record(Undo::RestoreFile {
             path: self.path.clone(),
-            old,
-        });
+            backup,
+        })?;
+        crate::fs::write_atomic_in(&full, &self.content, &tx.tmp_dir())?;
         tx.wrote(&self.path);
         Ok(())
     }
 }
 
-/// Commit every file written by earlier steps.
+/// Commit every file written by earlier steps, with the `git` program (hooks, signing).
 #[derive(Debug)]
 pub struct Commit {
     pub message: String,
@@ -46,13 +49,15 @@ impl Step for Commit {
     }
     fn run(&self, tx: &mut Tx) -> Result<()> {
         let before = tx.repo.head_commit().context("HEAD has no commit")?;
-        let oid = tx.repo.commit_paths(tx.written(), &self.message)?;
         tx.record(Undo::ResetBranch {
             branch: tx.branch.to_string(),
-            oid: before,
-        });
-        tx.tag_target = oid;
-        Ok(())
+            to: before.to_string(),
+            from: None,
+        })?;
+        let paths = tx.written().to_vec();
+        let (verify, sign) = (!tx.options.no_verify, tx.options.sign);
+        let oid = tx.repo.commit_paths(&paths, &self.message, verify, sign)?;
+        tx.made_commit(oid)
     }
 }
 
@@ -68,19 +73,34 @@ impl Step for Tag {
         format!("create annotated tag {}", self.name)
     }
     fn run(&self, tx: &mut Tx) -> Result<()> {
-        tx.repo.create_tag(&self.name, tx.tag_target, &self.message)?;
-        tx.record(Undo::DeleteTag(self.name.clone()));
-        Ok(())
+        tx.record(Undo::DeleteTag {
+            name: self.name.clone(),
+            commit: Some(tx.commit.to_string()),
+        })?;
+        let sign = tx.options.sign;
+        tx.repo.create_tag(&self.name, tx.commit, &self.message, sign)
     }
 }
 
-/// Push the branch (and the tag, if any) to the remote in one atomic push.
+/// Push the transaction's commit as the branch (and the tag, if any) in one atomic push.
 #[derive(Debug)]
 pub struct PushGit {
     pub remote: String,
     pub branch: String,
     pub tag: Option<String>,
 }
+
+/// A push whose outcome is unknown (it timed out or was cut, and origin cannot be asked):
+/// nothing may be rolled back, since origin may have the release.
+#[derive(Debug)]
+pub struct Uncertain(pub String);
+
+impl std::fmt::Display for Uncertain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for Uncertain {}
 
 impl Step for PushGit {
     fn describe(&self) -> String {
@@ -92,13 +112,32 @@ impl Step for PushGit {
             None => format!("push {} to {}", self.branch, self.remote),
         }
     }
+    fn publishes(&self) -> bool {
+        true
+    }
     fn run(&self, tx: &mut Tx) -> Result<()> {
-        let (remote, branch) = (&self.remote, &self.branch);
-        tx.repo.push_atomic(remote, branch, self.tag.as_deref()).map_err(|e| {
-            anyhow::anyhow!(
-                "{e:#}\nfix: if {remote} moved on, run `git pull --rebase {remote} {branch}` and release again; \
-                     if it refuses pushes, check its rules"
-            )
-        })
+        let (remote, branch, tag) = (&self.remote, &self.branch, self.tag.as_deref());
+        let Err(e) = tx.repo.push_atomic(remote, tx.commit, branch, tag) else {
+            return Ok(());
+        };
+        // The push said no, timed out or was cut: ask origin what it has before anything is
+        // called rolled back.
+        match tx.repo.remote_has(remote, tx.commit, branch, tag) {
+            Ok(true) => {
+                crate::ui::warn(&format!(
+                    "git push reported a failure ({}), but {remote} has the release: it landed",
+                    format!("{e:#}").lines().next().unwrap_or("")
+                ));
+                Ok(())
+            }
+            Ok(false) if e.downcast_ref::<TimedOut>().is_none() => Err(e.context(format!(
+                "fix: if {remote} moved on, run `git pull --rebase {remote} {branch}` and release again; if it refuses pushes, check its rules"
+            ))),
+            Ok(false) => Err(e),
+            Err(asked) => Err(Uncertain(format!(
+                "{e:#}\n{remote} could not be asked whether the push landed ({asked:#})"
+            ))
+            .into()),
+        }
     }
 }

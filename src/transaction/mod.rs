@@ -8,6 +8,9 @@
 pub mod apply;
 pub mod context;
 pub mod git_steps;
+pub mod journal;
+pub mod lock;
+pub mod signals;
 pub mod step;
 
 pub use context::{Context, Contribution, Facts, Options};
@@ -18,9 +21,19 @@ use crate::ui;
 use anyhow::Result;
 use std::fmt::Write as _;
 
+/// What a plan is for, as the journal records it.
+#[derive(Debug, Default, Clone)]
+pub struct Intent {
+    /// `release` or `promote`.
+    pub kind: &'static str,
+    pub version: String,
+    pub tag: Option<String>,
+}
+
 /// Steps in order, and what is worth saying about them.
 #[derive(Debug, Default)]
 pub struct Plan {
+    pub intent: Intent,
     pub steps: Vec<Box<dyn Step>>,
     pub notices: Vec<String>,
 }
@@ -60,6 +73,6 @@ pub fn execute(facts: &Facts, plan: &Plan, opts: &Options, verb: &str, question:
             return Err(refused("cancelled; nothing was changed"));
         }
     }
-    apply::apply(&facts.repo, plan, facts.head, &facts.branch)?;
+    apply::apply(facts, plan, opts)?;
     Ok(true)
 }

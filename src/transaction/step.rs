@@ -1,8 +1,14 @@
-//! A step knows how to describe, run and take itself back; [`Tx`] is what it runs
-//! against and where it records its [`Undo`].
+//! A step knows how to describe, run and take itself back; [`Tx`] is what it runs against:
+//! it writes each [`Undo`] into the journal *before* the change it takes back, so a
+//! process killed halfway can still be rolled back by `release abort`. Taking back is
+//! idempotent and says only what it really changed.
 
+use super::Options;
+use super::journal::{Journal, tmp_dir};
 use crate::git::Repo;
+use anyhow::Result;
 use git2::Oid;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// One step of a plan.
@@ -13,50 +19,83 @@ pub trait Step: std::fmt::Debug {
     fn preview(&self) -> String {
         String::new()
     }
-    /// Does it; records in `tx` how to take back what it changed, once it changed it.
-    fn run(&self, tx: &mut Tx) -> anyhow::Result<()>;
+    /// Whether it publishes to origin (the git push): once it starts, an interruption
+    /// waits for it instead of rolling back.
+    fn publishes(&self) -> bool {
+        false
+    }
+    /// Does it; records in `tx` how to take it back before changing anything.
+    fn run(&self, tx: &mut Tx) -> Result<()>;
 }
 
-/// How to take back one step that was done.
-#[derive(Debug, Clone)]
+/// How to take back one change.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "undo", rename_all = "snake_case")]
 pub enum Undo {
-    RestoreFile {
-        path: PathBuf,
-        old: Option<Vec<u8>>,
-    },
+    /// Put back the file's old bytes (kept in `backup`), or remove it when it was new.
+    RestoreFile { path: PathBuf, backup: Option<PathBuf> },
+    /// Move `branch` back to `to`, if it still points at `from` (the commit this made).
     ResetBranch {
         branch: String,
-        oid: Oid,
+        to: String,
+        from: Option<String>,
     },
-    DeleteTag(String),
+    /// Delete the tag, if it still points at `commit`.
+    DeleteTag { name: String, commit: Option<String> },
     /// Nothing to undo, but the rollback report must say it (images in a registry).
-    Note(String),
+    Note { text: String },
 }
 
 /// The state of a running transaction.
 pub struct Tx<'a> {
     pub repo: &'a Repo,
     pub branch: &'a str,
-    /// The commit a tag goes on: HEAD, then the release commit once it exists.
-    pub tag_target: Oid,
+    pub options: &'a Options,
+    /// The commit a tag and the push use: HEAD, then the commit this transaction made.
+    pub commit: Oid,
     written: Vec<PathBuf>,
-    undo: Vec<Undo>,
+    journal: Journal,
 }
 
 impl<'a> Tx<'a> {
-    pub fn new(repo: &'a Repo, branch: &'a str, head: Oid) -> Tx<'a> {
+    pub fn new(repo: &'a Repo, branch: &'a str, head: Oid, options: &'a Options, journal: Journal) -> Tx<'a> {
         Tx {
             repo,
             branch,
-            tag_target: head,
+            options,
+            commit: head,
             written: Vec::new(),
-            undo: Vec::new(),
+            journal,
         }
     }
 
-    /// Remembers how to take back what a step just changed.
-    pub fn record(&mut self, undo: Undo) {
-        self.undo.push(undo);
+    fn git_dir(&self) -> &Path {
+        self.repo.git_dir()
+    }
+
+    /// Records how to take back the change a step is about to make (journal first).
+    pub fn record(&mut self, undo: Undo) -> Result<()> {
+        self.journal.undo.push(undo);
+        self.journal.save(self.repo.git_dir())
+    }
+
+    /// Fills in the commit the last branch move made, so abort can check it is still there.
+    pub fn made_commit(&mut self, oid: Oid) -> Result<()> {
+        self.commit = oid;
+        if let Some(Undo::ResetBranch { from, .. }) = self.journal.undo.last_mut() {
+            *from = Some(oid.to_string());
+        }
+        self.journal.save(self.repo.git_dir())
+    }
+
+    /// Keeps a file's old bytes beside the journal; the path to name in its undo.
+    pub fn backup(&self, old: &[u8]) -> Result<PathBuf> {
+        self.journal.backup(self.git_dir(), old)
+    }
+
+    /// Where temporary files go (inside `.git/release`, cleaned by resume and abort).
+    pub fn tmp_dir(&self) -> PathBuf {
+        tmp_dir(self.git_dir())
     }
 
     /// Remembers a file written for the next commit.
@@ -71,8 +110,13 @@ impl<'a> Tx<'a> {
         &self.written
     }
 
-    /// The undos, newest last.
-    pub fn into_undo(self) -> Vec<Undo> {
-        self.undo
+    /// The journal as it stands.
+    pub fn journal_mut(&mut self) -> &mut Journal {
+        &mut self.journal
+    }
+
+    /// The undos, oldest first.
+    pub fn into_journal(self) -> Journal {
+        self.journal
     }
 }
