@@ -137,7 +137,7 @@ fn targets(layout: &Layout, pairs: &[(usize, usize)], test: &[&Object], prod: &[
             if let Some(ts) = twin.and_then(|ts| ts.scalar.as_ref())
                 && layout.is_project(&ts.value)
             {
-                out.entry(p.file.clone())
+                out.entry(p.file.to_path_buf())
                     .or_default()
                     .insert((p.name.clone(), k), ts.value.clone());
             }

@@ -19,7 +19,7 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
     let json = a.json;
     let root = crate::git::project_root(dir);
     let config = Config::load(&root)?;
-    let layout = Layout::load(&root, &config)?;
+    let layout = Layout::load_to_read(&root, &config)?;
     let findings = if layout.exists() {
         check::check(&layout.test, &layout.prod, &layout.project)
     } else {

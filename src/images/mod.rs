@@ -92,6 +92,6 @@ fn collect_used(layout: &Layout, env: &crate::manifests::model::Env) -> Vec<Used
 
 /// Which images this project builds, and where each mapping came from.
 pub fn specs(root: &Path, config: &Config) -> anyhow::Result<Vec<ImageSpec>> {
-    let layout = Layout::load(root, config)?;
+    let layout = Layout::load_to_read(root, config)?;
     discover::map(&find_dockerfiles(root), &used_repositories(&layout), &config.images)
 }

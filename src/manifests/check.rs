@@ -5,11 +5,10 @@
 mod env_rules;
 mod pair_rules;
 
-use super::model::{Env, Object};
+use super::model::{Env, Labels, Object};
 use super::patch::ProjectImages;
 use crate::problem::Problem;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -69,9 +68,9 @@ pub struct Hit {
 pub struct Hits(Vec<Hit>);
 
 impl Hits {
-    pub fn add(&mut self, (file, line): (&PathBuf, usize), what: String, fix: impl Into<String>) {
+    pub fn add(&mut self, (file, line): (&Path, usize), what: String, fix: impl Into<String>) {
         self.0.push(Hit {
-            file: file.clone(),
+            file: file.to_path_buf(),
             line,
             what,
             fix: fix.into(),
@@ -86,6 +85,47 @@ pub struct EnvView<'a> {
     pub objects: Vec<&'a Object>,
     /// A file does not parse: rules about what is missing say nothing rather than guess.
     pub unreadable: bool,
+    /// Workloads by pod label, here and in the other environment.
+    pub pods: PodIndex<'a>,
+    pub other_pods: PodIndex<'a>,
+}
+
+impl<'a> EnvView<'a> {
+    fn new(env: &'a Env, other: &'a Env) -> EnvView<'a> {
+        EnvView {
+            env,
+            other,
+            objects: env.objects().collect(),
+            unreadable: env.files.iter().any(|f| f.error.is_some()),
+            pods: PodIndex::new(env),
+            other_pods: PodIndex::new(other),
+        }
+    }
+}
+
+/// Workloads by each `key=value` of their pod labels, so a selector is matched against the
+/// few workloads that share its rarest label, not against all of them.
+pub struct PodIndex<'a>(std::collections::HashMap<(&'a str, &'a str), Vec<&'a Object>>);
+
+impl<'a> PodIndex<'a> {
+    fn new(env: &'a Env) -> PodIndex<'a> {
+        let mut m: std::collections::HashMap<(&str, &str), Vec<&Object>> = std::collections::HashMap::new();
+        for w in env.objects().filter(|o| is_workload(o)) {
+            for (k, v) in &w.pod_labels {
+                m.entry((k.as_str(), v.as_str())).or_default().push(w);
+            }
+        }
+        PodIndex(m)
+    }
+
+    /// The first workload whose pod labels contain all of `selector`.
+    pub fn first_match(&self, selector: &Labels) -> Option<&'a Object> {
+        let rarest = selector
+            .iter()
+            .map(|(k, v)| self.0.get(&(k.as_str(), v.as_str())).map_or(&[][..], Vec::as_slice))
+            .min_by_key(|l| l.len())?;
+        rarest.iter().copied().find(|w| contains(&w.pod_labels, selector))
+    }
 }
 
 /// Both environments, for the rules that compare them.
@@ -160,35 +200,20 @@ pub const RULES: &[Rule] = &[
     rule("no-partner", Warning, Scope::Pair(pair_rules::no_partner)),
 ];
 
-fn run(rule: &Rule, test: &Env, prod: &Env, project: &ProjectImages) -> Hits {
+/// Everything the rules look at, built once.
+struct Views<'a> {
+    test: &'a Env,
+    prod: &'a Env,
+    envs: [EnvView<'a>; 2],
+    pair: PairView<'a>,
+}
+
+fn run(rule: &Rule, v: &Views) -> Hits {
     let mut hits = Hits::default();
     match rule.scope {
-        Scope::Env(f) => {
-            for (env, other) in [(test, prod), (prod, test)] {
-                let objects: Vec<&Object> = env.objects().collect();
-                let unreadable = env.files.iter().any(|f| f.error.is_some());
-                f(
-                    &EnvView {
-                        env,
-                        other,
-                        objects,
-                        unreadable,
-                    },
-                    &mut hits,
-                );
-            }
-        }
-        Scope::Folders(f) if test.exists || prod.exists => f(test, prod, &mut hits),
-        Scope::Pair(f) if test.exists && prod.exists => {
-            let view = PairView {
-                test,
-                prod,
-                t: test.objects().collect(),
-                p: prod.objects().collect(),
-                project,
-            };
-            f(&view, &mut hits);
-        }
+        Scope::Env(f) => v.envs.iter().for_each(|e| f(e, &mut hits)),
+        Scope::Folders(f) if v.test.exists || v.prod.exists => f(v.test, v.prod, &mut hits),
+        Scope::Pair(f) if v.test.exists && v.prod.exists => f(&v.pair, &mut hits),
         _ => {}
     }
     hits
@@ -196,10 +221,22 @@ fn run(rule: &Rule, test: &Env, prod: &Env, project: &ProjectImages) -> Hits {
 
 /// Every finding for the two environments, sorted by file and line.
 pub fn check(test: &Env, prod: &Env, project: &ProjectImages) -> Vec<Finding> {
+    let views = Views {
+        test,
+        prod,
+        envs: [EnvView::new(test, prod), EnvView::new(prod, test)],
+        pair: PairView {
+            test,
+            prod,
+            t: test.objects().collect(),
+            p: prod.objects().collect(),
+            project,
+        },
+    };
     let mut out: Vec<Finding> = RULES
         .iter()
         .flat_map(|r| {
-            run(r, test, prod, project).0.into_iter().map(|h| Finding {
+            run(r, &views).0.into_iter().map(|h| Finding {
                 severity: r.severity,
                 rule: r.id,
                 problem: Problem::new(h.what, h.fix).at_line(h.file, h.line),
@@ -210,7 +247,7 @@ pub fn check(test: &Env, prod: &Env, project: &ProjectImages) -> Vec<Finding> {
     out
 }
 
-pub(crate) fn contains(big: &BTreeMap<String, String>, small: &BTreeMap<String, String>) -> bool {
+pub(crate) fn contains(big: &Labels, small: &Labels) -> bool {
     !small.is_empty() && small.iter().all(|(k, v)| big.get(k) == Some(v))
 }
 
@@ -221,7 +258,7 @@ pub(crate) fn is_workload(o: &Object) -> bool {
     )
 }
 
-pub(crate) fn show(m: &BTreeMap<String, String>) -> String {
+pub(crate) fn show(m: &Labels) -> String {
     m.iter()
         .map(|(k, v)| format!("{k}: {v}"))
         .collect::<Vec<_>>()

@@ -38,10 +38,21 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// Both environments with their files' text, ready to patch.
     pub fn load(root: &Path, config: &Config) -> Result<Layout> {
-        let test = model::load_env(root, "test", &config.environments.test)
+        Layout::read(root, config, true)
+    }
+
+    /// Both environments for reading only (`release check`): the files' text is dropped
+    /// once parsed, so a 50 MB manifest is not held twice.
+    pub fn load_to_read(root: &Path, config: &Config) -> Result<Layout> {
+        Layout::read(root, config, false)
+    }
+
+    fn read(root: &Path, config: &Config, keep_text: bool) -> Result<Layout> {
+        let test = model::load_env(root, "test", &config.environments.test, keep_text)
             .with_context(|| format!("reading {}", config.environments.test.display()))?;
-        let prod = model::load_env(root, "prod", &config.environments.prod)
+        let prod = model::load_env(root, "prod", &config.environments.prod, keep_text)
             .with_context(|| format!("reading {}", config.environments.prod.display()))?;
         let project = project_images(config, &[&test, &prod]);
         Ok(Layout { test, prod, project })

@@ -3,8 +3,61 @@
 //! objects paired with their prod partners by kind and role, never by file name alone.
 
 use super::yaml::{self, Node, Scalar, SyntaxError};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// Labels or a selector: `key: value` pairs sorted by key. A sorted vector, not a
+/// `BTreeMap`, since an object has four of them with a label or two each, and a map's
+/// nodes would make a 50 MB manifest need gigabytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Labels(Vec<(String, String)>);
+
+impl Labels {
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+    pub fn values(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(_, v)| v)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl FromIterator<(String, String)> for Labels {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(it: I) -> Labels {
+        let mut v: Vec<(String, String)> = it.into_iter().collect();
+        v.reverse(); // a later duplicate key wins, as in a map
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v.dedup_by(|a, b| a.0 == b.0);
+        v.shrink_to_fit();
+        Labels(v)
+    }
+}
+
+impl<'a> IntoIterator for &'a Labels {
+    type Item = (&'a String, &'a String);
+    type IntoIter =
+        std::iter::Map<std::slice::Iter<'a, (String, String)>, fn(&'a (String, String)) -> (&'a String, &'a String)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl std::ops::Index<&str> for Labels {
+    type Output = String;
+    fn index(&self, key: &str) -> &String {
+        self.get(key).expect("no such label")
+    }
+}
 
 /// The part an object plays in the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -31,21 +84,22 @@ pub struct ImageSite {
 
 #[derive(Debug, Clone)]
 pub struct Object {
-    pub file: PathBuf,
+    /// Shared by every object of the file (a manifest can hold many thousands).
+    pub file: std::sync::Arc<Path>,
     pub line: usize,
     pub kind: String,
     pub name: String,
     pub name_line: usize,
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     pub role: Role,
     /// Service `spec.type` (`ClusterIP` when absent).
     pub service_type: Option<String>,
     /// Service `spec.selector`.
-    pub selector: BTreeMap<String, String>,
+    pub selector: Labels,
     /// Workload `spec.selector.matchLabels`.
-    pub match_labels: BTreeMap<String, String>,
+    pub match_labels: Labels,
     /// Pod template labels (a Pod's own labels).
-    pub pod_labels: BTreeMap<String, String>,
+    pub pod_labels: Labels,
     pub images: Vec<ImageSite>,
     pub node_ports: Vec<(i64, usize)>,
     pub claims: Vec<(String, usize)>,
@@ -83,7 +137,7 @@ impl Env {
 }
 
 /// Reads every manifest of an environment folder (not recursive, like `kubectl apply -f DIR`).
-pub fn load_env(root: &Path, name: &str, dir: &Path) -> std::io::Result<Env> {
+pub fn load_env(root: &Path, name: &str, dir: &Path, keep_text: bool) -> std::io::Result<Env> {
     let full = root.join(dir);
     let mut env = Env {
         name: name.to_string(),
@@ -103,10 +157,13 @@ pub fn load_env(root: &Path, name: &str, dir: &Path) -> std::io::Result<Env> {
     for p in paths {
         let bytes = std::fs::read(&p)?;
         let bad = crate::fs::first_bad_utf8_line(&bytes);
-        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         let mut file = read_file(dir.join(p.file_name().unwrap_or_default()), text);
         file.bad_utf8 = bad;
         file.outside = crate::fs::inside(root, &file.path).err().map(|e| format!("{e:#}"));
+        if !keep_text {
+            file.text = String::new();
+        }
         env.files.push(file);
     }
     Ok(env)
@@ -114,7 +171,16 @@ pub fn load_env(root: &Path, name: &str, dir: &Path) -> std::io::Result<Env> {
 
 /// Parses one file's text into objects.
 pub fn read_file(path: PathBuf, text: String) -> ManifestFile {
-    match yaml::parse(&text) {
+    let (mut objects, mut empty) = (Vec::new(), true);
+    let shared: std::sync::Arc<Path> = std::sync::Arc::from(path.as_path());
+    let parsed = yaml::each_document(&text, |d| {
+        if let Some(d) = d {
+            empty = false;
+            objects.extend(object(&shared, &d));
+        }
+    });
+    objects.shrink_to_fit();
+    match parsed {
         Err(e) => ManifestFile {
             path,
             text,
@@ -124,23 +190,19 @@ pub fn read_file(path: PathBuf, text: String) -> ManifestFile {
             bad_utf8: None,
             outside: None,
         },
-        Ok(docs) => {
-            let objects: Vec<Object> = docs.iter().flatten().filter_map(|d| object(&path, d)).collect();
-            let empty = docs.iter().all(Option::is_none);
-            ManifestFile {
-                path,
-                text,
-                error: None,
-                objects,
-                empty,
-                bad_utf8: None,
-                outside: None,
-            }
-        }
+        Ok(()) => ManifestFile {
+            path,
+            text,
+            error: None,
+            objects,
+            empty,
+            bad_utf8: None,
+            outside: None,
+        },
     }
 }
 
-fn string_map(n: Option<&Node>) -> BTreeMap<String, String> {
+fn string_map(n: Option<&Node>) -> Labels {
     n.map(|n| {
         n.pairs()
             .iter()
@@ -150,12 +212,12 @@ fn string_map(n: Option<&Node>) -> BTreeMap<String, String> {
     .unwrap_or_default()
 }
 
-fn object(path: &Path, doc: &Node) -> Option<Object> {
+fn object(path: &std::sync::Arc<Path>, doc: &Node) -> Option<Object> {
     let kind = doc.get("kind")?.as_str()?.to_string();
     let name_node = doc.path(&["metadata", "name"]);
     let name = name_node.and_then(Node::as_str).unwrap_or("").to_string();
     let mut o = Object {
-        file: path.to_path_buf(),
+        file: std::sync::Arc::clone(path),
         line: doc.line(),
         name_line: name_node.map_or(doc.line(), Node::line),
         labels: string_map(doc.path(&["metadata", "labels"])),
@@ -163,9 +225,9 @@ fn object(path: &Path, doc: &Node) -> Option<Object> {
         name,
         role: Role::Other,
         service_type: None,
-        selector: BTreeMap::new(),
-        match_labels: BTreeMap::new(),
-        pod_labels: BTreeMap::new(),
+        selector: Labels::default(),
+        match_labels: Labels::default(),
+        pod_labels: Labels::default(),
         images: Vec::new(),
         node_ports: Vec::new(),
         claims: Vec::new(),
@@ -224,6 +286,8 @@ fn object(path: &Path, doc: &Node) -> Option<Object> {
         }
     }
     o.role = role_of(&o);
+    o.images.shrink_to_fit();
+    o.claims.shrink_to_fit();
     Some(o)
 }
 
@@ -318,18 +382,27 @@ pub fn base_name(name: &str) -> String {
 }
 
 /// Pairs test objects with prod objects. Returns (pairs, test-only, prod-only), as indexes
-/// into the order of `Env::objects()`.
+/// into the order of `Env::objects()`. First the objects whose names match apart from env
+/// words, then the rest by class (kind, role, NodePort) when each side has exactly one
+/// left. Linear in the number of objects (hash maps, no rescans).
 pub fn pair(test: &[&Object], prod: &[&Object]) -> (Vec<(usize, usize)>, Vec<usize>, Vec<usize>) {
-    let class = |o: &Object| (o.kind.clone(), o.role, o.service_type.as_deref() == Some("NodePort"));
+    use std::collections::{HashMap, VecDeque};
+    type Class<'a> = (&'a str, Role, bool);
+    fn class(o: &Object) -> Class<'_> {
+        (o.kind.as_str(), o.role, o.service_type.as_deref() == Some("NodePort"))
+    }
+    let mut by_name: HashMap<(Class, String), VecDeque<usize>> = HashMap::new();
+    for (j, p) in prod.iter().enumerate() {
+        by_name.entry((class(p), base_name(&p.name))).or_default().push_back(j);
+    }
     let mut used = vec![false; prod.len()];
     let mut pairs = Vec::new();
-    let mut alone = Vec::new();
-    // First the objects whose names match apart from env words, then the rest by class.
     let mut pending = Vec::new();
     for (i, t) in test.iter().enumerate() {
-        let exact = (0..prod.len())
-            .find(|&j| !used[j] && class(prod[j]) == class(t) && base_name(&prod[j].name) == base_name(&t.name));
-        match exact {
+        match by_name
+            .get_mut(&(class(t), base_name(&t.name)))
+            .and_then(VecDeque::pop_front)
+        {
             Some(j) => {
                 used[j] = true;
                 pairs.push((i, j));
@@ -337,18 +410,24 @@ pub fn pair(test: &[&Object], prod: &[&Object]) -> (Vec<(usize, usize)>, Vec<usi
             None => pending.push(i),
         }
     }
+    let mut free_prod: HashMap<Class, Vec<usize>> = HashMap::new();
+    for j in (0..prod.len()).filter(|&j| !used[j]) {
+        free_prod.entry(class(prod[j])).or_default().push(j);
+    }
+    let mut left_in_test: HashMap<Class, usize> = HashMap::new();
+    for &i in &pending {
+        *left_in_test.entry(class(test[i])).or_default() += 1;
+    }
+    let mut alone = Vec::new();
     for i in pending {
-        let same: Vec<usize> = (0..prod.len())
-            .filter(|&j| !used[j] && class(prod[j]) == class(test[i]))
-            .collect();
-        let left_in_test = test
-            .iter()
-            .enumerate()
-            .filter(|(k, o)| class(o) == class(test[i]) && !pairs.iter().any(|p| p.0 == *k))
-            .count();
-        if same.len() == 1 && left_in_test == 1 {
-            used[same[0]] = true;
-            pairs.push((i, same[0]));
+        let c = class(test[i]);
+        let free = free_prod.entry(c).or_default();
+        let left = left_in_test.entry(c).or_default();
+        if free.len() == 1 && *left == 1 {
+            let j = free.remove(0);
+            used[j] = true;
+            *left -= 1;
+            pairs.push((i, j));
         } else {
             alone.push(i);
         }

@@ -98,24 +98,61 @@ impl Node {
 }
 
 /// Character index -> byte offset (saphyr's markers count characters).
-struct Offsets(Vec<usize>);
+/// Turns saphyr's character indexes into byte offsets. Events come in file order, so a
+/// cursor that only walks forward makes the whole file one pass (ASCII text needs none).
+struct Offsets<'t> {
+    text: &'t str,
+    ascii: bool,
+    ch: usize,
+    byte: usize,
+}
 
-impl Offsets {
-    fn new(text: &str) -> Offsets {
-        let mut v: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
-        v.push(text.len());
-        Offsets(v)
+impl<'t> Offsets<'t> {
+    fn new(text: &'t str) -> Offsets<'t> {
+        Offsets {
+            text,
+            ascii: text.is_ascii(),
+            ch: 0,
+            byte: 0,
+        }
     }
-    fn byte(&self, char_index: usize) -> usize {
-        self.0
-            .get(char_index)
-            .copied()
-            .unwrap_or_else(|| *self.0.last().unwrap_or(&0))
+    fn byte(&mut self, char_index: usize) -> usize {
+        if self.ascii {
+            return char_index.min(self.text.len());
+        }
+        if char_index < self.ch {
+            (self.ch, self.byte) = (0, 0);
+        }
+        let mut rest = self.text[self.byte..].chars();
+        while self.ch < char_index {
+            let Some(c) = rest.next() else { break };
+            self.byte += c.len_utf8();
+            self.ch += 1;
+        }
+        self.byte
     }
 }
 
 /// Parses every document of a file. A document that is empty (only comments) is `None`.
 pub fn parse(text: &str) -> Result<Vec<Option<Node>>, SyntaxError> {
+    let mut docs = Vec::new();
+    each_document(text, |d| docs.push(d))?;
+    Ok(docs)
+}
+
+/// Parses `text` one document at a time, handing each to `doc` (`None` for an empty one)
+/// so a file of many documents never sits in memory as one tree. Nesting deeper than
+/// [`MAX_DEPTH`](crate::yaml_depth::MAX_DEPTH) is an error before parsing starts.
+pub fn each_document(text: &str, mut doc: impl FnMut(Option<Node>)) -> Result<(), SyntaxError> {
+    if let Some(line) = crate::yaml_depth::too_deep(text, crate::yaml_depth::MAX_DEPTH) {
+        return Err(SyntaxError {
+            line,
+            message: format!(
+                "nested more than {} levels deep: not a Kubernetes manifest",
+                crate::yaml_depth::MAX_DEPTH
+            ),
+        });
+    }
     if let Some(line) = tab_indent_line(text) {
         return Err(SyntaxError {
             line,
@@ -123,9 +160,8 @@ pub fn parse(text: &str) -> Result<Vec<Option<Node>>, SyntaxError> {
                 .into(),
         });
     }
-    let offsets = Offsets::new(text);
+    let mut offsets = Offsets::new(text);
     let mut stack: Vec<Building> = Vec::new();
-    let mut docs = Vec::new();
     let mut current: Option<Node> = None;
     for ev in Parser::new_from_str(text) {
         let (ev, span) = ev.map_err(|e| SyntaxError {
@@ -140,10 +176,10 @@ pub fn parse(text: &str) -> Result<Vec<Option<Node>>, SyntaxError> {
             }
             Event::DocumentEnd => {
                 // An empty document (only comments) reads as a zero-width null scalar.
-                let doc = current
+                let d = current
                     .take()
                     .filter(|n| !matches!(n, Node::Scalar(s) if s.value.is_empty() && s.style == ScalarStyle::Plain));
-                docs.push(doc);
+                doc(d);
                 continue;
             }
             Event::SequenceStart(..) => {
@@ -160,7 +196,7 @@ pub fn parse(text: &str) -> Result<Vec<Option<Node>>, SyntaxError> {
                 None => continue,
             },
             Event::Scalar(value, style, anchor, _tag) => {
-                Node::Scalar(scalar(text, &offsets, value.into_owned(), style, anchor != 0, span))
+                Node::Scalar(scalar(text, &mut offsets, value.into_owned(), style, anchor != 0, span))
             }
             Event::Alias(_) => Node::Alias(line),
             _ => continue,
@@ -174,7 +210,7 @@ pub fn parse(text: &str) -> Result<Vec<Option<Node>>, SyntaxError> {
             None => current = Some(node),
         }
     }
-    Ok(docs)
+    Ok(())
 }
 
 enum Building {
@@ -182,7 +218,7 @@ enum Building {
     Map(Vec<(Node, Node)>, Option<Node>, usize),
 }
 
-fn scalar(text: &str, offsets: &Offsets, value: String, style: ScalarStyle, anchored: bool, span: Span) -> Scalar {
+fn scalar(text: &str, offsets: &mut Offsets, value: String, style: ScalarStyle, anchored: bool, span: Span) -> Scalar {
     let start = offsets.byte(span.start.index());
     let end = offsets.byte(span.end.index()).max(start);
     let bytes = match style {

@@ -89,11 +89,7 @@ pub fn selector_matches_nothing(v: &EnvView, out: &mut Hits) {
         .iter()
         .filter(|o| o.kind == "Service" && !o.selector.is_empty())
     {
-        let here = v
-            .objects
-            .iter()
-            .any(|w| is_workload(w) && contains(&w.pod_labels, &o.selector));
-        if !here {
+        if v.pods.first_match(&o.selector).is_none() {
             out.add(
                 (&o.file, o.line),
                 format!(
@@ -114,11 +110,7 @@ pub fn selector_matches_other_env(v: &EnvView, out: &mut Hits) {
         .iter()
         .filter(|o| o.kind == "Service" && !o.selector.is_empty())
     {
-        if let Some(w) = v
-            .other
-            .objects()
-            .find(|w| is_workload(w) && contains(&w.pod_labels, &o.selector))
-        {
+        if let Some(w) = v.other_pods.first_match(&o.selector) {
             out.add(
                 (&o.file, o.line),
                 format!(
@@ -173,7 +165,7 @@ pub fn claim_missing(v: &EnvView, out: &mut Hits) {
     if v.unreadable {
         return;
     }
-    let pvcs: Vec<&str> = v
+    let pvcs: std::collections::HashSet<&str> = v
         .objects
         .iter()
         .filter(|o| o.kind == "PersistentVolumeClaim")
@@ -192,11 +184,11 @@ pub fn claim_missing(v: &EnvView, out: &mut Hits) {
 }
 
 /// Every image value in the environment that is a string, with where it is.
-fn images<'a>(v: &'a EnvView) -> impl Iterator<Item = (&'a std::path::PathBuf, usize, &'a str)> + 'a {
+fn images<'a>(v: &'a EnvView) -> impl Iterator<Item = (&'a Path, usize, &'a str)> + 'a {
     v.objects.iter().flat_map(|o| {
         o.images
             .iter()
-            .filter_map(move |site| Some((&o.file, site.line, site.scalar.as_ref()?.value.as_str())))
+            .filter_map(move |site| Some((&*o.file, site.line, site.scalar.as_ref()?.value.as_str())))
     })
 }
 

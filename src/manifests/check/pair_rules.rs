@@ -2,7 +2,8 @@
 
 use super::{Hits, PairView, is_workload, show};
 use crate::manifests::imageref::ImageRef;
-use crate::manifests::model::{Env, Object, pair};
+use crate::manifests::model::{Env, Labels, Object, pair};
+use std::collections::{HashMap, HashSet};
 
 fn missing(env: &Env, other: &Env, out: &mut Hits) {
     if !env.exists && other.exists {
@@ -30,11 +31,12 @@ pub fn prod_missing(test: &Env, prod: &Env, out: &mut Hits) {
 }
 
 pub fn name_shared(v: &PairView, out: &mut Hits) {
-    for a in &v.t {
-        for b in
-            v.p.iter()
-                .filter(|b| b.kind == a.kind && b.name == a.name && !a.name.is_empty())
-        {
+    let mut by_name: HashMap<(&str, &str), Vec<&Object>> = HashMap::new();
+    for b in &v.p {
+        by_name.entry((b.kind.as_str(), b.name.as_str())).or_default().push(b);
+    }
+    for a in v.t.iter().filter(|a| !a.name.is_empty()) {
+        for b in by_name.get(&(a.kind.as_str(), a.name.as_str())).into_iter().flatten() {
             out.add(
                 (&a.file, a.name_line),
                 format!(
@@ -62,9 +64,15 @@ fn env_name(name: &str, env: &str) -> String {
 }
 
 pub fn nodeport_shared(v: &PairView, out: &mut Hits) {
+    let mut by_port: HashMap<i64, &Object> = HashMap::new();
+    for b in &v.p {
+        for (q, _) in &b.node_ports {
+            by_port.entry(*q).or_insert(b);
+        }
+    }
     for a in &v.t {
         for (port, line) in &a.node_ports {
-            if let Some(b) = v.p.iter().find(|b| b.node_ports.iter().any(|(q, _)| q == port)) {
+            if let Some(b) = by_port.get(port) {
                 out.add(
                     (&a.file, *line),
                     format!(
@@ -80,9 +88,13 @@ pub fn nodeport_shared(v: &PairView, out: &mut Hits) {
 }
 
 pub fn host_shared(v: &PairView, out: &mut Hits) {
+    let hosts: HashSet<&str> =
+        v.p.iter()
+            .flat_map(|b| b.hosts.iter().map(|(h, _)| h.as_str()))
+            .collect();
     for a in &v.t {
         for (host, line) in &a.hosts {
-            if !host.is_empty() && v.p.iter().any(|b| b.hosts.iter().any(|(h, _)| h == host)) {
+            if !host.is_empty() && hosts.contains(host.as_str()) {
                 out.add(
                     (&a.file, *line),
                     format!("Ingress host `{host}` is the same in test and prod: one environment would take the other's traffic"),
@@ -94,8 +106,12 @@ pub fn host_shared(v: &PairView, out: &mut Hits) {
 }
 
 pub fn labels_shared(v: &PairView, out: &mut Hits) {
+    let mut by_labels: HashMap<&Labels, &Object> = HashMap::new();
+    for b in v.p.iter().filter(|b| is_workload(b)) {
+        by_labels.entry(&b.pod_labels).or_insert(b);
+    }
     for a in v.t.iter().filter(|a| is_workload(a) && !a.pod_labels.is_empty()) {
-        if let Some(b) = v.p.iter().find(|b| is_workload(b) && b.pod_labels == a.pod_labels) {
+        if let Some(b) = by_labels.get(&a.pod_labels) {
             out.add(
                 (&a.file, a.line),
                 format!(
