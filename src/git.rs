@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::error::refused;
-use crate::proc::{self, NETWORK_TIMEOUT};
+use crate::proc::{self, network_timeout};
 use crate::version::TagInfo;
 use anyhow::{Context, Result, bail};
 use git2::{BranchType, ObjectType, Oid, Repository, Status, StatusOptions};
@@ -339,7 +339,7 @@ impl Repo {
         let out = proc::git(
             &self.root,
             &["ls-remote", "--heads", "--tags", "--", remote],
-            NETWORK_TIMEOUT,
+            network_timeout(),
         )?;
         Ok(parse_ls_remote(&out))
     }
@@ -363,7 +363,7 @@ impl Repo {
         proc::git(
             &self.root,
             &["fetch", "--no-tags", "--quiet", "--", remote, &spec],
-            NETWORK_TIMEOUT,
+            network_timeout(),
         )?;
         Ok(())
     }
@@ -405,7 +405,7 @@ impl Repo {
             t = format!("refs/tags/{tag}:refs/tags/{tag}");
             args.push(&t);
         }
-        let out = proc::run_shielded("git", &args, &self.root, NETWORK_TIMEOUT)?;
+        let out = proc::run_shielded("git", &args, &self.root, network_timeout())?;
         if !out.success {
             bail!(
                 "git push to {remote} was refused:\n{}\n{}",

@@ -8,8 +8,14 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 use wait_timeout::ChildExt;
 
-/// Timeout for a network operation (fetch, push, ls-remote, ssh).
-pub const NETWORK_TIMEOUT: Duration = Duration::from_secs(120);
+/// Timeout for a network operation (fetch, push, ls-remote, ssh): 120 s, or
+/// `RELEASE_NETWORK_TIMEOUT` seconds.
+pub fn network_timeout() -> Duration {
+    std::env::var("RELEASE_NETWORK_TIMEOUT")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .map_or(Duration::from_secs(120), Duration::from_secs)
+}
 /// Timeout for a local git command.
 pub const LOCAL_TIMEOUT: Duration = Duration::from_secs(60);
 /// Timeout for a git command that runs the user's hooks or signer (commit, tag).

@@ -22,6 +22,9 @@ Exit codes:
   1  a step failed; everything local was rolled back (`check`: errors found)
   2  refused (bad usage or a preflight problem); nothing was changed
   3  `status`: a copy is out of step
+  130  interrupted before the push (Ctrl-C); everything local was rolled back
+
+Interrupted (killed, power lost)? `release resume` finishes it, `release abort` takes it back.
 
 Configuration: an optional .release.yml at the repository root, e.g.
   tag_prefix: v        # prefix for new tags (default: what existing tags use)

@@ -137,6 +137,8 @@ pub fn registry_digest(registry: &str, name: &str, tag: &str, auth: Option<&str>
 
 pub struct Sandbox {
     pub extra: std::cell::RefCell<Vec<(String, String)>>,
+    /// A folder put first on PATH for `release` (a `git` wrapper that injects faults).
+    pub path_prefix: std::cell::RefCell<Option<PathBuf>>,
     pub tmp: tempfile::TempDir,
     pub home: PathBuf,
     pub origin: PathBuf,
@@ -170,6 +172,7 @@ impl Sandbox {
         let clone = tmp.path().join("isp");
         let sb = Sandbox {
             extra: Default::default(),
+            path_prefix: Default::default(),
             tmp,
             home,
             origin,
@@ -206,7 +209,8 @@ impl Sandbox {
         // `release` on PATH, so that installed hooks find it.
         let bin_dir = Path::new(env!("CARGO_BIN_EXE_release")).parent().unwrap().to_path_buf();
         let path = std::env::var_os("PATH").unwrap_or_default();
-        let mut dirs = vec![bin_dir];
+        let mut dirs: Vec<PathBuf> = self.path_prefix.borrow().iter().cloned().collect();
+        dirs.push(bin_dir);
         dirs.extend(std::env::split_paths(&path));
         cmd.env("PATH", std::env::join_paths(dirs).unwrap());
         if let Some(cfg) = ssh_config_if_running() {
@@ -259,12 +263,17 @@ impl Sandbox {
         self.git(&self.clone, &["push", "-q", "origin", "main", name]);
     }
 
-    /// Runs the built `release` binary in `dir`.
-    pub fn release_in(&self, dir: &Path, args: &[&str]) -> Run {
+    /// The built `release` binary, set up to run in `dir` with this sandbox's environment.
+    pub fn command(&self, dir: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_release"));
         cmd.args(args).current_dir(dir);
         self.env(&mut cmd);
-        let out = cmd.output().unwrap();
+        cmd
+    }
+
+    /// Runs the built `release` binary in `dir`.
+    pub fn release_in(&self, dir: &Path, args: &[&str]) -> Run {
+        let out = self.command(dir, args).output().unwrap();
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
