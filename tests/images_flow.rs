@@ -357,3 +357,66 @@ fn v_prefixed_tags_build_push_and_log_in_one_place() {
         "build and push lines in one log: {text}"
     );
 }
+
+/// Polls until `f` holds (at most 60 s).
+fn wait_for(what: &str, f: impl Fn() -> bool) {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !f() {
+        assert!(std::time::Instant::now() < until, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn killed_while_images_build_then_resumed_releases_once_with_both_images() {
+    let env = docker_env();
+    let (sb, ns) = project(&env.registry);
+    sb.commit_file("src/api.py", "print('api v3')\n", "fix(api): faster");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let mut child = sb
+        .command(&sb.clone, &["patch", "--yes"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let logs = sb.clone.join(".git/release/logs/0.1.1");
+    wait_for("the image build to start", || {
+        std::fs::read_dir(&logs).is_ok_and(|mut d| d.next().is_some())
+    });
+    child.kill().unwrap();
+    let _ = child.wait();
+    let again = sb.release(&["patch", "--yes"]);
+    assert_eq!(again.code, 2, "{}", again.all());
+    let r = sb.release(&["resume"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let head = sb.git(&sb.clone, &["rev-parse", "HEAD"]);
+    assert_eq!(sb.origin_tag("0.1.1").as_deref(), Some(head.as_str()));
+    assert!(sb.origin_tag("0.1.2").is_none(), "no version skipped");
+    for role in ["api", "wrk"] {
+        let tags = registry_tags(&env.registry, &format!("{ns}/{role}"), None);
+        assert!(tags.contains(&"0.1.1".to_string()), "{role}: {tags:?}");
+    }
+    assert!(!sb.clone.join(".git/release/in-progress").exists());
+}
+
+#[test]
+fn killed_after_the_images_were_pushed_resume_reuses_them_and_pushes_git() {
+    let env = docker_env();
+    let (sb, ns) = project(&env.registry);
+    sb.commit_file("src/wrk.py", "print('wrk v2')\n", "fix(wrk): retry");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    common::inject(&sb, "push", "KILL");
+    let r = sb.release(&["patch", "--yes"]);
+    assert_eq!(r.code, -1, "{}", r.all());
+    let digest = registry_digest(&env.registry, &format!("{ns}/api"), "0.1.1", None);
+    assert!(sb.origin_tag("0.1.1").is_none());
+    let r = sb.release(&["resume"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("from this commit"), "images reused: {}", r.stderr);
+    assert_eq!(
+        registry_digest(&env.registry, &format!("{ns}/api"), "0.1.1", None),
+        digest
+    );
+    let head = sb.git(&sb.clone, &["rev-parse", "HEAD"]);
+    assert_eq!(sb.origin_tag("0.1.1").as_deref(), Some(head.as_str()));
+}

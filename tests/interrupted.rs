@@ -5,35 +5,8 @@
 //! origin as they were, byte for byte. No version is ever skipped; nothing is left over.
 
 mod common;
-use common::{Run, Sandbox};
-use std::path::{Path, PathBuf};
-
-/// The real git, for the wrapper to hand over to.
-fn real_git() -> String {
-    let out = std::process::Command::new("sh")
-        .args(["-c", "command -v git"])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-/// Puts a `git` wrapper first on the sandbox's PATH: when asked to run `at` (once), it
-/// sends `sig` to the release that called it; after KILL it dies too, before doing the step.
-fn inject(sb: &Sandbox, at: &str, sig: &str) -> PathBuf {
-    let dir = sb.path("fault-bin");
-    std::fs::create_dir_all(&dir).unwrap();
-    let script = format!(
-        "#!/bin/sh\nif [ \"$1\" = \"{at}\" ] && mkdir \"{mark}\" 2>/dev/null; then\n  kill -{sig} \"$PPID\"\n  [ \"{sig}\" = KILL ] && exit 1\n  [ -n \"$FAULT_SLEEP\" ] && sleep \"$FAULT_SLEEP\"\nfi\nexec {git} \"$@\"\n",
-        mark = sb.path("fault-fired").display(),
-        git = real_git()
-    );
-    let path = dir.join("git");
-    std::fs::write(&path, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    *sb.path_prefix.borrow_mut() = Some(dir.clone());
-    dir
-}
+use common::{Run, Sandbox, inject};
+use std::path::Path;
 
 /// Released 0.1.0 (git only), then a feature commit on origin: ready for `release minor`.
 fn ready() -> Sandbox {
