@@ -124,8 +124,11 @@ fn parse_footers(par: &str) -> Vec<(String, String)> {
 }
 
 /// True for `chore(release): ...`, the bookkeeping commits this tool makes.
+/// The tool's own commits: `chore(release): X` and `chore(deploy): promote X to prod`.
 pub fn is_release_bookkeeping(m: &Message) -> bool {
-    m.kind == "chore" && m.scope.as_deref() == Some("release")
+    m.kind == "chore"
+        && (m.scope.as_deref() == Some("release")
+            || (m.scope.as_deref() == Some("deploy") && m.description.starts_with("promote ")))
 }
 
 /// Extra commit types from `.release.yml` (`types: { dx: { level: patch } }`).

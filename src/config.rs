@@ -62,6 +62,19 @@ pub struct HooksConfig {
     /// pre-commit starts a background `git fetch` when the last one is older (minutes).
     #[serde(default = "default_fetch_after")]
     pub fetch_after_minutes: u64,
+    /// Commands (`sh -c`, in the repository root) run before a release changes anything;
+    /// one that fails stops it. `RELEASE_VERSION`, `RELEASE_TAG`, `RELEASE_PREVIOUS` are set.
+    #[serde(default)]
+    pub pre_release: Vec<String>,
+    /// Commands run after a release was pushed; a failure is reported, the release stands.
+    #[serde(default)]
+    pub post_release: Vec<String>,
+    /// Like `pre_release`, for `release promote`.
+    #[serde(default)]
+    pub pre_promote: Vec<String>,
+    /// Like `post_release`, for `release promote`.
+    #[serde(default)]
+    pub post_promote: Vec<String>,
 }
 
 impl Default for HooksConfig {
@@ -69,6 +82,10 @@ impl Default for HooksConfig {
         HooksConfig {
             strict: false,
             fetch_after_minutes: default_fetch_after(),
+            pre_release: Vec::new(),
+            post_release: Vec::new(),
+            pre_promote: Vec::new(),
+            post_promote: Vec::new(),
         }
     }
 }
@@ -204,9 +221,33 @@ impl Default for Config {
     }
 }
 
+/// A config file named on the command line (`--config`), which wins over
+/// `RELEASE_CONFIG` and `<root>/.release.yml`.
+static CHOSEN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Uses `path` for every config read of this run (`--config PATH`).
+pub fn use_file(path: PathBuf) {
+    let _ = CHOSEN.set(path);
+}
+
 impl Config {
-    /// Reads `<root>/.release.yml`, or the defaults when it does not exist.
+    /// Reads the config: `--config PATH`, else `RELEASE_CONFIG`, else `<root>/.release.yml`
+    /// (the defaults when that does not exist; a named file must exist).
     pub fn load(root: &Path) -> Result<Config> {
+        let named = CHOSEN.get().cloned().or_else(|| {
+            std::env::var_os("RELEASE_CONFIG")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        });
+        if let Some(path) = named {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                refused(format!(
+                    "{}: cannot read the config named by --config / RELEASE_CONFIG: {e}",
+                    path.display()
+                ))
+            })?;
+            return Config::parse(&text, &path);
+        }
         let path = root.join(FILE_NAME);
         match std::fs::read_to_string(&path) {
             Ok(text) => Config::parse(&text, &path),

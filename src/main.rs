@@ -1,9 +1,14 @@
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use release::commands::{self, Cli};
 use release::error::{EXIT_DONE, exit_code};
 
 fn main() {
-    let code = match commands::run(Cli::parse()) {
+    // Every command's --version says `release X.Y.Z`, not `release-version X.Y.Z`.
+    let matches = Cli::command()
+        .mut_subcommands(|s| s.display_name("release"))
+        .get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let code = match commands::run(cli) {
         Ok(()) => EXIT_DONE,
         Err(e) => {
             let msg = format!("{e:#}");

@@ -57,13 +57,24 @@ impl Output {
 /// A program that cannot be started or outlives the timeout is an error; a non-zero exit
 /// is not (look at [`Output::success`]).
 pub fn run(program: &str, args: &[&str], dir: &Path, timeout: Duration) -> Result<Output> {
-    spawn_and_wait(program, args, dir, timeout, None, false)
+    spawn_and_wait(program, args, dir, timeout, None, false, &[])
+}
+
+/// [`run`] with extra environment variables (the release's hooks get the version).
+pub fn run_env(
+    program: &str,
+    args: &[&str],
+    dir: &Path,
+    timeout: Duration,
+    env: &[(String, String)],
+) -> Result<Output> {
+    spawn_and_wait(program, args, dir, timeout, None, false, env)
 }
 
 /// [`run`] in a process group of its own, so a Ctrl-C at the terminal reaches this tool
 /// and not the program: the push it runs is waited for, never cut halfway.
 pub fn run_shielded(program: &str, args: &[&str], dir: &Path, timeout: Duration) -> Result<Output> {
-    spawn_and_wait(program, args, dir, timeout, None, true)
+    spawn_and_wait(program, args, dir, timeout, None, true, &[])
 }
 
 /// [`run`], with `input` written to the program's stdin.
@@ -74,7 +85,7 @@ pub fn run_with_input(
     timeout: Duration,
     input: Option<&[u8]>,
 ) -> Result<Output> {
-    spawn_and_wait(program, args, dir, timeout, input, false)
+    spawn_and_wait(program, args, dir, timeout, input, false, &[])
 }
 
 fn spawn_and_wait(
@@ -84,12 +95,15 @@ fn spawn_and_wait(
     timeout: Duration,
     input: Option<&[u8]>,
     own_group: bool,
+    env: &[(String, String)],
 ) -> Result<Output> {
     use std::os::unix::process::CommandExt;
+    crate::ui::trace(&format!("{program} {}", args.join(" ")));
     let mut cmd = Command::new(program);
     if own_group {
         cmd.process_group(0);
     }
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
     let mut child = cmd
         .args(args)
         .current_dir(dir)

@@ -211,6 +211,7 @@ pub fn plan(layout: &Layout, version: Option<&str>) -> Result<Promotion> {
             },
             steps,
             notices,
+            hooks: Default::default(),
         },
         problems,
     })
@@ -248,6 +249,8 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
         ));
         return Ok(());
     }
+    let h = &facts.config.hooks;
+    plan.hooks = crate::transaction::hooks::Hooks::new(&h.pre_promote, &h.post_promote, &running, "", "");
     plan.steps.push(Box::new(Commit {
         message: format!("chore(deploy): promote {running} to prod"),
     }));

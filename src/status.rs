@@ -13,6 +13,8 @@ use serde::Serialize;
 
 #[derive(Debug, Serialize)]
 pub struct Status {
+    /// The JSON shape's version (see docs/json.md).
+    pub schema: u32,
     pub branch: String,
     /// The newest release tag (on GitHub, or here when offline).
     pub tag: Option<String>,
@@ -137,9 +139,19 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
     for a in answers {
         copies.push(copy_row(repo, &branch, tip, (&a.name, false, a.via_ssh), a.facts));
     }
-    let advice = sync::advice(&copies, &branch, tag.as_deref());
-    let in_step = copies.iter().all(Copy::in_step);
+    let (advice, in_step) = if repo.has_remote(&remote) {
+        (
+            sync::advice(&copies, &branch, tag.as_deref()),
+            copies.iter().all(Copy::in_step),
+        )
+    } else {
+        let add = format!(
+            "this clone has no remote `{remote}` (GitHub), so nothing can be compared: add it with `git remote add {remote} git@github.com:USER/REPO.git`, then `git push -u {remote} {branch}`"
+        );
+        (vec![add], false)
+    };
     Ok(Status {
+        schema: 1,
         branch,
         tag,
         offline,

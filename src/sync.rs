@@ -69,9 +69,20 @@ pub struct WorkTree {
     pub head: Option<String>,
     pub upstream: Option<String>,
     /// (ahead, behind) against its own upstream as of its last fetch.
+    #[serde(rename = "ahead_behind_upstream", serialize_with = "ahead_behind")]
     pub ab: Option<(usize, usize)>,
     pub modified: Vec<String>,
     pub untracked: Vec<String>,
+}
+
+/// `{"ahead": 1, "behind": 0}` rather than a bare pair.
+fn ahead_behind<S: serde::Serializer>(ab: &Option<(usize, usize)>, s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct AheadBehind {
+        ahead: usize,
+        behind: usize,
+    }
+    ab.map(|(ahead, behind)| AheadBehind { ahead, behind }).serialize(s)
 }
 
 impl WorkTree {
@@ -123,6 +134,7 @@ pub struct Copy {
     pub branch: Option<String>,
     pub head: Option<String>,
     pub relation: Relation,
+    #[serde(rename = "work_tree")]
     pub work: Option<WorkTree>,
     /// Seconds since the epoch of the last fetch (FETCH_HEAD), if any.
     pub last_fetch: Option<i64>,

@@ -9,6 +9,27 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::borrow::Cow;
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// How much to say: 0 quiet (errors and the final line), 1 normal, 2 verbose (every git
+/// and engine call too).
+static LEVEL: AtomicU8 = AtomicU8::new(1);
+
+/// `-q` gives 0, nothing 1, `-v` 2.
+pub fn set_level(level: u8) {
+    LEVEL.store(level, Ordering::Relaxed);
+}
+
+fn level() -> u8 {
+    LEVEL.load(Ordering::Relaxed)
+}
+
+/// What the tool is doing under the hood (`-v`): a program it runs, an engine call.
+pub fn trace(msg: &str) {
+    if level() >= 2 {
+        line(&format!("{} {}", paint("2", "+"), escape(msg)));
+    }
+}
 use std::time::Duration;
 
 fn colour() -> bool {
@@ -58,9 +79,11 @@ fn line(text: &str) {
     }
 }
 
-/// A plain message for people.
+/// A plain message for people (not with `-q`).
 pub fn say(msg: &str) {
-    line(escape(msg.trim_end()).as_ref());
+    if level() >= 1 {
+        line(escape(msg.trim_end()).as_ref());
+    }
 }
 
 pub fn success(msg: &str) {
@@ -68,7 +91,9 @@ pub fn success(msg: &str) {
 }
 
 pub fn warn(msg: &str) {
-    line(&format!("{} {}", paint("33;1", "warning:"), escape(msg)));
+    if level() >= 1 {
+        line(&format!("{} {}", paint("33;1", "warning:"), escape(msg)));
+    }
 }
 
 pub fn error(msg: &str) {
@@ -129,7 +154,7 @@ impl Progress {
     }
 
     fn with_template(template: &str, prefix: &str, msg: &str) -> Progress {
-        let bar = multi().map(|m| {
+        let bar = multi().filter(|_| level() >= 1).map(|m| {
             let pb = m.add(ProgressBar::new_spinner());
             if let Ok(style) = ProgressStyle::with_template(template) {
                 pb.set_style(style);
@@ -176,7 +201,9 @@ impl Progress {
                 m.remove(pb);
             }
         }
-        line(text);
+        if level() >= 1 {
+            line(text);
+        }
     }
 }
 

@@ -49,7 +49,7 @@ fn init_writes_a_layout_that_checks_clean_and_never_overwrites() {
     assert!(r.stdout.contains("0 error(s), 0 warning(s)"), "{}", r.stdout);
     // again: everything kept, nothing changed
     let before = std::fs::read(sb.clone.join("kubernetes/test/api-deployment.yml")).unwrap();
-    let r = sb.release(&["init", "--app", "other"]);
+    let r = sb.release(&["init", "--app", "other", "--user", "alice"]);
     assert_eq!(r.code, 0);
     assert_eq!(
         before,

@@ -21,11 +21,15 @@ fn version_text_explain_and_json() {
     assert!(r.stdout.contains("nightly"), "{}", r.stdout);
     let r = sb.release(&["version", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(v["current"], "0.2.0-rc.1");
-    assert_eq!(v["tag"], "v0.2.0-rc.1");
-    assert_eq!(v["next"]["patch"], "v0.2.0");
+    assert_eq!(v["schema"], 1);
+    assert_eq!(v["current"]["version"], "0.2.0-rc.1");
+    assert_eq!(v["current"]["tag"], "v0.2.0-rc.1");
+    assert_eq!(v["next"]["patch"]["version"], "0.2.0");
+    assert_eq!(v["next"]["patch"]["tag"], "v0.2.0");
+    assert_eq!(v["next"]["major"]["version"], "1.0.0");
     assert_eq!(v["ignored"][0], "nightly");
-    assert_eq!(v["tags"][1]["name"], "v0.1.0");
+    assert_eq!(v["tags"][1]["tag"], "v0.1.0");
+    assert_eq!(v["tags"][1]["version"], "0.1.0");
 }
 
 #[test]

@@ -28,14 +28,15 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
     let warnings = findings.len() - errors;
     if json {
-        let v = serde_json::json!({ "errors": errors, "warnings": warnings, "findings": findings });
+        let v = serde_json::json!({ "schema": 1, "errors": errors, "warnings": warnings, "findings": findings });
         ui::out(&serde_json::to_string_pretty(&v)?);
     } else if !layout.exists() {
-        ui::out(&format!(
-            "no {} or {} folder: nothing to check (release init writes a sample layout)",
+        return Err(crate::error::refused(format!(
+            "{}: no {} or {} folder, so there is nothing to check: run it in your project (or -C PATH), set `environments:` in .release.yml, or write a sample layout with release init",
+            root.display(),
             config.environments.test.display(),
             config.environments.prod.display()
-        ));
+        )));
     } else {
         for f in &findings {
             ui::out(&f.to_string());

@@ -13,8 +13,8 @@ pub struct Names {
     /// The app's name, used in object names (lower-case, digits, `-`).
     #[arg(long, default_value = "hello")]
     pub app: String,
-    /// Your Docker Hub user: images are USER/APP-api and USER/APP-wrk.
-    #[arg(long, default_value = "demo")]
+    /// Your Docker Hub user (required): images are USER/APP-api and USER/APP-wrk.
+    #[arg(long)]
     pub user: String,
     /// The test API's nodePort (30000-32767).
     #[arg(long, default_value_t = 30081)]

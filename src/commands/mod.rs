@@ -3,10 +3,12 @@
 
 pub mod changelog;
 pub mod check;
+pub mod completions;
 pub mod demo;
 pub mod hooks;
 pub mod images;
 pub mod init;
+pub mod notes;
 pub mod promote;
 pub mod release;
 pub mod resume;
@@ -40,6 +42,15 @@ pub struct Cli {
     /// Run as if started in this folder.
     #[arg(short = 'C', long = "dir", global = true, value_name = "PATH")]
     pub dir: Option<PathBuf>,
+    /// Read this config file instead of .release.yml (also RELEASE_CONFIG).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Say more: every git and engine call.
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Say only errors and the final line.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -61,6 +72,9 @@ pub enum Command {
     /// Release the level the commits since the last release call for (Conventional Commits).
     #[command(after_help = AFTER)]
     Auto(release::AutoArgs),
+    /// Release exactly this version (`release set 2.0.0`, or just `release 2.0.0`).
+    #[command(after_help = AFTER)]
+    Set(release::SetArgs),
     /// Finish a release that was interrupted (push its commit and tag; no version skipped).
     Resume(resume::ResumeArgs),
     /// Take back a release that was interrupted (every local step; origin is untouched).
@@ -82,13 +96,35 @@ pub enum Command {
     Init(init::Args),
     /// Print the current version and what each level would give.
     Version(version::Args),
+    /// Print one release's changelog section without its heading (for `gh release create`).
+    Notes(notes::Args),
     /// Build a sandbox (a bare "GitHub" and two clones) and run a real release in it.
     Demo(demo::Args),
+    /// Print the shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
+    /// Write the manual pages (roff) into a folder, or `release.1` to stdout.
+    Man(completions::ManArgs),
+    #[command(external_subcommand)]
+    Other(Vec<String>),
 }
 
 /// Runs the command line's command in its folder.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    crate::ui::set_level(match (cli.quiet, cli.verbose) {
+        (true, _) => 0,
+        (_, true) => 2,
+        _ => 1,
+    });
+    if let Some(c) = cli.config {
+        crate::config::use_file(c);
+    }
     let dir = match cli.dir {
+        Some(d) if !d.is_dir() => {
+            return Err(crate::error::refused(format!(
+                "{} does not exist (or is not a folder): give -C the path of your project's clone",
+                d.display()
+            )));
+        }
         Some(d) => d,
         None => std::env::current_dir()?,
     };
@@ -103,6 +139,7 @@ fn dispatch(dir: &Path, command: Command) -> anyhow::Result<()> {
         Command::Patch(a) => release::level(dir, Level::Patch, a),
         Command::Final(a) => release::final_(dir, a),
         Command::Auto(a) => release::auto(dir, a),
+        Command::Set(a) => release::set(dir, a),
         Command::Resume(a) => resume::resume(dir, a),
         Command::Abort(a) => resume::abort(dir, a),
         Command::Changelog(a) => changelog::run(dir, a),
@@ -114,6 +151,40 @@ fn dispatch(dir: &Path, command: Command) -> anyhow::Result<()> {
         Command::Init(a) => init::run(dir, a),
         Command::Version(a) => version::run(dir, a),
         Command::Demo(a) => demo::run(a),
+        Command::Notes(a) => notes::run(dir, a),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man(a) => completions::man(a),
+        Command::Other(args) => other(dir, args),
+    }
+}
+
+/// `release 2.0.0 [--yes ...]` is `release set 2.0.0`; anything else is not a command.
+fn other(dir: &Path, args: Vec<String>) -> anyhow::Result<()> {
+    let first = args.first().map(String::as_str).unwrap_or("");
+    if semver::Version::parse(first.trim_start_matches('v')).is_err() {
+        use clap::CommandFactory;
+        let cmd = Cli::command();
+        let close = cmd
+            .get_subcommands()
+            .filter(|c| !c.is_hide_set())
+            .map(|c| (strsim::jaro(first, c.get_name()), c.get_name().to_string()))
+            .filter(|(score, _)| *score > 0.7)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let tip = close.map_or(String::new(), |(_, name)| {
+            format!(" (a similar command exists: '{name}')")
+        });
+        return Err(crate::error::refused(format!(
+            "unrecognized subcommand '{first}'{tip}: it is neither a command nor a version (an explicit version looks like 2.0.0); see `release --help`"
+        )));
+    }
+    let argv = ["release", "set"].into_iter().map(String::from).chain(args);
+    match Cli::try_parse_from(argv) {
+        Ok(Cli {
+            command: Command::Set(a),
+            ..
+        }) => release::set(dir, a),
+        Ok(_) => Err(crate::error::refused("see `release --help`")),
+        Err(e) => e.exit(),
     }
 }
 

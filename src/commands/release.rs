@@ -27,6 +27,9 @@ pub struct ApplyArgs {
     /// Sign the release commit and tag (git's commit.gpgsign / tag.gpgSign apply anyway).
     #[arg(long)]
     pub sign: bool,
+    /// Keep the commit, tag and images local; `release resume` pushes them later.
+    #[arg(long)]
+    pub no_push: bool,
 }
 
 impl ApplyArgs {
@@ -38,6 +41,7 @@ impl ApplyArgs {
             skip_images: self.skip_images,
             no_verify: self.no_verify,
             sign: self.sign,
+            no_push: self.no_push,
         }
     }
 }
@@ -62,6 +66,9 @@ pub struct AutoArgs {
     /// Release a patch even when no commit calls for a release.
     #[arg(long)]
     pub force: bool,
+    /// Make a pre-release of the level the commits call for: `--pre rc` gives 0.3.0-rc.1.
+    #[arg(long, value_name = "LABEL")]
+    pub pre: Option<String>,
     #[command(flatten)]
     pub apply: ApplyArgs,
 }
@@ -79,5 +86,30 @@ pub fn final_(dir: &Path, a: FinalArgs) -> Result<()> {
 
 /// `release auto [--force]`
 pub fn auto(dir: &Path, a: AutoArgs) -> Result<()> {
-    crate::release::run(dir, &Request::Auto { force: a.force }, &a.apply.options())
+    let req = Request::Auto {
+        force: a.force,
+        pre: a.pre,
+    };
+    crate::release::run(dir, &req, &a.apply.options())
+}
+
+#[derive(Debug, clap::Args, Clone)]
+pub struct SetArgs {
+    /// The version to release, above the current one (`2.0.0`, `1.5.0-rc.1`; a leading `v` is fine).
+    #[arg(value_name = "VERSION", id = "target")]
+    pub target: String,
+    #[command(flatten)]
+    pub apply: ApplyArgs,
+}
+
+/// `release set X.Y.Z` (also `release X.Y.Z`)
+pub fn set(dir: &Path, a: SetArgs) -> Result<()> {
+    let text = a.target.trim().trim_start_matches('v');
+    let v = semver::Version::parse(text).map_err(|e| {
+        crate::error::refused(format!(
+            "`{}` is not a version MAJOR.MINOR.PATCH ({e}): for example release 2.0.0",
+            a.target
+        ))
+    })?;
+    crate::release::run(dir, &Request::Bump(Bump::Exact(v)), &a.apply.options())
 }

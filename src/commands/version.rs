@@ -8,12 +8,14 @@ use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;
 
+/// The JSON shape's version (see docs/json.md).
+pub const SCHEMA: u32 = 1;
+
 #[derive(Debug, Serialize)]
 pub struct Report {
-    /// The current version, or null before the first release.
-    pub current: Option<String>,
-    /// The tag it comes from.
-    pub tag: Option<String>,
+    pub schema: u32,
+    /// The current release, or null before the first one.
+    pub current: Option<Release>,
     pub next: Next,
     /// Semver tags above the current one that HEAD does not reach.
     pub unreachable: Vec<String>,
@@ -21,42 +23,63 @@ pub struct Report {
     pub ignored: Vec<String>,
     /// Every semver tag, highest first, with whether HEAD reaches it.
     pub tags: Vec<TagLine>,
-    /// The level `release auto` would pick (null: nothing releasable) and the commits that decide it.
-    pub auto: Option<Level>,
-    pub deciding: Vec<String>,
+    pub auto: Auto,
     #[serde(skip)]
     pub auto_explained: String,
 }
 
+/// A version and the tag that names it (`0.2.0`, `v0.2.0`).
+#[derive(Debug, Serialize)]
+pub struct Release {
+    pub version: String,
+    pub tag: String,
+}
+
 #[derive(Debug, Serialize)]
 pub struct Next {
-    pub major: Option<String>,
-    pub minor: Option<String>,
-    pub patch: Option<String>,
+    pub major: Option<Release>,
+    pub minor: Option<Release>,
+    pub patch: Option<Release>,
     #[serde(rename = "final")]
-    pub final_: Option<String>,
+    pub final_: Option<Release>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct TagLine {
-    pub name: String,
+    pub tag: String,
     pub version: String,
     pub reachable: bool,
 }
 
+/// What `release auto` would do: the level (null: nothing releasable) and why.
+#[derive(Debug, Serialize)]
+pub struct Auto {
+    pub level: Option<Level>,
+    /// `short-id subject` of the commits that decide it.
+    pub deciding: Vec<String>,
+}
+
 pub fn build(versions: &Versions, prefix: &str, auto: &Decision) -> Report {
-    let tag_of = |b: Bump| versions.next(&b).ok().map(|v| crate::version::tag_name(prefix, &v));
+    let next = |b: Bump| {
+        versions.next(&b).ok().map(|v| Release {
+            tag: crate::version::tag_name(prefix, &v),
+            version: v.to_string(),
+        })
+    };
     let cur = versions.current();
     Report {
-        current: cur.map(|c| c.version.to_string()),
-        tag: cur.map(|c| c.name.clone()),
+        schema: SCHEMA,
+        current: cur.map(|c| Release {
+            version: c.version.to_string(),
+            tag: c.name.clone(),
+        }),
         next: Next {
-            major: tag_of(Bump::Level(Level::Major, None)),
-            minor: tag_of(Bump::Level(Level::Minor, None)),
-            patch: tag_of(Bump::Level(Level::Patch, None)),
+            major: next(Bump::Level(Level::Major, None)),
+            minor: next(Bump::Level(Level::Minor, None)),
+            patch: next(Bump::Level(Level::Patch, None)),
             final_: cur
                 .filter(|c| !c.version.pre.is_empty())
-                .and_then(|_| tag_of(Bump::Final)),
+                .and_then(|_| next(Bump::Final)),
         },
         unreachable: versions.unreachable_above().iter().map(|t| t.name.clone()).collect(),
         ignored: versions.ignored.clone(),
@@ -64,17 +87,19 @@ pub fn build(versions: &Versions, prefix: &str, auto: &Decision) -> Report {
             .tags
             .iter()
             .map(|t| TagLine {
-                name: t.name.clone(),
+                tag: t.name.clone(),
                 version: t.version.to_string(),
                 reachable: t.reachable,
             })
             .collect(),
-        auto: auto.level,
-        deciding: auto
-            .deciding
-            .iter()
-            .map(|c| format!("{} {}", c.short, c.summary))
-            .collect(),
+        auto: Auto {
+            level: auto.level,
+            deciding: auto
+                .deciding
+                .iter()
+                .map(|c| format!("{} {}", c.short, c.summary))
+                .collect(),
+        },
         auto_explained: auto.explain(),
     }
 }
@@ -83,22 +108,22 @@ pub fn render(r: &Report, explain: bool) -> String {
     let mut s = String::new();
     match &r.current {
         Some(v) => {
-            let _ = writeln!(s, "current: {v}");
+            let _ = writeln!(s, "current: {}", v.version);
         }
         None => {
             let _ = writeln!(s, "current: none (no release tag yet; the first release is 0.1.0)");
         }
     }
-    let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+    let opt = |o: &Option<Release>| o.as_ref().map_or_else(|| "-".into(), |r| r.tag.clone());
     let _ = writeln!(s, "major:   {}", opt(&r.next.major));
     let _ = writeln!(s, "minor:   {}", opt(&r.next.minor));
     let _ = writeln!(s, "patch:   {}", opt(&r.next.patch));
     if let Some(f) = &r.next.final_ {
-        let _ = writeln!(s, "final:   {f}");
+        let _ = writeln!(s, "final:   {}", f.tag);
     }
     if explain {
         let _ = writeln!(s);
-        match &r.tag {
+        match r.current.as_ref().map(|c| &c.tag) {
             Some(t) => {
                 let _ = writeln!(
                     s,
@@ -118,7 +143,7 @@ pub fn render(r: &Report, explain: bool) -> String {
             } else {
                 "NOT reachable from HEAD"
             };
-            let _ = writeln!(s, "  {:<24} {mark}", t.name);
+            let _ = writeln!(s, "  {:<24} {mark}", t.tag);
         }
         for u in &r.unreachable {
             let _ = writeln!(
@@ -153,6 +178,9 @@ pub struct Args {
 /// Runs `release version` in `dir`: text on stdout, or JSON.
 pub fn run(dir: &Path, a: Args) -> Result<()> {
     let (explain, json) = (a.explain, a.json);
+    if crate::git::open(dir)?.head_commit().is_none() {
+        return no_commits(json);
+    }
     let facts = preflight::read(dir)?;
     let prefix = facts.versions.prefix_for_new(facts.config.tag_prefix.as_deref());
     let auto = crate::release::auto::decide(&facts)?;
@@ -161,6 +189,40 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
         crate::ui::out(&serde_json::to_string_pretty(&report)?);
     } else {
         crate::ui::out(&render(&report, explain));
+    }
+    Ok(())
+}
+
+/// A repository with no commits yet: nothing is released, and the first release is 0.1.0.
+fn no_commits(json: bool) -> Result<()> {
+    let first = || {
+        Some(Release {
+            version: "0.1.0".into(),
+            tag: "0.1.0".into(),
+        })
+    };
+    let report = Report {
+        schema: SCHEMA,
+        current: None,
+        next: Next {
+            major: first(),
+            minor: first(),
+            patch: first(),
+            final_: None,
+        },
+        unreachable: Vec::new(),
+        ignored: Vec::new(),
+        tags: Vec::new(),
+        auto: Auto {
+            level: None,
+            deciding: Vec::new(),
+        },
+        auto_explained: "auto: nothing to release yet (no commits)".into(),
+    };
+    if json {
+        crate::ui::out(&serde_json::to_string_pretty(&report)?);
+    } else {
+        crate::ui::out("current: none (the repository has no commits yet; the first release will be 0.1.0)");
     }
     Ok(())
 }

@@ -101,7 +101,7 @@ pub fn uninstall(dir: &Path) -> Result<()> {
 /// One line per hook: installed, chained, someone else's, or absent.
 pub fn status(dir: &Path) -> Result<()> {
     let hooks = hooks_dir(dir)?;
-    println!("hooks folder: {}", hooks.display());
+    ui::out(&format!("hooks folder: {}", hooks.display()));
     for (name, text) in HOOKS {
         let p = hooks.join(name);
         let state = if !p.exists() {
@@ -118,7 +118,7 @@ pub fn status(dir: &Path) -> Result<()> {
             }
             s
         };
-        println!("{name:<11} {state}");
+        ui::out(&format!("{name:<11} {state}"));
     }
     Ok(())
 }

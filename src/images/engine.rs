@@ -87,6 +87,7 @@ impl Engine {
     /// Connects and negotiates; the error names the endpoint and how to fix it.
     pub async fn connect() -> Result<Engine> {
         let endpoint = std::env::var("DOCKER_HOST").unwrap_or_else(|_| DEFAULT_SOCKET.to_string());
+        crate::ui::trace(&format!("engine: connect to {endpoint}"));
         let docker = if let Some(path) = endpoint.strip_prefix("unix://") {
             Docker::connect_with_unix(path, 120, bollard::API_DEFAULT_VERSION)
         } else if endpoint.starts_with("tcp://") || endpoint.starts_with("http://") {
@@ -178,6 +179,7 @@ impl Engine {
         log: &mut std::fs::File,
         on_step: &(dyn Fn(&str) + Sync),
     ) -> Result<()> {
+        crate::ui::trace(&format!("engine: build {image} from {}", ctx.dockerfile_name));
         let opts = BuildImageOptionsBuilder::new()
             .dockerfile(&ctx.dockerfile_name)
             .t(image)
@@ -240,6 +242,7 @@ impl Engine {
         creds: Option<&Creds>,
         log: &mut std::fs::File,
     ) -> Result<String> {
+        crate::ui::trace(&format!("engine: push {repository}:{tag}"));
         let opts = PushImageOptionsBuilder::new().tag(tag).build();
         let mut s = self.docker.push_image(repository, Some(opts), creds.map(to_bollard));
         let mut digest = None;

@@ -61,7 +61,9 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
                 version,
                 endpoint,
             }));
-            c.after_tag.push(Box::new(PushImages { jobs }));
+            if !ctx.options.no_push {
+                c.after_tag.push(Box::new(PushImages { jobs }));
+            }
         }
         Err(problems) => c.problems.extend(problems),
     }

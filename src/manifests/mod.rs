@@ -128,30 +128,46 @@ pub fn project_images(config: &Config, envs: &[&Env]) -> ProjectImages {
 /// check's errors as reasons to refuse.
 pub fn contribute(ctx: &Context) -> Result<Contribution> {
     let config = &ctx.facts.config;
-    let mut c = Contribution::default();
     let layout = Layout::load(&ctx.facts.repo.root, config)?;
     if !layout.exists() {
-        c.notices.push(format!(
+        return Ok(Contribution::notice(format!(
             "no {} or {} folder: no manifests to update (release init writes a sample layout)",
             config.environments.test.display(),
             config.environments.prod.display()
-        ));
-        return Ok(c);
+        )));
     }
+    let mut c = if config.manifests.patch && layout.test.exists {
+        patches(ctx, &layout)
+    } else {
+        Contribution::default()
+    };
+    // A floating tag the release pins is said once (by the patch), not again by the lint.
+    let pinned: std::collections::HashSet<String> = c
+        .notices
+        .iter()
+        .filter_map(|n| n.split(": ").next())
+        .map(str::to_string)
+        .collect();
     for f in check::check(&layout.test, &layout.prod, &layout.project) {
         match f.severity {
             check::Severity::Error => c.problems.push(Problem {
                 fix: format!("{} (run `release check` for the full list)", f.problem.fix),
                 ..f.problem
             }),
+            check::Severity::Warning
+                if f.rule == "floating-tag"
+                    && pinned.contains(&f.problem.at.as_ref().map(ToString::to_string).unwrap_or_default()) => {}
             check::Severity::Warning => c.notices.push(f.problem.headline()),
         }
     }
-    if !config.manifests.patch || !layout.test.exists {
-        return Ok(c);
-    }
+    Ok(c)
+}
+
+/// The test environment's files with the new tag, as write steps (or why not).
+fn patches(ctx: &Context, layout: &Layout) -> Contribution {
+    let mut c = Contribution::default();
     let opts = patch::Options {
-        replace_floating: config.manifests.replace_floating || ctx.options.replace_latest,
+        replace_floating: ctx.facts.config.manifests.replace_floating || ctx.options.replace_latest,
     };
     match patch::plan(&layout.test, &layout.project, ctx.tag, opts) {
         Ok(patches) => {
@@ -176,9 +192,7 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
                 }));
             }
         }
-        Err(refusals) => {
-            c.problems.extend(refusals.into_iter().map(|r| r.problem()));
-        }
+        Err(refusals) => c.problems.extend(refusals.into_iter().map(|r| r.problem())),
     }
-    Ok(c)
+    c
 }

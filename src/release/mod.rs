@@ -21,13 +21,18 @@ use std::path::Path;
 pub enum Request {
     /// A level (or `final`) chosen by the user.
     Bump(Bump),
-    /// `release auto`: the level the commits since the last release call for.
-    Auto { force: bool },
+    /// `release auto`: the level the commits since the last release call for (a
+    /// pre-release of it with `pre`).
+    Auto { force: bool, pre: Option<String> },
 }
 
 /// `release major|minor|patch|final|auto` in the clone at `dir`.
 pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
-    if let Request::Bump(Bump::Level(_, Some(label))) = request {
+    let label = match request {
+        Request::Bump(Bump::Level(_, pre)) | Request::Auto { pre, .. } => pre.as_deref(),
+        _ => None,
+    };
+    if let Some(label) = label {
         crate::version::validate_label(label).map_err(|e| refused(e.to_string()))?;
     }
     let repo = crate::git::open(dir)?;
@@ -42,16 +47,17 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
     let mut facts = preflight::gather(dir)?;
     let opts = &Options {
         sign: opts.sign || facts.config.sign,
+        no_push: opts.no_push || !facts.repo.has_remote(&facts.config.remote),
         ..opts.clone()
     };
     let bump = match request {
         Request::Bump(b) => b.clone(),
-        Request::Auto { force } => {
+        Request::Auto { force, pre } => {
             let d = auto::decide(&facts)?;
             ui::say(&d.explain());
             match d.level {
-                Some(l) => Bump::Level(l, None),
-                None if *force => Bump::Level(crate::version::Level::Patch, None),
+                Some(l) => Bump::Level(l, pre.clone()),
+                None if *force => Bump::Level(crate::version::Level::Patch, pre.clone()),
                 None => return Err(refused(d.nothing_to_release())),
             }
         }
@@ -67,7 +73,12 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
     }
     ui::say(&plan::render(&rp));
     if execute(&facts, &rp.plan, opts, "release", &format!("Release {}?", rp.tag))? {
-        ui::success(&format!("released {} ({} on {})", rp.tag, rp.branch, rp.remote));
+        if opts.no_push {
+            ui::say(&plan::push_later(&rp));
+            ui::success(&format!("released {} in this clone (not pushed)", rp.tag));
+        } else {
+            ui::success(&format!("released {} ({} on {})", rp.tag, rp.branch, rp.remote));
+        }
     }
     Ok(())
 }

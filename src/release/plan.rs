@@ -4,6 +4,7 @@
 use crate::git::CommitInfo;
 use crate::problem::Problem;
 use crate::transaction::git_steps::{Commit, PushGit, Tag};
+use crate::transaction::hooks::Hooks;
 use crate::transaction::{Context, Contribution, Facts, Intent, Options, Plan};
 use crate::version::{Bump, tag_name};
 use semver::Version;
@@ -93,6 +94,8 @@ pub fn build(
         }
     }
     facts.problems.append(&mut all.problems);
+    let h = &facts.config.hooks;
+    let previous = current.as_ref().map_or("", |c| c.name.as_str());
     let mut plan = Plan {
         intent: Intent {
             kind: "release",
@@ -101,6 +104,7 @@ pub fn build(
         },
         steps: all.steps,
         notices: facts.notices.iter().cloned().chain(all.notices).collect(),
+        hooks: Hooks::new(&h.pre_release, &h.post_release, &next.to_string(), &tag, previous),
     };
     if !plan.steps.is_empty() {
         plan.steps.push(Box::new(Commit {
@@ -112,11 +116,13 @@ pub fn build(
         message: format!("Release {next}"),
     }));
     plan.steps.extend(all.after_tag);
-    plan.steps.push(Box::new(PushGit {
-        remote: remote.clone(),
-        branch: facts.branch.clone(),
-        tag: Some(tag.clone()),
-    }));
+    if !options.no_push {
+        plan.steps.push(Box::new(PushGit {
+            remote: remote.clone(),
+            branch: facts.branch.clone(),
+            tag: Some(tag.clone()),
+        }));
+    }
     Ok(ReleasePlan {
         from: current.map(|c| c.name),
         to: next.to_string(),
@@ -126,6 +132,16 @@ pub fn build(
         commits,
         plan,
     })
+}
+
+/// What to run to publish a release made with `--no-push` (or without a remote).
+pub fn push_later(rp: &ReleasePlan) -> String {
+    format!(
+        "not pushed: the commit, tag {tag} and any images stay here. To publish them later:\n  release resume\n  (or by hand: git push --atomic {remote} {branch} refs/tags/{tag}, after pushing the images)",
+        tag = rp.tag,
+        remote = rp.remote,
+        branch = rp.branch
+    )
 }
 
 /// The plan in plain words, for people.

@@ -25,16 +25,18 @@ pub fn read(dir: &std::path::Path) -> Result<Facts> {
         )));
     };
     let versions = Versions::from_tags(&repo.tag_infos(Some(head))?, config.tag_prefix.as_deref());
-    let notices = versions
-        .unreachable_above()
-        .iter()
-        .map(|t| {
-            format!(
-                "tag {} is higher than the current version but not in this branch's history (it is on another branch or an orphaned commit); it is not counted",
-                t.name
-            )
-        })
-        .collect();
+    let above: Vec<&str> = versions.unreachable_above().iter().map(|t| t.name.as_str()).collect();
+    let notices = match above.as_slice() {
+        [] => Vec::new(),
+        [one] => vec![format!(
+            "tag {one} is higher than the current version but not in this branch's history (it is on another branch or an orphaned commit); it is not counted"
+        )],
+        many => vec![format!(
+            "{} tags are higher than the current version but not in this branch's history (other branches or orphaned commits); they are not counted: {}",
+            many.len(),
+            many.join(", ")
+        )],
+    };
     let branch = repo.branch().unwrap_or_else(|| repo.release_branch(&config));
     Ok(Facts {
         repo,
@@ -89,9 +91,8 @@ pub fn gather(dir: &std::path::Path) -> Result<Facts> {
         ));
     }
     if !f.repo.has_remote(&remote) {
-        problems.push(problem(
-            format!("there is no remote `{remote}` to push the release to"),
-            format!("git remote add {remote} git@github.com:USER/REPO.git   (or set `remote:` in .release.yml)"),
+        f.notices.push(format!(
+            "there is no remote `{remote}`: the release stays in this clone (nothing is pushed); add one with `git remote add {remote} git@github.com:USER/REPO.git`, then `release resume` pushes it"
         ));
     } else {
         match check_remote(&f.repo, &remote, &f.branch, f.head, &f.config, &mut problems) {

@@ -7,6 +7,7 @@ use crate::error::refused;
 use crate::git::Repo;
 use crate::transaction::apply::undo_all;
 use crate::transaction::git_steps::PushGit;
+use crate::transaction::hooks::Hooks;
 use crate::transaction::journal::{Journal, state_dir};
 use crate::transaction::lock::Lock;
 use crate::transaction::{Context, Facts, Intent, Options, Plan, execute};
@@ -104,6 +105,8 @@ fn finish_plan(facts: &mut Facts, t: &Target, commit: Oid, opts: &Options) -> Re
         },
         steps: images.after_tag,
         notices: images.notices,
+        // The pre hooks ran before the interruption; the post hooks follow the push.
+        hooks: Hooks::new(&[], &facts.config.hooks.post_release, &t.version, &t.tag, ""),
     };
     plan.steps.push(Box::new(PushGit {
         remote: facts.config.remote.clone(),
@@ -118,7 +121,7 @@ pub fn promote(facts: &Facts, j: &Journal, opts: &Options) -> Result<()> {
     let git_dir = facts.repo.git_dir().to_path_buf();
     let lock = Lock::take(&state_dir(&git_dir))?.0;
     let made = made_commit(&facts.repo, j);
-    let Some(commit) = made.filter(|c| facts.repo.head_commit() == Some(*c)) else {
+    if made.filter(|c| facts.repo.head_commit() == Some(*c)).is_none() {
         for line in undo_all(&facts.repo, &j.undo) {
             ui::say(&format!("took back: {line}"));
         }
@@ -140,8 +143,8 @@ pub fn promote(facts: &Facts, j: &Journal, opts: &Options) -> Result<()> {
             tag: None,
         })],
         notices: Vec::new(),
+        hooks: Hooks::default(),
     };
-    let _ = commit;
     if execute(facts, &plan, &finish_opts(opts, true), "resume", "")? {
         ui::success(&format!("promoted {} ({} on {})", j.version, j.branch, j.remote));
     }

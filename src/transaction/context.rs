@@ -22,6 +22,8 @@ pub struct Options {
     pub no_verify: bool,
     /// Sign the release commit and tag (`--sign`, or `sign: true` in .release.yml).
     pub sign: bool,
+    /// Keep the commit, tag and images local (`--no-push`, or no remote at all).
+    pub no_push: bool,
 }
 
 /// What preflight learned about the clone and its origin.

@@ -8,6 +8,7 @@
 pub mod apply;
 pub mod context;
 pub mod git_steps;
+pub mod hooks;
 pub mod journal;
 pub mod lock;
 pub mod signals;
@@ -36,6 +37,8 @@ pub struct Plan {
     pub intent: Intent,
     pub steps: Vec<Box<dyn Step>>,
     pub notices: Vec<String>,
+    /// The user's commands before and after.
+    pub hooks: hooks::Hooks,
 }
 
 impl Plan {
@@ -43,6 +46,7 @@ impl Plan {
     pub fn render_steps(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(s, "\nSteps:");
+        s.push_str(&self.hooks.render());
         for (i, step) in self.steps.iter().enumerate() {
             let _ = writeln!(s, "  {}. {}", i + 1, step.describe());
             for line in step.preview().lines() {
@@ -73,6 +77,12 @@ pub fn execute(facts: &Facts, plan: &Plan, opts: &Options, verb: &str, question:
             return Err(refused("cancelled; nothing was changed"));
         }
     }
+    if !opts.no_verify {
+        plan.hooks.run_pre(&facts.repo.root)?;
+    }
     apply::apply(facts, plan, opts)?;
+    if !opts.no_verify {
+        plan.hooks.run_post(&facts.repo.root);
+    }
     Ok(true)
 }
