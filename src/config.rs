@@ -51,6 +51,10 @@ pub struct Config {
     /// too; this asks for it whatever they say).
     #[serde(default)]
     pub sign: bool,
+    /// The platform every image is built for (`linux/amd64`) unless an image says otherwise;
+    /// default: the engine's own.
+    #[serde(default)]
+    pub platform: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -157,6 +161,9 @@ pub struct ImageConfig {
     /// `--build-arg` values.
     #[serde(default)]
     pub build_args: BTreeMap<String, String>,
+    /// The platform to build for (`linux/amd64`); default: the top-level `platform:`.
+    #[serde(default)]
+    pub platform: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -217,6 +224,7 @@ impl Default for Config {
             clones: BTreeMap::new(),
             hooks: HooksConfig::default(),
             sign: false,
+            platform: None,
         }
     }
 }

@@ -99,8 +99,13 @@ fn both(root: &Path, dockerfile: &str, name: &str) -> (Vec<String>, Vec<String>,
         let only = e.context_filter(dockerfile).await;
         let ctx = context::scan_only(root, &root.join("Dockerfile"), only.as_deref())?;
         let pruned = ctx.pruned;
-        e.build(&ours, ctx, &HashMap::new(), &HashMap::new(), &mut log, &|_| {})
-            .await?;
+        let none = HashMap::new();
+        let how = engine::BuildOptions {
+            build_args: &none,
+            labels: &none,
+            platform: None,
+        };
+        e.build(&ours, ctx, &how, &mut log, &|_| {}).await?;
         Ok::<bool, anyhow::Error>(pruned)
     })
     .unwrap()

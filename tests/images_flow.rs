@@ -420,3 +420,64 @@ fn killed_after_the_images_were_pushed_resume_reuses_them_and_pushes_git() {
     let head = sb.git(&sb.clone, &["rev-parse", "HEAD"]);
     assert_eq!(sb.origin_tag("0.1.1").as_deref(), Some(head.as_str()));
 }
+
+#[test]
+fn platform_is_passed_to_the_build() {
+    let env = docker_env();
+    let (sb, ns) = project(&env.registry);
+    sb.commit_file(".release.yml", "platform: linux/arm64\n", "chore: arm images");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["patch", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("for linux/arm64"), "{}", r.stderr);
+    let image = format!("{}/{ns}/api:0.1.1", env.registry);
+    let out = Command::new("docker")
+        .args(["image", "inspect", "--format", "{{.Os}}/{{.Architecture}}", &image])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "linux/arm64");
+}
+
+#[test]
+fn the_docker_cli_context_is_honoured_and_named() {
+    let env = docker_env();
+    let (sb, _) = project(&env.registry);
+    let sock = sb.path("ctx.sock");
+    std::os::unix::fs::symlink("/var/run/docker.sock", &sock).unwrap();
+    let cfg = sb.path("docker-config");
+    let hash = {
+        let out = Command::new("sh")
+            .args(["-c", "printf %s ci-remote | sha256sum | cut -d' ' -f1"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let meta = cfg.join("contexts/meta").join(hash);
+    std::fs::create_dir_all(&meta).unwrap();
+    std::fs::write(
+        meta.join("meta.json"),
+        format!(
+            r#"{{"Name":"ci-remote","Metadata":{{}},"Endpoints":{{"docker":{{"Host":"unix://{}","SkipTLSVerify":false}}}}}}"#,
+            sock.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(cfg.join("config.json"), r#"{"currentContext":"ci-remote"}"#).unwrap();
+    sb.set_env("DOCKER_CONFIG", cfg.to_str().unwrap());
+    let r = sb.release(&["patch", "--dry-run"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let named = format!("engine at unix://{} (docker context ci-remote)", sock.display());
+    assert!(r.stderr.contains(&named), "{}", r.stderr);
+    sb.set_env("DOCKER_CONTEXT", "missing");
+    let r = sb.release(&["patch", "--dry-run"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("docker context `missing`"), "{}", r.stderr);
+    sb.set_env("DOCKER_HOST", "unix:///var/run/docker.sock");
+    let r = sb.release(&["patch", "--dry-run"]);
+    assert!(
+        r.stderr.contains("engine at unix:///var/run/docker.sock\n")
+            || r.stderr.contains("engine at unix:///var/run/docker.sock "),
+        "{}",
+        r.stderr
+    );
+}

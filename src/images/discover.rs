@@ -17,6 +17,8 @@ pub struct ImageSpec {
     pub dockerfile: PathBuf,
     pub context: PathBuf,
     pub build_args: BTreeMap<String, String>,
+    /// The platform `images:` asks for, if any.
+    pub platform: Option<String>,
     /// How the mapping was found, in words.
     pub source: String,
 }
@@ -164,6 +166,7 @@ fn spec(repository: &str, dockerfile: &Path, source: String) -> ImageSpec {
         dockerfile: dockerfile.to_path_buf(),
         context: PathBuf::from("."),
         build_args: BTreeMap::new(),
+        platform: None,
         source,
     }
 }
@@ -196,6 +199,7 @@ fn from_config(c: &ImageConfig, dockerfiles: &[PathBuf], used: &[Used]) -> anyho
         dockerfile,
         context: c.context.clone().unwrap_or_else(|| PathBuf::from(".")),
         build_args: c.build_args.clone(),
+        platform: c.platform.clone(),
         source: "images: in .release.yml".into(),
     })
 }

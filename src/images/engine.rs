@@ -18,8 +18,14 @@ use std::time::Duration;
 pub const MIN_API: (usize, usize) = (1, 24);
 /// A build or push that says nothing for this long is stopped.
 pub const STALL: Duration = Duration::from_secs(600);
-/// The socket when `DOCKER_HOST` is unset.
-pub const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
+
+/// What a build is given besides its context.
+pub struct BuildOptions<'a> {
+    pub build_args: &'a HashMap<String, String>,
+    pub labels: &'a HashMap<String, String>,
+    /// `linux/amd64`; `None`: the engine's own.
+    pub platform: Option<&'a str>,
+}
 
 pub struct Engine {
     pub docker: Docker,
@@ -27,6 +33,8 @@ pub struct Engine {
     pub endpoint: String,
     pub version: String,
     pub api: String,
+    /// The engine's architecture (`amd64`, `arm64`): what it builds for unless told.
+    pub arch: String,
 }
 
 /// bollard sends X-Registry-Auth as standard base64; dockerd decodes URL-safe base64 and
@@ -86,15 +94,16 @@ pub fn block_on<F: std::future::Future>(f: F) -> Result<F::Output> {
 impl Engine {
     /// Connects and negotiates; the error names the endpoint and how to fix it.
     pub async fn connect() -> Result<Engine> {
-        let endpoint = std::env::var("DOCKER_HOST").unwrap_or_else(|_| DEFAULT_SOCKET.to_string());
+        let found = super::docker_context::resolve()?;
+        let (host, endpoint) = (found.host.clone(), found.to_string());
         crate::ui::trace(&format!("engine: connect to {endpoint}"));
-        let docker = if let Some(path) = endpoint.strip_prefix("unix://") {
+        let docker = if let Some(path) = host.strip_prefix("unix://") {
             Docker::connect_with_unix(path, 120, bollard::API_DEFAULT_VERSION)
-        } else if endpoint.starts_with("tcp://") || endpoint.starts_with("http://") {
-            Docker::connect_with_http(&endpoint, 120, bollard::API_DEFAULT_VERSION)
+        } else if host.starts_with("tcp://") || host.starts_with("http://") {
+            Docker::connect_with_http(&host, 120, bollard::API_DEFAULT_VERSION)
         } else {
             return Err(anyhow!(
-                "DOCKER_HOST={endpoint} is not a unix:// or tcp:// address this tool can use"
+                "the engine address {endpoint} is not a unix:// or tcp:// address this tool can use (ssh:// contexts are not supported: use `docker context create` with a tcp endpoint, or DOCKER_HOST)"
             ));
         }
         .map_err(|e| unreachable(&endpoint, &e))?
@@ -109,6 +118,7 @@ impl Engine {
             endpoint,
             version: v.version.unwrap_or_default(),
             api,
+            arch: v.arch.unwrap_or_default(),
         })
     }
 
@@ -174,8 +184,7 @@ impl Engine {
         &self,
         image: &str,
         ctx: Context,
-        build_args: &HashMap<String, String>,
-        labels: &HashMap<String, String>,
+        how: &BuildOptions<'_>,
         log: &mut std::fs::File,
         on_step: &(dyn Fn(&str) + Sync),
     ) -> Result<()> {
@@ -185,9 +194,13 @@ impl Engine {
             .t(image)
             .rm(true)
             .forcerm(true)
-            .buildargs(build_args)
-            .labels(labels)
+            .buildargs(how.build_args)
+            .labels(how.labels)
             .version(BuilderVersion::BuilderV1)
+            .platform(how.platform.unwrap_or(""))
+            // The legacy builder's cache does not tell platforms apart (a `FROM scratch`
+            // build for arm64 can come back as the cached amd64 one): no cache then.
+            .nocache(how.platform.is_some())
             .build();
         let (rx, writer) = context::stream(ctx);
         let body = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });

@@ -4,6 +4,7 @@
 pub mod context;
 pub mod credentials;
 pub mod discover;
+pub mod docker_context;
 pub mod dockerfile;
 pub mod dockerignore;
 pub mod engine;
@@ -33,6 +34,8 @@ pub struct ImageJob {
     /// What is sent: only the Dockerfile's COPY/ADD sources when that is known for sure.
     pub sent_bytes: u64,
     pub build_args: std::collections::BTreeMap<String, String>,
+    /// `linux/amd64`; `None`: the engine's own platform.
+    pub platform: Option<String>,
     pub registry: String,
     /// Set when the registry already has this exact build (same commit): neither built nor pushed.
     pub reuse: Option<String>,

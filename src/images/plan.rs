@@ -48,7 +48,8 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
     let revision = ctx.facts.head.to_string();
     let version = ctx.next.to_string();
     match check_all(root, &mut jobs, &revision, &version) {
-        Ok(endpoint) => {
+        Ok((endpoint, arch)) => {
+            c.notices.extend(platform_warning(&arch, &jobs));
             for j in &jobs {
                 if let Some(r) = &j.reuse {
                     c.notices.push(format!("{}: {r}", j.image()));
@@ -113,6 +114,7 @@ fn jobs(ctx: &Context, specs: &[super::discover::ImageSpec], c: &mut Contributio
             context_bytes: bytes,
             sent_bytes: bytes,
             build_args: s.build_args.clone(),
+            platform: s.platform.clone().or_else(|| ctx.facts.config.platform.clone()),
             registry: credentials::registry_host(&ImageRef::parse(&s.repository)?),
             reuse: None,
         });
@@ -121,7 +123,12 @@ fn jobs(ctx: &Context, specs: &[super::discover::ImageSpec], c: &mut Contributio
 }
 
 /// Asks the engine about every job at once; the engine's endpoint, or every problem.
-fn check_all(root: &Path, jobs: &mut [ImageJob], revision: &str, version: &str) -> Result<String, Vec<Problem>> {
+fn check_all(
+    root: &Path,
+    jobs: &mut [ImageJob],
+    revision: &str,
+    version: &str,
+) -> Result<(String, String), Vec<Problem>> {
     let engine_fix = "start the Docker engine (or set DOCKER_HOST), or release git only with --skip-images";
     let checked = block_on(async {
         let engine = Engine::connect()
@@ -134,7 +141,7 @@ fn check_all(root: &Path, jobs: &mut [ImageJob], revision: &str, version: &str) 
             }
         }
         if problems.is_empty() {
-            Ok(engine.endpoint)
+            Ok((engine.endpoint, engine.arch))
         } else {
             Err(problems)
         }
@@ -197,6 +204,22 @@ async fn check_job(
     ))
 }
 
+/// Images built on an engine that is not amd64 with no platform set run only on nodes of
+/// that architecture; most clusters are amd64.
+pub fn platform_warning(engine_arch: &str, jobs: &[ImageJob]) -> Option<String> {
+    let unset: Vec<String> = jobs
+        .iter()
+        .filter(|j| j.platform.is_none())
+        .map(ImageJob::image)
+        .collect();
+    (!engine_arch.is_empty() && engine_arch != "amd64" && !unset.is_empty()).then(|| {
+        format!(
+            "the engine builds for linux/{engine_arch}, so {} will run only on {engine_arch} nodes: if the cluster runs amd64, set `platform: linux/amd64` in .release.yml",
+            unset.join(", ")
+        )
+    })
+}
+
 /// One line per image: what is built from where, and how much is sent.
 fn preview(jobs: &[ImageJob]) -> String {
     jobs.iter()
@@ -206,8 +229,9 @@ fn preview(jobs: &[ImageJob]) -> String {
             } else {
                 String::new()
             };
+            let platform = j.platform.as_deref().map_or(String::new(), |p| format!(", for {p}"));
             format!(
-                "{}  <- {} (context {}, {}{sent})",
+                "{}  <- {} (context {}, {}{sent}{platform})",
                 j.image(),
                 j.dockerfile.display(),
                 j.context.display(),
@@ -216,4 +240,36 @@ fn preview(jobs: &[ImageJob]) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(platform: Option<&str>) -> ImageJob {
+        ImageJob {
+            repository: "u/api".into(),
+            tag: "1.0.0".into(),
+            dockerfile: "Dockerfile".into(),
+            context: ".".into(),
+            context_bytes: 0,
+            sent_bytes: 0,
+            build_args: Default::default(),
+            platform: platform.map(str::to_string),
+            registry: "docker.io".into(),
+            reuse: None,
+            log: "x.log".into(),
+        }
+    }
+
+    #[test]
+    fn an_arm_engine_without_a_platform_is_warned_about() {
+        let w = platform_warning("arm64", &[job(None)]).unwrap();
+        assert!(
+            w.contains("linux/arm64") && w.contains("u/api:1.0.0") && w.contains("platform: linux/amd64"),
+            "{w}"
+        );
+        assert!(platform_warning("arm64", &[job(Some("linux/amd64"))]).is_none());
+        assert!(platform_warning("amd64", &[job(None)]).is_none());
+    }
 }

@@ -48,7 +48,12 @@ async fn build_one(
     let args: HashMap<String, String> = j.build_args.clone().into_iter().collect();
     progress.set("sending the build context");
     let step = |s: &str| progress.set(s);
-    engine.build(&j.image(), ctx, &args, labels, &mut log, &step).await
+    let how = super::engine::BuildOptions {
+        build_args: &args,
+        labels,
+        platform: j.platform.as_deref(),
+    };
+    engine.build(&j.image(), ctx, &how, &mut log, &step).await
 }
 
 /// Builds every job not reused; all at once.

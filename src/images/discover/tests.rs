@@ -108,6 +108,7 @@ fn ambiguity_and_no_match_print_the_config_to_write() {
 #[test]
 fn config_overrides() {
     let cfg = vec![ImageConfig {
+        platform: None,
         repository: "localhost:5000/u/app".into(),
         dockerfile: Some(p("build/Containerfile")),
         context: Some(p("src")),
@@ -123,6 +124,7 @@ fn config_overrides() {
         (p("build/Containerfile"), p("src"), "3.11")
     );
     let cfg = vec![ImageConfig {
+        platform: None,
         repository: "u/App".into(),
         dockerfile: None,
         context: None,
