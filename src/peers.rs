@@ -237,9 +237,10 @@ pub fn read_all(
     })
 }
 
-/// Reads this clone: one `git status` process; FETCH_HEAD and the tag from disk.
-pub fn read_here(repo: &Repo, tag: Option<&str>) -> Result<PeerFacts, Problem> {
-    let status = repo.status_porcelain().map_err(|e| {
+/// This clone's facts: `status` is what [`crate::git::status_porcelain`] said (run
+/// beforehand, in parallel); FETCH_HEAD and the tag from disk.
+pub fn read_here(repo: &Repo, status: anyhow::Result<String>, tag: Option<&str>) -> Result<PeerFacts, Problem> {
+    let status = status.map_err(|e| {
         Problem::new(format!("{e:#}"), "run `git status` here and fix what it says")
             .at_place(repo.root.display().to_string())
     })?;

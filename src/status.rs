@@ -104,6 +104,9 @@ fn origin_row(branch: &str, tag: Option<&str>, offline: bool, tip: Option<Oid>, 
 
 /// Asks everybody and builds the status. `offline`: only what is on disk already.
 pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
+    // This clone's `git status` runs from the start, beside everything else.
+    let root = repo.root.clone();
+    let status_here = std::thread::spawn(move || crate::git::status_porcelain(&root));
     let branch = repo.release_branch(config);
     let remote = config.remote.clone();
     // GitHub first (the peers need the release tag's name), then everyone in parallel.
@@ -115,14 +118,18 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
     let prefix = config.tag_prefix.as_deref();
     let tag = match &origin {
         Some(Ok((r, _))) => newest_tag(r.tags.keys().cloned(), prefix),
-        _ => newest_tag(repo.tags()?.into_iter().map(|(n, _)| n), prefix),
+        _ => newest_tag(repo.tag_names()?.into_iter(), prefix),
     };
-    let (here, answers) = std::thread::scope(|s| {
+    let answers = std::thread::scope(|s| {
         let tag = tag.as_deref();
         let root = repo.root.clone();
         let others = s.spawn(move || peers::read_all(&config.clones, &root, tag, peers::PEER_TIMEOUT, offline));
-        (peers::read_here(repo, tag), others.join().unwrap_or_default())
+        others.join().unwrap_or_default()
     });
+    let status = status_here
+        .join()
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("git status crashed")));
+    let here = peers::read_here(repo, status, tag.as_deref());
     let (tip, error) = match &origin {
         Some(Ok((_, tip))) => (*tip, None),
         Some(Err(e)) => (repo.remote_branch_commit(&remote, &branch), Some(format!("{e:#}"))),

@@ -126,6 +126,43 @@ impl Versions {
         out
     }
 
+    /// The release tags from the top down to the current stable release only, asking
+    /// `reached` which of a batch HEAD reaches: what a release needs, without deciding the
+    /// reachability of every older tag. `names` are all tag names.
+    pub fn near_head(
+        names: &[String],
+        configured_prefix: Option<&str>,
+        mut reached: impl FnMut(&[&str]) -> std::collections::HashSet<String>,
+    ) -> Versions {
+        let infos: Vec<TagInfo> = names
+            .iter()
+            .map(|n| TagInfo {
+                name: n.clone(),
+                reachable: false,
+            })
+            .collect();
+        let mut all = Versions::from_tags(&infos, configured_prefix);
+        let mut end = 0;
+        while end < all.tags.len() {
+            // The next batch: down to (and with) the next stable release.
+            let stop = all.tags[end..]
+                .iter()
+                .position(|t| t.version.pre.is_empty())
+                .map_or(all.tags.len(), |p| end + p + 1);
+            let batch: Vec<&str> = all.tags[end..stop].iter().map(|t| t.name.as_str()).collect();
+            let yes = reached(&batch);
+            for t in &mut all.tags[end..stop] {
+                t.reachable = yes.contains(&t.name);
+            }
+            end = stop;
+            if all.tags[end - 1].reachable && all.tags[end - 1].version.pre.is_empty() {
+                break;
+            }
+        }
+        all.tags.truncate(end);
+        all
+    }
+
     /// The highest semver tag reachable from HEAD.
     pub fn current(&self) -> Option<&VersionTag> {
         self.tags.iter().find(|t| t.reachable)
@@ -254,6 +291,28 @@ pub fn tag_name(prefix: &str, v: &Version) -> String {
     let mut v = v.clone();
     v.build = BuildMetadata::EMPTY;
     format!("{prefix}{v}")
+}
+
+#[cfg(test)]
+mod near_head_tests {
+    use super::*;
+
+    #[test]
+    fn stops_at_the_first_reachable_stable_release() {
+        let names: Vec<String> = ["0.1.0", "0.2.0-rc.1", "0.3.0", "0.0.9", "latest"]
+            .map(String::from)
+            .into();
+        let mut asked = Vec::new();
+        let v = Versions::near_head(&names, None, |batch| {
+            asked.push(batch.join(" "));
+            batch.iter().filter(|n| **n != "0.3.0").map(|n| n.to_string()).collect()
+        });
+        assert_eq!(asked, ["0.3.0", "0.2.0-rc.1 0.1.0"]);
+        assert_eq!(v.current().unwrap().name, "0.2.0-rc.1");
+        assert_eq!(v.current_stable().unwrap().name, "0.1.0");
+        assert_eq!(v.unreachable_above()[0].name, "0.3.0");
+        assert_eq!(v.ignored, ["latest"]);
+    }
 }
 
 #[cfg(test)]

@@ -68,14 +68,20 @@ fn origin_unreachable() {
 }
 
 #[test]
-fn no_remote_at_all() {
+fn no_remote_at_all_releases_locally_with_a_note() {
+    // Changed on purpose (issue "What users of release tools expect"): a clone without a
+    // remote is released locally, and the note says how to publish it later.
     let sb = Sandbox::new();
     sb.git(&sb.clone, &["remote", "remove", "origin"]);
-    let e = refused(&sb, &["minor", "--yes"]);
+    let r = sb.release(&["minor", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
     assert!(
-        e.contains("no remote `origin`") && e.contains("git remote add origin"),
-        "{e}"
+        r.stderr.contains("no remote `origin`") && r.stderr.contains("git remote add origin"),
+        "{}",
+        r.stderr
     );
+    assert_eq!(sb.git(&sb.clone, &["tag"]), "0.1.0");
+    assert!(sb.origin_tag("0.1.0").is_none());
 }
 
 #[test]

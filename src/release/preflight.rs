@@ -14,8 +14,15 @@ fn problem(what: impl Into<String>, fix: impl Into<String>) -> Problem {
 }
 
 /// Opens the repository at `dir` and reads the facts that read-only commands need
-/// (`version`, `changelog`): no checks, no network, no work-tree scan.
+/// (`version`, `changelog`): no checks, no network, no work-tree scan; every tag's
+/// reachability from HEAD is known.
 pub fn read(dir: &std::path::Path) -> Result<Facts> {
+    read_with(dir, true)
+}
+
+/// [`read`]; with `all_tags: false` only the tags down to the current stable release are
+/// looked at (a release needs no more; vuejs/core has 295 tags over 7,000 commits).
+fn read_with(dir: &std::path::Path, all_tags: bool) -> Result<Facts> {
     let repo = crate::git::open(dir)?;
     let config = Config::load(&repo.root)?;
     let Some(head) = repo.head_commit() else {
@@ -24,7 +31,14 @@ pub fn read(dir: &std::path::Path) -> Result<Facts> {
             repo.root.display()
         )));
     };
-    let versions = Versions::from_tags(&repo.tag_infos(Some(head))?, config.tag_prefix.as_deref());
+    let prefix = config.tag_prefix.as_deref();
+    let versions = if all_tags {
+        Versions::from_tags(&repo.tag_infos(Some(head))?, prefix)
+    } else {
+        Versions::near_head(&repo.tag_names()?, prefix, |batch| {
+            repo.reached_tags(head, batch).unwrap_or_default()
+        })
+    };
     let above: Vec<&str> = versions.unreachable_above().iter().map(|t| t.name.as_str()).collect();
     let notices = match above.as_slice() {
         [] => Vec::new(),
@@ -52,7 +66,7 @@ pub fn read(dir: &std::path::Path) -> Result<Facts> {
 
 /// Reads the facts and checks everything a release needs, origin included.
 pub fn gather(dir: &std::path::Path) -> Result<Facts> {
-    let mut f = read(dir)?;
+    let mut f = read_with(dir, false)?;
     let remote = f.config.remote.clone();
     let mut problems = Vec::new();
     if f.repo.is_shallow() {
