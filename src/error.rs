@@ -19,16 +19,36 @@ pub const EXIT_OUT_OF_STEP: i32 = 3;
 /// Exit code after Ctrl-C, SIGTERM or SIGHUP stopped a transaction (rolled back).
 pub const EXIT_INTERRUPTED: i32 = 130;
 
-/// A signal stopped the transaction before its push; it was rolled back (the message says what).
-#[derive(Debug)]
-pub struct Interrupted(pub String);
+/// An error that is a message and nothing else: its text is what people read.
+#[macro_export]
+macro_rules! message_error {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name(pub String);
 
-impl fmt::Display for Interrupted {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::error::Error for $name {}
+    };
 }
-impl std::error::Error for Interrupted {}
+
+message_error!(
+    /// A signal stopped the transaction before its push; it was rolled back (the message says what).
+    Interrupted
+);
+message_error!(
+    /// The tool refused: bad usage or a failed preflight. Nothing was changed.
+    Refused
+);
+message_error!(
+    /// A step failed after changes began; they were rolled back (the message says what).
+    Failed
+);
 
 /// `release status` found a copy out of step (it has said which and why already).
 #[derive(Debug)]
@@ -40,27 +60,6 @@ impl fmt::Display for OutOfStep {
     }
 }
 impl std::error::Error for OutOfStep {}
-
-/// The tool refused: bad usage or a failed preflight. Nothing was changed.
-#[derive(Debug)]
-pub struct Refused(pub String);
-
-/// A step failed after changes began; they were rolled back (the message says what).
-#[derive(Debug)]
-pub struct Failed(pub String);
-
-impl fmt::Display for Refused {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl fmt::Display for Failed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for Refused {}
-impl std::error::Error for Failed {}
 
 /// Shorthand for an `anyhow::Error` carrying a [`Refused`].
 pub fn refused(msg: impl Into<String>) -> anyhow::Error {

@@ -21,16 +21,10 @@ pub const LOCAL_TIMEOUT: Duration = Duration::from_secs(60);
 /// Timeout for a git command that runs the user's hooks or signer (commit, tag).
 pub const HOOK_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// A program that outlived its timeout and was stopped: whether it did its work is unknown.
-#[derive(Debug)]
-pub struct TimedOut(pub String);
-
-impl std::fmt::Display for TimedOut {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for TimedOut {}
+crate::message_error!(
+    /// A program that outlived its timeout and was stopped: whether it did its work is unknown.
+    TimedOut
+);
 
 /// What a finished program left behind.
 #[derive(Debug)]

@@ -9,31 +9,17 @@ pub struct Args {
     /// The version to promote; refused unless test runs exactly it (default: what test runs).
     #[arg(value_name = "VERSION")]
     pub target: Option<String>,
-    /// Print the plan and the diff, and stop; nothing is changed.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Do not ask for confirmation (needed when stdin is not a terminal).
-    #[arg(short, long)]
-    pub yes: bool,
+    #[command(flatten)]
+    pub tx: super::release::TxArgs,
     /// Do not check that the images are in their registry.
     #[arg(long)]
     pub skip_images: bool,
-    /// Skip your git hooks (pre-commit, commit-msg) for the promote commit.
-    #[arg(long)]
-    pub no_verify: bool,
-    /// Sign the promote commit.
-    #[arg(long)]
-    pub sign: bool,
 }
 
 pub fn run(dir: &Path, a: Args) -> Result<()> {
     let opts = Options {
-        dry_run: a.dry_run,
-        yes: a.yes,
         skip_images: a.skip_images,
-        no_verify: a.no_verify,
-        sign: a.sign,
-        ..Options::default()
+        ..a.tx.options()
     };
     crate::promote::run(dir, a.target.as_deref(), &opts)
 }

@@ -6,27 +6,47 @@ use crate::version::{Bump, Level};
 use anyhow::Result;
 use std::path::Path;
 
-/// How to apply: shared by every kind of release.
+/// How any transaction runs (release and promote).
 #[derive(Debug, clap::Args, Clone, Default)]
-pub struct ApplyArgs {
+pub struct TxArgs {
     /// Print the plan and stop; nothing is changed.
     #[arg(long)]
     pub dry_run: bool,
     /// Do not ask for confirmation (needed when stdin is not a terminal).
     #[arg(short, long)]
     pub yes: bool,
+    /// Skip your git hooks (pre-commit, commit-msg) and the release hooks of .release.yml.
+    #[arg(long)]
+    pub no_verify: bool,
+    /// Sign the commit (and tag) the tool makes (git's commit.gpgsign / tag.gpgSign apply anyway).
+    #[arg(long)]
+    pub sign: bool,
+}
+
+impl TxArgs {
+    /// The options these flags give; the rest are off.
+    pub fn options(&self) -> Options {
+        Options {
+            dry_run: self.dry_run,
+            yes: self.yes,
+            no_verify: self.no_verify,
+            sign: self.sign,
+            ..Options::default()
+        }
+    }
+}
+
+/// How to apply: shared by every kind of release.
+#[derive(Debug, clap::Args, Clone, Default)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub tx: TxArgs,
     /// Pin project images tagged `latest` (or untagged) in kubernetes/test to the new version.
     #[arg(long)]
     pub replace_latest: bool,
     /// Release git only: build and push no images (for repositories without Docker).
     #[arg(long)]
     pub skip_images: bool,
-    /// Skip your git hooks (pre-commit, commit-msg) for the release commit.
-    #[arg(long)]
-    pub no_verify: bool,
-    /// Sign the release commit and tag (git's commit.gpgsign / tag.gpgSign apply anyway).
-    #[arg(long)]
-    pub sign: bool,
     /// Keep the commit, tag and images local; `release resume` pushes them later.
     #[arg(long)]
     pub no_push: bool,
@@ -35,13 +55,10 @@ pub struct ApplyArgs {
 impl ApplyArgs {
     fn options(&self) -> Options {
         Options {
-            dry_run: self.dry_run,
-            yes: self.yes,
             replace_latest: self.replace_latest,
             skip_images: self.skip_images,
-            no_verify: self.no_verify,
-            sign: self.sign,
             no_push: self.no_push,
+            ..self.tx.options()
         }
     }
 }

@@ -90,17 +90,11 @@ pub struct PushGit {
     pub tag: Option<String>,
 }
 
-/// A push whose outcome is unknown (it timed out or was cut, and origin cannot be asked):
-/// nothing may be rolled back, since origin may have the release.
-#[derive(Debug)]
-pub struct Uncertain(pub String);
-
-impl std::fmt::Display for Uncertain {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for Uncertain {}
+crate::message_error!(
+    /// A push whose outcome is unknown (it timed out or was cut, and origin cannot be asked):
+    /// nothing may be rolled back, since origin may have the release.
+    Uncertain
+);
 
 impl Step for PushGit {
     fn describe(&self) -> String {
