@@ -143,34 +143,46 @@ pub fn read(loc: &Location, tag: Option<&str>, timeout: Duration) -> Result<Peer
 }
 
 fn ask(loc: &Location, tag: &str, timeout: Duration) -> anyhow::Result<PeerFacts> {
-    let out = match loc {
-        Location::Local(p) => {
-            let p = p.to_string_lossy();
-            proc::run("sh", &["-c", SCRIPT, "sh", &p, tag], Path::new("/"), timeout)
-        }
-        Location::Ssh { host, port, path } => {
-            let remote = format!("sh -c {} sh {} {}", sh_quote(SCRIPT), sh_quote(path), sh_quote(tag));
-            let mut args: Vec<String> = Vec::new();
-            if let Some(cfg) = std::env::var_os("RELEASE_SSH_CONFIG") {
-                args.push("-F".into());
-                args.push(cfg.to_string_lossy().into_owned());
-            }
-            args.extend(["-o", "BatchMode=yes", "-o", "ConnectTimeout=5"].map(String::from));
-            if let Some(p) = port {
-                args.push("-p".into());
-                args.push(p.to_string());
-            }
-            args.push("--".into());
-            args.push(host.clone());
-            args.push(remote);
-            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-            proc::run("ssh", &refs, Path::new("/"), timeout)
-        }
-    }?;
+    let out = run_script(loc, SCRIPT, &[tag], timeout)?;
     if !out.success {
         anyhow::bail!("{}", out.complaint().lines().last().unwrap_or("failed"));
     }
     parse(&out.stdout)
+}
+
+/// Runs a POSIX `sh` script in the peer: `$1` is the clone's path, then `args`. Over ssh
+/// every word is quoted for the remote shell; nothing but `sh` and `git` need be there.
+pub fn run_script(loc: &Location, script: &str, args: &[&str], timeout: Duration) -> anyhow::Result<proc::Output> {
+    match loc {
+        Location::Local(p) => {
+            let p = p.to_string_lossy();
+            let mut argv = vec!["-c", script, "sh", &p];
+            argv.extend_from_slice(args);
+            proc::run("sh", &argv, Path::new("/"), timeout)
+        }
+        Location::Ssh { host, port, path } => {
+            let mut remote = format!("sh -c {} sh {}", sh_quote(script), sh_quote(path));
+            for a in args {
+                remote.push(' ');
+                remote.push_str(&sh_quote(a));
+            }
+            let mut ssh_args: Vec<String> = Vec::new();
+            if let Some(cfg) = std::env::var_os("RELEASE_SSH_CONFIG") {
+                ssh_args.push("-F".into());
+                ssh_args.push(cfg.to_string_lossy().into_owned());
+            }
+            ssh_args.extend(["-o", "BatchMode=yes", "-o", "ConnectTimeout=5"].map(String::from));
+            if let Some(p) = port {
+                ssh_args.push("-p".into());
+                ssh_args.push(p.to_string());
+            }
+            ssh_args.push("--".into());
+            ssh_args.push(host.clone());
+            ssh_args.push(remote);
+            let refs: Vec<&str> = ssh_args.iter().map(String::as_str).collect();
+            proc::run("ssh", &refs, Path::new("/"), timeout)
+        }
+    }
 }
 
 /// One configured peer and what it said.

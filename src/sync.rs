@@ -368,6 +368,148 @@ fn relation_advice(c: &Copy, on: &str, branch: &str) -> Option<String> {
     }
 }
 
+/// What `release sync` does for one clone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum SyncAction {
+    /// In step already.
+    Nothing,
+    /// Clean and only behind (or missing release tags): fetch with tags, fast-forward.
+    FastForward,
+    /// Clean and only ahead, and `--push` was given: push its branch.
+    Push,
+    /// A person decides: why, and the commands to run in that clone.
+    Manual { reason: String, commands: Vec<String> },
+}
+
+/// By the clone's own count against its upstream (as of its last fetch): ahead, not behind.
+fn only_ahead(c: &Copy) -> bool {
+    c.work.as_ref().and_then(|w| w.ab).is_some_and(|(a, b)| a > 0 && b == 0)
+}
+
+/// Pure: what syncing `c` to GitHub's `branch` on `remote` may do on its own. Never a
+/// merge, rebase or stash: anything but a fast-forward (or a push, when asked) is a person's.
+pub fn sync_action(c: &Copy, branch: &str, remote: &str, push: bool) -> SyncAction {
+    let manual = |reason: String, commands: &[String]| SyncAction::Manual {
+        reason,
+        commands: commands.to_vec(),
+    };
+    if let Some(e) = &c.error {
+        return manual(
+            format!("could not be read ({})", first_line(e)),
+            &[format!(
+                "ssh {} true   (check that it logs in), or fix its path under clones:",
+                c.name
+            )],
+        );
+    }
+    let dirty: Vec<&String> = c.work.iter().flat_map(|w| w.changed()).collect();
+    if !dirty.is_empty() {
+        let list: Vec<&str> = dirty.iter().take(5).map(|s| s.as_str()).collect();
+        return manual(
+            format!("has uncommitted changes ({})", list.join(", ")),
+            &[
+                "git status".into(),
+                format!(
+                    "git add -A && git commit -m \"...\" && git pull --rebase {remote} {branch} && git push {remote} {branch}   (or git stash)"
+                ),
+            ],
+        );
+    }
+    let pull = format!("git pull --rebase {remote} {branch}");
+    match &c.relation {
+        Relation::InSync if c.has_release_tag == Some(false) => SyncAction::FastForward,
+        Relation::InSync => SyncAction::Nothing,
+        Relation::Behind { .. } => SyncAction::FastForward,
+        Relation::Ahead { .. } if push => SyncAction::Push,
+        Relation::Ahead { commits } => manual(
+            format!("{commits} commit(s) are not on GitHub"),
+            &[format!("git push {remote} {branch}   (or: release sync --push)")],
+        ),
+        Relation::Diverged { ahead, behind } => manual(
+            format!("diverged from GitHub ({ahead} local, {behind} remote commits)"),
+            &[
+                pull,
+                "(resolve any conflicts)".into(),
+                format!("git push {remote} {branch}"),
+            ],
+        ),
+        // Commits this clone has not seen; by its own count (as of its last fetch) it is only
+        // ahead, so a push is a fast-forward or is refused by GitHub, never a loss.
+        Relation::Unpushed { .. } if only_ahead(c) && push => SyncAction::Push,
+        Relation::Unpushed { .. } if only_ahead(c) => manual(
+            "has commits that are not on GitHub".into(),
+            &[format!("git push {remote} {branch}   (or: release sync --push)")],
+        ),
+        Relation::Unpushed { .. } => manual(
+            "has commits GitHub does not have".into(),
+            &[
+                format!("git fetch {remote}"),
+                pull,
+                format!("git push {remote} {branch}"),
+            ],
+        ),
+        Relation::OtherBranch { branch: b } => manual(format!("is on branch {b}"), &[format!("git switch {branch}")]),
+        Relation::Detached => manual("HEAD is detached".into(), &[format!("git switch {branch}")]),
+        Relation::NoOriginBranch => manual(
+            format!("GitHub has no branch {branch}"),
+            &[format!("git push -u {remote} {branch}")],
+        ),
+        Relation::Unknown => manual(
+            "its state is unknown".into(),
+            &[format!("git fetch {remote}"), "release sync".into()],
+        ),
+    }
+}
+
+#[cfg(test)]
+mod sync_tests {
+    use super::*;
+
+    fn copy(relation: Relation, dirty: bool) -> Copy {
+        Copy {
+            name: "kube-2".into(),
+            here: false,
+            is_origin: false,
+            error: None,
+            branch: Some("main".into()),
+            head: None,
+            relation,
+            work: Some(WorkTree {
+                modified: if dirty { vec!["k.yml".into()] } else { vec![] },
+                ..WorkTree::default()
+            }),
+            last_fetch: None,
+            has_release_tag: Some(true),
+            via_ssh: true,
+            skipped: false,
+        }
+    }
+
+    #[test]
+    fn only_fast_forwards_and_asked_pushes_happen_on_their_own() {
+        let act = |r, d, p| sync_action(&copy(r, d), "main", "origin", p);
+        assert_eq!(act(Relation::InSync, false, false), SyncAction::Nothing);
+        assert_eq!(
+            act(Relation::Behind { commits: 2 }, false, false),
+            SyncAction::FastForward
+        );
+        assert_eq!(act(Relation::Ahead { commits: 1 }, false, true), SyncAction::Push);
+        for (r, d) in [
+            (Relation::Behind { commits: 2 }, true),
+            (Relation::Ahead { commits: 1 }, false),
+            (Relation::Diverged { ahead: 1, behind: 1 }, false),
+            (Relation::OtherBranch { branch: "x".into() }, false),
+            (Relation::Detached, false),
+        ] {
+            assert!(
+                matches!(act(r.clone(), d, false), SyncAction::Manual { .. }),
+                "{r:?} dirty={d}"
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -216,3 +216,77 @@ fn ssh_peer_path_that_is_not_a_repository() {
     assert!(row(&out, "kube-2").contains("not a git repository"), "{out}");
     assert!(Path::new(&plain).read_dir().unwrap().next().is_none());
 }
+
+#[test]
+fn sync_fast_forwards_a_clean_clone_that_is_behind() {
+    let (sb, peer) = with_peer("{}");
+    sb.commit_file("api.py", "v2\n", "feat: v2");
+    sb.tag_and_push("0.2.0");
+    let r = sb.release(&["sync"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("kube-2: fetched and fast-forwarded"), "{}", r.stderr);
+    let origin_main = sb.git(&sb.origin, &["rev-parse", "main"]);
+    assert_eq!(sb.git(&peer, &["rev-parse", "HEAD"]), origin_main);
+    assert_eq!(sb.git(&peer, &["tag", "--list", "0.2.0"]), "0.2.0");
+    let r = sb.release(&["sync"]);
+    assert!(r.stderr.contains("kube-2: in step"), "{}", r.stderr);
+}
+
+#[test]
+fn sync_leaves_dirty_and_diverged_clones_alone_with_the_commands() {
+    let (sb, peer) = with_peer("{}");
+    sb.commit_file("api.py", "v2\n", "feat: v2");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    std::fs::write(peer.join("k.yml"), "edited on kube-2\n").unwrap();
+    let before = sb.git(&peer, &["rev-parse", "HEAD"]);
+    let r = sb.release(&["sync"]);
+    assert_eq!(r.code, 3, "{}", r.all());
+    assert!(
+        r.stderr.contains("uncommitted changes (k.yml); left alone") && r.stderr.contains("git status"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(sb.git(&peer, &["rev-parse", "HEAD"]), before);
+    std::fs::remove_file(peer.join("k.yml")).unwrap();
+    sb.commit_in(&peer, "k.yml", "k\n", "fix: on kube-2 only");
+    sb.git(&peer, &["fetch", "-q", "origin"]);
+    let r = sb.release(&["sync", "--push"]);
+    assert_eq!(r.code, 3, "{}", r.all());
+    assert!(
+        r.stderr.contains("diverged") && r.stderr.contains("git pull --rebase origin main"),
+        "{}",
+        r.stderr
+    );
+    let v: serde_json::Value = serde_json::from_str(&sb.release(&["sync", "--json"]).stdout).unwrap();
+    assert_eq!(v["schema"], 1);
+    assert_eq!(v["clones"][0]["action"], "manual");
+}
+
+#[test]
+fn sync_pushes_a_clone_that_is_only_ahead_when_asked() {
+    let (sb, peer) = with_peer("{}");
+    sb.commit_in(&peer, "k.yml", "k\n", "fix(k8s): nodePort on kube-2");
+    let r = sb.release(&["sync"]);
+    assert_eq!(r.code, 3, "{}", r.all());
+    assert!(r.stderr.contains("release sync --push"), "{}", r.stderr);
+    let r = sb.release(&["sync", "--push"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(
+        sb.git(&sb.origin, &["rev-parse", "main"]),
+        sb.git(&peer, &["rev-parse", "HEAD"])
+    );
+}
+
+#[test]
+fn sync_over_ssh_fast_forwards_kube_2() {
+    let _ = ssh_config();
+    let (sb, peer) = with_peer("kube-2:{}");
+    sb.commit_file("api.py", "v3\n", "feat: v3");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["sync"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(
+        sb.git(&peer, &["rev-parse", "HEAD"]),
+        sb.git(&sb.origin, &["rev-parse", "main"])
+    );
+}

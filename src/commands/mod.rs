@@ -13,6 +13,7 @@ pub mod promote;
 pub mod release;
 pub mod resume;
 pub mod status;
+pub mod sync;
 pub mod version;
 
 use clap::{Parser, Subcommand};
@@ -86,6 +87,8 @@ pub enum Command {
     Promote(promote::Args),
     /// Where GitHub, this clone and the other clones stand (exit 3 when any is out of step).
     Status(status::Args),
+    /// Bring the other clones to GitHub where that is safe (fast-forward; push with --push).
+    Sync(sync::Args),
     /// Install, remove or inspect the git hooks that warn about unsynced clones.
     Hooks(hooks::Args),
     /// Show which images a release builds, from which Dockerfile, and why.
@@ -145,6 +148,7 @@ fn dispatch(dir: &Path, command: Command) -> anyhow::Result<()> {
         Command::Changelog(a) => changelog::run(dir, a),
         Command::Promote(a) => promote::run(dir, a),
         Command::Status(a) => status::run(dir, a),
+        Command::Sync(a) => sync::run(dir, a),
         Command::Hooks(a) => hooks::run(dir, a),
         Command::Images => images::run(dir),
         Command::Check(a) => check::run(dir, a),

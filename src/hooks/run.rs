@@ -128,7 +128,7 @@ pub fn pre_push(repo: &Repo, config: &Config, remote_arg: Option<&str>, input: &
         let rel = peers::relation(repo, &f.work, &branch, tip);
         if rel.has_unpushed() {
             w.push(format!(
-                "{name} has commits that are not on GitHub ({}): push them from {name} too, or they will collide",
+                "{name} has commits that are not on GitHub ({}): push them from {name} too (`release sync --push` does it from here), or they will collide",
                 rel.short()
             ));
         }
@@ -136,7 +136,7 @@ pub fn pre_push(repo: &Repo, config: &Config, remote_arg: Option<&str>, input: &
         if !clash.is_empty() {
             let list: Vec<&str> = clash.iter().map(|s| s.as_str()).collect();
             w.push(format!(
-                "{name} has uncommitted changes to {} which this push changes too: on {name} commit or stash them, then `git pull`",
+                "{name} has uncommitted changes to {} which this push changes too: on {name} commit or stash them, then `release sync` brings it up to date",
                 list.join(", ")
             ));
         }

@@ -1,0 +1,140 @@
+//! `release sync [--push] [--json]`: bring every clone of `clones:` to GitHub when that is
+//! safe: a clean clone that is only behind is fetched (tags too) and fast-forwarded; one
+//! that is only ahead is pushed with `--push`; anything else is left alone, with the exact
+//! commands to run there. Exit 0 when all are in step, 3 when something is left for a person.
+
+use crate::config::Config;
+use crate::error::OutOfStep;
+use crate::peers::{self, PEER_TIMEOUT, parse_location};
+use crate::status::gather;
+use crate::sync::{Copy, SyncAction, sync_action};
+use crate::ui;
+use anyhow::Result;
+use serde::Serialize;
+use std::path::Path;
+
+#[derive(Debug, clap::Args, Clone)]
+pub struct Args {
+    /// Also push clones that have commits GitHub lacks (and nothing else to sort out).
+    #[arg(long)]
+    pub push: bool,
+    /// Say what would be done; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print JSON on stdout (see docs/json.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The script run in a peer: `$1` path, `$2` ff|push, `$3` remote, `$4` branch.
+const SCRIPT: &str = r#"cd "$1" 2>/dev/null || { echo "no such folder: $1" >&2; exit 1; }
+case "$2" in
+  ff) git fetch --quiet --tags "$3" && git merge --ff-only --quiet "$3/$4" ;;
+  push) git push --quiet "$3" "$4" ;;
+esac
+"#;
+
+/// One clone: what was decided, and how it went.
+#[derive(Debug, Serialize)]
+struct Outcome {
+    name: String,
+    #[serde(flatten)]
+    action: SyncAction,
+    /// For fast-forward and push: `null` when not run (dry run), else whether it worked.
+    done: Option<bool>,
+    error: Option<String>,
+}
+
+fn act(config: &Config, root: &Path, c: &Copy, action: &SyncAction, branch: &str) -> Result<(), String> {
+    let how = match action {
+        SyncAction::FastForward => "ff",
+        SyncAction::Push => "push",
+        _ => return Ok(()),
+    };
+    let spec = config.clones.get(&c.name).ok_or("not configured")?;
+    let loc = parse_location(spec, root).map_err(|e| format!("{e:#}"))?;
+    let out =
+        peers::run_script(&loc, SCRIPT, &[how, &config.remote, branch], PEER_TIMEOUT).map_err(|e| format!("{e:#}"))?;
+    if out.success { Ok(()) } else { Err(out.complaint()) }
+}
+
+fn say(o: &Outcome) {
+    let line = match (&o.action, o.done, &o.error) {
+        (SyncAction::Nothing, ..) => format!("{}: in step", o.name),
+        (SyncAction::FastForward, Some(true), _) => format!("{}: fetched and fast-forwarded to GitHub", o.name),
+        (SyncAction::Push, Some(true), _) => format!("{}: pushed to GitHub", o.name),
+        (SyncAction::FastForward | SyncAction::Push, None, _) => format!(
+            "{}: would {}",
+            o.name,
+            if matches!(o.action, SyncAction::Push) {
+                "push"
+            } else {
+                "fetch and fast-forward"
+            }
+        ),
+        (SyncAction::FastForward | SyncAction::Push, _, Some(e)) => format!("{}: FAILED: {e}", o.name),
+        (SyncAction::Manual { reason, commands }, ..) => {
+            let cmds: Vec<String> = commands.iter().map(|c| format!("    {c}")).collect();
+            format!(
+                "{}: {reason}; left alone. On {} run:\n{}",
+                o.name,
+                o.name,
+                cmds.join("\n")
+            )
+        }
+        _ => format!("{}: ?", o.name),
+    };
+    ui::say(&line);
+}
+
+pub fn run(dir: &Path, a: Args) -> Result<()> {
+    let repo = crate::git::open(dir)?;
+    let config = Config::load(&repo.root)?;
+    if config.clones.is_empty() {
+        return Err(crate::error::refused(
+            "no other clones are configured: add `clones: { kube-2: kube-2:~/my-api }` to .release.yml",
+        ));
+    }
+    let st = gather(&repo, &config, false)?;
+    let peers: Vec<&Copy> = st.copies.iter().filter(|c| !c.is_origin && !c.here).collect();
+    let root = repo.root.clone();
+    let outcomes: Vec<Outcome> = std::thread::scope(|s| {
+        let handles: Vec<_> = peers
+            .iter()
+            .map(|c| {
+                let (config, root, branch) = (&config, &root, &st.branch);
+                s.spawn(move || {
+                    let action = sync_action(c, branch, &config.remote, a.push);
+                    let (done, error) = match (&action, a.dry_run) {
+                        (SyncAction::FastForward | SyncAction::Push, false) => {
+                            match act(config, root, c, &action, branch) {
+                                Ok(()) => (Some(true), None),
+                                Err(e) => (Some(false), Some(e)),
+                            }
+                        }
+                        _ => (None, None),
+                    };
+                    Outcome {
+                        name: c.name.clone(),
+                        action,
+                        done,
+                        error,
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    let settled = outcomes.iter().all(|o| match o.action {
+        SyncAction::Nothing => true,
+        SyncAction::FastForward | SyncAction::Push => o.done == Some(true),
+        SyncAction::Manual { .. } => false,
+    });
+    if a.json {
+        let v = serde_json::json!({ "schema": 1, "branch": st.branch, "in_step": settled, "clones": outcomes });
+        ui::out(&serde_json::to_string_pretty(&v)?);
+    } else {
+        outcomes.iter().for_each(say);
+    }
+    if settled { Ok(()) } else { Err(OutOfStep.into()) }
+}
