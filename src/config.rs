@@ -51,6 +51,9 @@ pub struct Config {
     /// too; this asks for it whatever they say).
     #[serde(default)]
     pub sign: bool,
+    /// Where and how `release deploy` applies the manifests.
+    #[serde(default)]
+    pub deploy: DeployConfig,
     /// The platform every image is built for (`linux/amd64`) unless an image says otherwise;
     /// default: the engine's own.
     #[serde(default)]
@@ -166,6 +169,28 @@ pub struct ImageConfig {
     pub platform: Option<String>,
 }
 
+/// `deploy:` in .release.yml.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DeployConfig {
+    /// The clone (a name under `clones:`) whose machine reaches the cluster; kubectl runs
+    /// there over ssh. Default: here, when a cluster answers here.
+    #[serde(default)]
+    pub via: Option<String>,
+    /// The kubeconfig file (on the machine that applies); default: kubectl's own (KUBECONFIG).
+    #[serde(default)]
+    pub kubeconfig: Option<String>,
+    /// The kubeconfig context; default: its current one.
+    #[serde(default)]
+    pub context: Option<String>,
+    /// The namespace to apply into; default: the context's.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// How long each rollout may take (seconds); default 120.
+    #[serde(default)]
+    pub timeout: Option<u64>,
+}
+
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct ChangelogConfig {
@@ -225,6 +250,7 @@ impl Default for Config {
             hooks: HooksConfig::default(),
             sign: false,
             platform: None,
+            deploy: DeployConfig::default(),
         }
     }
 }

@@ -541,6 +541,28 @@ impl Repo {
         }
     }
 
+    /// Every file under `dir` in `commit`'s tree, with its bytes (what a release's manifests
+    /// say, whatever the work tree holds now).
+    pub fn files_at(&self, commit: Oid, dir: &Path) -> Result<Vec<(PathBuf, Vec<u8>)>> {
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        let sub = match tree.get_path(dir) {
+            Ok(e) => e.to_object(&self.repo)?.peel_to_tree()?,
+            Err(_) => return Ok(Vec::new()),
+        };
+        let mut out = Vec::new();
+        sub.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
+            if entry.kind() == Some(ObjectType::Blob)
+                && let Ok(blob) = self.repo.find_blob(entry.id())
+            {
+                let name = entry.name().unwrap_or_default();
+                out.push((dir.join(root).join(name), blob.content().to_vec()));
+            }
+            git2::TreeWalkResult::Ok
+        })?;
+        out.sort();
+        Ok(out)
+    }
+
     /// The first line of a commit's message.
     pub fn summary(&self, oid: Oid) -> Option<String> {
         let c = self.repo.find_commit(oid).ok()?;

@@ -12,6 +12,7 @@ pub mod changelog_file;
 pub mod commands;
 pub mod commits;
 pub mod config;
+pub mod deploy;
 pub mod error;
 pub mod fs;
 pub mod git;

@@ -153,12 +153,23 @@ fn ask(loc: &Location, tag: &str, timeout: Duration) -> anyhow::Result<PeerFacts
 /// Runs a POSIX `sh` script in the peer: `$1` is the clone's path, then `args`. Over ssh
 /// every word is quoted for the remote shell; nothing but `sh` and `git` need be there.
 pub fn run_script(loc: &Location, script: &str, args: &[&str], timeout: Duration) -> anyhow::Result<proc::Output> {
+    run_script_with_input(loc, script, args, None, timeout)
+}
+
+/// [`run_script`], with `input` on the script's stdin (over ssh too).
+pub fn run_script_with_input(
+    loc: &Location,
+    script: &str,
+    args: &[&str],
+    input: Option<&[u8]>,
+    timeout: Duration,
+) -> anyhow::Result<proc::Output> {
     match loc {
         Location::Local(p) => {
             let p = p.to_string_lossy();
             let mut argv = vec!["-c", script, "sh", &p];
             argv.extend_from_slice(args);
-            proc::run("sh", &argv, Path::new("/"), timeout)
+            proc::run_with_input("sh", &argv, Path::new("/"), timeout, input)
         }
         Location::Ssh { host, port, path } => {
             let mut remote = format!("sh -c {} sh {}", sh_quote(script), sh_quote(path));
@@ -180,9 +191,29 @@ pub fn run_script(loc: &Location, script: &str, args: &[&str], timeout: Duration
             ssh_args.push(host.clone());
             ssh_args.push(remote);
             let refs: Vec<&str> = ssh_args.iter().map(String::as_str).collect();
-            proc::run("ssh", &refs, Path::new("/"), timeout)
+            proc::run_with_input("ssh", &refs, Path::new("/"), timeout, input)
         }
     }
+}
+
+/// The script that brings a peer to GitHub: `$1` path, `$2` ff|push, `$3` remote,
+/// `$4` branch. A fast-forward only, never a merge.
+const SYNC_SCRIPT: &str = r#"cd "$1" 2>/dev/null || { echo "no such folder: $1" >&2; exit 1; }
+case "$2" in
+  ff) git fetch --quiet --tags "$3" && git merge --ff-only --quiet "$3/$4" ;;
+  push) git push --quiet "$3" "$4" ;;
+esac
+"#;
+
+/// Fast-forwards the peer to `remote/branch` (tags fetched too), or pushes its `branch`
+/// when `push`; the error is the peer's own words.
+pub fn bring_to_github(loc: &Location, remote: &str, branch: &str, push: bool) -> anyhow::Result<()> {
+    let how = if push { "push" } else { "ff" };
+    let out = run_script(loc, SYNC_SCRIPT, &[how, remote, branch], PEER_TIMEOUT)?;
+    if !out.success {
+        anyhow::bail!("{}", out.complaint());
+    }
+    Ok(())
 }
 
 /// One configured peer and what it said.

@@ -5,6 +5,7 @@ pub mod changelog;
 pub mod check;
 pub mod completions;
 pub mod demo;
+pub mod deploy;
 pub mod hooks;
 pub mod images;
 pub mod init;
@@ -85,6 +86,8 @@ pub enum Command {
     /// Set kubernetes/prod to the images kubernetes/test runs, commit and push.
     #[command(after_help = AFTER)]
     Promote(promote::Args),
+    /// Apply test's (or prod's) manifests to the cluster, wait for the rollouts, check what runs.
+    Deploy(deploy::Args),
     /// Where GitHub, this clone and the other clones stand (exit 3 when any is out of step).
     Status(status::Args),
     /// Bring the other clones to GitHub where that is safe (fast-forward; push with --push).
@@ -148,6 +151,7 @@ fn dispatch(dir: &Path, command: Command) -> anyhow::Result<()> {
         Command::Changelog(a) => changelog::run(dir, a),
         Command::Promote(a) => promote::run(dir, a),
         Command::Status(a) => status::run(dir, a),
+        Command::Deploy(a) => deploy::run(dir, a),
         Command::Sync(a) => sync::run(dir, a),
         Command::Hooks(a) => hooks::run(dir, a),
         Command::Images => images::run(dir),

@@ -5,7 +5,7 @@
 
 use crate::config::Config;
 use crate::error::OutOfStep;
-use crate::peers::{self, PEER_TIMEOUT, parse_location};
+use crate::peers::{self, parse_location};
 use crate::status::gather;
 use crate::sync::{Copy, SyncAction, sync_action};
 use crate::ui;
@@ -26,14 +26,6 @@ pub struct Args {
     pub json: bool,
 }
 
-/// The script run in a peer: `$1` path, `$2` ff|push, `$3` remote, `$4` branch.
-const SCRIPT: &str = r#"cd "$1" 2>/dev/null || { echo "no such folder: $1" >&2; exit 1; }
-case "$2" in
-  ff) git fetch --quiet --tags "$3" && git merge --ff-only --quiet "$3/$4" ;;
-  push) git push --quiet "$3" "$4" ;;
-esac
-"#;
-
 /// One clone: what was decided, and how it went.
 #[derive(Debug, Serialize)]
 struct Outcome {
@@ -45,17 +37,17 @@ struct Outcome {
     error: Option<String>,
 }
 
-fn act(config: &Config, root: &Path, c: &Copy, action: &SyncAction, branch: &str) -> Result<(), String> {
-    let how = match action {
-        SyncAction::FastForward => "ff",
-        SyncAction::Push => "push",
+fn act(config: &Config, root: &Path, c: &Copy, action: &SyncAction, branch: &str) -> anyhow::Result<()> {
+    let push = match action {
+        SyncAction::FastForward => false,
+        SyncAction::Push => true,
         _ => return Ok(()),
     };
-    let spec = config.clones.get(&c.name).ok_or("not configured")?;
-    let loc = parse_location(spec, root).map_err(|e| format!("{e:#}"))?;
-    let out =
-        peers::run_script(&loc, SCRIPT, &[how, &config.remote, branch], PEER_TIMEOUT).map_err(|e| format!("{e:#}"))?;
-    if out.success { Ok(()) } else { Err(out.complaint()) }
+    let spec = config
+        .clones
+        .get(&c.name)
+        .ok_or_else(|| anyhow::anyhow!("not configured"))?;
+    peers::bring_to_github(&parse_location(spec, root)?, &config.remote, branch, push)
 }
 
 fn say(o: &Outcome) {
@@ -109,7 +101,7 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
                         (SyncAction::FastForward | SyncAction::Push, false) => {
                             match act(config, root, c, &action, branch) {
                                 Ok(()) => (Some(true), None),
-                                Err(e) => (Some(false), Some(e)),
+                                Err(e) => (Some(false), Some(format!("{e:#}"))),
                             }
                         }
                         _ => (None, None),

@@ -1,0 +1,28 @@
+//! `release deploy test|prod [--to VERSION] [--dry-run]`.
+
+use anyhow::Result;
+use std::path::Path;
+
+#[derive(Debug, clap::Args, Clone)]
+pub struct Args {
+    /// The environment: test or prod.
+    #[arg(value_name = "ENV", id = "deploy_env")]
+    pub env: String,
+    /// Apply the manifests of this earlier release instead (go back).
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+    /// Check with the server and show the diff; apply nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub fn run(dir: &Path, a: Args) -> Result<()> {
+    crate::deploy::run(
+        dir,
+        &crate::deploy::Request {
+            env: a.env,
+            to: a.to,
+            dry_run: a.dry_run,
+        },
+    )
+}

@@ -1,0 +1,242 @@
+//! `release deploy test|prod [--to VERSION]`: the seed's last mile. The clone that applies
+//! (this one, or `deploy: { via: kube-2 }` over ssh) is first brought to GitHub; then the
+//! environment's manifests as the release commit has them are checked by the server
+//! (`--dry-run=server`), diffed, applied in dependency order, and every Deployment's rollout
+//! is waited for and checked to run exactly the manifests' images. A failure is explained
+//! in the cluster's words with the way back (`--to PREVIOUS`).
+
+pub mod kubectl;
+pub mod order;
+pub mod record;
+pub mod rollout;
+
+use crate::config::Config;
+use crate::error::{Failed, refused};
+use crate::git::Repo;
+use crate::manifests::model::{Env, Object, read_file};
+use crate::manifests::project_images;
+use crate::peers::{self, Location, parse_location};
+use crate::ui;
+use anyhow::Result;
+use git2::Oid;
+use kubectl::{Kubectl, Where};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What the user asked for.
+pub struct Request {
+    pub env: String,
+    /// A released version to apply instead of the newest (`--to 0.1.0`).
+    pub to: Option<String>,
+    pub dry_run: bool,
+}
+
+/// Where kubectl runs: `deploy.via` names a clone, else here.
+fn kubectl_for(repo: &Repo, config: &Config) -> Result<Kubectl> {
+    let d = &config.deploy;
+    let at = match &d.via {
+        None => Where::Here,
+        Some(name) => {
+            let spec = config.clones.get(name).ok_or_else(|| {
+                refused(format!(
+                    "deploy.via names `{name}`, which is not under clones: in .release.yml: add `clones: {{ {name}: {name}:~/my-api }}`"
+                ))
+            })?;
+            Where::Peer {
+                name: name.clone(),
+                loc: parse_location(spec, &repo.root)?,
+            }
+        }
+    };
+    Ok(Kubectl::new(
+        at,
+        d.kubeconfig.as_deref(),
+        d.context.as_deref(),
+        d.namespace.as_deref(),
+    ))
+}
+
+/// Brings the applying clone to GitHub's branch (the sync rules: a fast-forward of a
+/// clean clone, nothing else) and returns the commit it now has.
+fn bring_to_release(repo: &Repo, config: &Config, k: &Kubectl) -> Result<Oid> {
+    let branch = repo.release_branch(config);
+    let remote = &config.remote;
+    let (_, tip) = repo.remote_tip(remote, &branch)?;
+    let tip = tip.ok_or_else(|| refused(format!("{remote} has no branch {branch}: release first")))?;
+    let (facts, loc) = match &k.at {
+        Where::Here => (
+            peers::read_here(repo, crate::git::status_porcelain(&repo.root), None),
+            None,
+        ),
+        Where::Peer { loc, .. } => (peers::read(loc, None, peers::PEER_TIMEOUT), Some(loc)),
+    };
+    let facts = facts.map_err(|p| refused(p.to_string()))?;
+    let copy = crate::sync::Copy {
+        name: k.place(),
+        here: loc.is_none(),
+        is_origin: false,
+        error: None,
+        branch: facts.work.branch.clone(),
+        head: facts.work.head.clone(),
+        relation: peers::relation(repo, &facts.work, &branch, Some(tip)),
+        work: Some(facts.work),
+        last_fetch: None,
+        has_release_tag: Some(true),
+        via_ssh: loc.is_some(),
+        skipped: false,
+    };
+    match crate::sync::sync_action(&copy, &branch, remote, false) {
+        crate::sync::SyncAction::Nothing => {}
+        crate::sync::SyncAction::FastForward => fast_forward(repo, loc, remote, &branch)?,
+        other => return Err(not_applied(&copy.name, other)),
+    }
+    Ok(tip)
+}
+
+fn fast_forward(repo: &Repo, peer: Option<&Location>, remote: &str, branch: &str) -> Result<()> {
+    ui::say(&format!(
+        "bringing {} to {remote}/{branch} (fast-forward)",
+        peer.map_or("this clone".to_string(), |l| l.to_string())
+    ));
+    match peer {
+        Some(loc) => peers::bring_to_github(loc, remote, branch, false),
+        None => {
+            let target = format!("{remote}/{branch}");
+            crate::proc::git(
+                &repo.root,
+                &["merge", "--ff-only", "--quiet", &target],
+                crate::proc::LOCAL_TIMEOUT,
+            )
+            .map(|_| ())
+        }
+    }
+}
+
+fn not_applied(name: &str, action: crate::sync::SyncAction) -> anyhow::Error {
+    let (reason, commands) = match action {
+        crate::sync::SyncAction::Manual { reason, commands } => (reason, commands),
+        _ => (
+            "has commits that are not on GitHub".to_string(),
+            vec!["git push".to_string()],
+        ),
+    };
+    refused(format!(
+        "the clone that applies ({name}) {reason}, so what it would apply is not what the release says; nothing was applied.\n  fix: on it run: {}",
+        commands.join("; ")
+    ))
+}
+
+/// The commit and files to apply: the release's, or those of tag `to`.
+fn source(repo: &Repo, tip: Oid, to: Option<&str>, dir: &Path) -> Result<(Oid, Vec<(String, String)>)> {
+    let commit = match to {
+        None => tip,
+        Some(v) => {
+            let tag = [
+                v.to_string(),
+                format!("v{}", v.trim_start_matches('v')),
+                v.trim_start_matches('v').to_string(),
+            ]
+            .into_iter()
+            .find_map(|t| repo.tag_commit(&t));
+            tag.ok_or_else(|| refused(format!("there is no tag {v} here: `git fetch --tags`, or pick a released version (release version --explain lists them)")))?
+        }
+    };
+    let files: Vec<(String, String)> = repo
+        .files_at(commit, dir)?
+        .into_iter()
+        .filter(|(p, _)| p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .map(|(p, b)| (p.display().to_string(), String::from_utf8_lossy(&b).into_owned()))
+        .collect();
+    if files.is_empty() {
+        return Err(refused(format!(
+            "{} has no manifests at {}: nothing to apply",
+            dir.display(),
+            &commit.to_string()[..7]
+        )));
+    }
+    Ok((commit, files))
+}
+
+/// The parsed environment of those files, and the version its project images run.
+fn environment(name: &str, dir: &Path, files: &[(String, String)], config: &Config) -> Result<(Env, String)> {
+    let env = Env {
+        name: name.to_string(),
+        dir: dir.to_path_buf(),
+        exists: true,
+        files: files
+            .iter()
+            .map(|(p, t)| read_file(PathBuf::from(p), t.clone()))
+            .collect(),
+    };
+    let project = project_images(config, &[&env]);
+    let mut tags: Vec<String> = env
+        .objects()
+        .flat_map(|o| o.images.iter().filter_map(|s| s.scalar.as_ref()))
+        .filter_map(|s| crate::manifests::imageref::ImageRef::parse(&s.value).ok())
+        .filter(|r| project.contains(r))
+        .filter_map(|r| r.tag)
+        .collect();
+    tags.sort();
+    tags.dedup();
+    Ok((env, tags.join(", ")))
+}
+
+/// `release deploy ENV [--to VERSION] [--dry-run]`.
+pub fn run(dir: &Path, req: &Request) -> Result<()> {
+    let repo = crate::git::open(dir)?;
+    let config = Config::load(&repo.root)?;
+    let env_dir = match req.env.as_str() {
+        "test" => config.environments.test.clone(),
+        "prod" => config.environments.prod.clone(),
+        other => {
+            return Err(refused(format!(
+                "`{other}` is not an environment: release deploy test, or release deploy prod"
+            )));
+        }
+    };
+    let k = kubectl_for(&repo, &config)?;
+    let tip = bring_to_release(&repo, &config, &k)?;
+    let (commit, files) = source(&repo, tip, req.to.as_deref(), &env_dir)?;
+    let (env, version) = environment(&req.env, &env_dir, &files, &config)?;
+    let deployed = record::read(&repo, &k)?;
+    if req.env == "prod" && req.to.is_none() {
+        record::require_tested(&deployed, &version)?;
+    }
+    let stream = order::stream(&files);
+    let timeout = Duration::from_secs(config.deploy.timeout.unwrap_or(120));
+    rollout::check(&repo, &k, &stream)?;
+    let diff = rollout::diff(&repo, &k, &stream)?;
+    ui::say(&format!(
+        "Deploy {version} to {} ({}, kubectl {}) from {}:\n{diff}",
+        req.env,
+        env_dir.display(),
+        k.place(),
+        &commit.to_string()[..7]
+    ));
+    if req.dry_run {
+        ui::say("dry run: nothing was applied.");
+        return Ok(());
+    }
+    k.ok(&repo.root, &["apply", "-f", "-"], Some(stream.as_bytes()), timeout)?;
+    let workloads: Vec<&Object> = env.objects().filter(|o| o.kind == "Deployment").collect();
+    if let Err(why) = rollout::wait_all(&repo, &k, &workloads, timeout) {
+        let back = record::previous(&deployed, &req.env, &version).map_or(String::new(), |p| {
+            format!("\n  to go back: release deploy {} --to {p}", req.env)
+        });
+        return Err(Failed(format!(
+            "the rollout of {version} to {} did not finish:\n{why}{back}",
+            req.env
+        ))
+        .into());
+    }
+    record::write(&repo, &k, deployed, &req.env, &version, commit)?;
+    for line in rollout::node_ports(&env) {
+        ui::say(&line);
+    }
+    ui::success(&format!(
+        "{} runs {version} ({} workload(s) rolled out)",
+        req.env,
+        workloads.len()
+    ));
+    Ok(())
+}

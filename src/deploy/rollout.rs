@@ -1,0 +1,182 @@
+//! Talking to the cluster about one deploy: the server's own check before anything
+//! changes, the diff, waiting for each rollout, checking what runs, and saying why in the
+//! cluster's words when it does not.
+
+use super::kubectl::{Kubectl, said};
+use crate::error::refused;
+use crate::git::Repo;
+use crate::manifests::model::{Env, Object};
+use crate::ui;
+use anyhow::Result;
+use std::time::Duration;
+
+const QUICK: Duration = Duration::from_secs(60);
+
+/// `kubectl apply --dry-run=server`: a rejected object stops the deploy before anything changes.
+pub fn check(repo: &Repo, k: &Kubectl, stream: &str) -> Result<()> {
+    let out = k.run(
+        &repo.root,
+        &["apply", "--dry-run=server", "-f", "-"],
+        Some(stream.as_bytes()),
+        QUICK,
+    )?;
+    if !out.success {
+        return Err(refused(format!(
+            "the cluster refuses these manifests ({}); nothing was applied:\n  {}",
+            k.place(),
+            said(&out).replace('\n', "\n  ")
+        )));
+    }
+    Ok(())
+}
+
+/// `kubectl diff`, summed up: one line per object that would change.
+pub fn diff(repo: &Repo, k: &Kubectl, stream: &str) -> Result<String> {
+    let out = k.run(&repo.root, &["diff", "-f", "-"], Some(stream.as_bytes()), QUICK)?;
+    let changed: Vec<String> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("diff -u -N "))
+        .filter_map(|l| l.split_whitespace().next()?.rsplit('/').next().map(str::to_string))
+        .map(|o| format!("  changes: {}", o.replace('.', " ")))
+        .collect();
+    Ok(match (out.code, changed.is_empty()) {
+        (Some(0), _) => "  no changes: the cluster already runs these manifests".into(),
+        (Some(1), false) => changed.join("\n"),
+        _ => format!(
+            "  (kubectl diff could not say: {})",
+            said(&out).lines().next().unwrap_or("")
+        ),
+    })
+}
+
+/// `k=v,k2=v2` for `kubectl -l`.
+fn selector(o: &Object) -> String {
+    o.match_labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Waits for every Deployment's rollout, one progress line each, then checks that its pods
+/// run exactly the manifest's images; the error says why in the cluster's words.
+pub fn wait_all(repo: &Repo, k: &Kubectl, workloads: &[&Object], timeout: Duration) -> Result<(), String> {
+    let mut problems = Vec::new();
+    for o in workloads {
+        let progress = ui::Progress::named(&format!("deployment/{}", o.name));
+        progress.set("rolling out");
+        let t = format!("--timeout={}s", timeout.as_secs());
+        let name = format!("deployment/{}", o.name);
+        let res = k.run(&repo.root, &["rollout", "status", &name, &t], None, timeout + QUICK);
+        match res {
+            Ok(out) if out.success => match verify(repo, k, o) {
+                Ok(()) => progress.end("rolled out, runs the manifest's image(s)"),
+                Err(e) => {
+                    progress.end("FAILED");
+                    problems.push(format!("  {}: {e}", o.name));
+                }
+            },
+            _ => {
+                progress.end("FAILED");
+                problems.push(format!("  {}: {}", o.name, diagnose(repo, k, o)));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+/// The live pods of `o` run exactly its images (no old ReplicaSet left serving).
+fn verify(repo: &Repo, k: &Kubectl, o: &Object) -> Result<(), String> {
+    let mut want: Vec<String> = o
+        .images
+        .iter()
+        .filter_map(|s| Some(s.scalar.as_ref()?.value.clone()))
+        .collect();
+    want.sort();
+    let fmt = "-o=jsonpath={range .items[*]}{.metadata.name}|{.metadata.deletionTimestamp}|{range .spec.containers[*]}{.image} {end}{\"\\n\"}{end}";
+    let sel = selector(o);
+    let out = k
+        .ok(&repo.root, &["get", "pods", "-l", &sel, fmt], None, QUICK)
+        .map_err(|e| format!("{e:#}"))?;
+    for line in out.lines().filter(|l| !l.trim().is_empty()) {
+        let parts: Vec<&str> = line.splitn(3, '|').collect();
+        let [pod, deleting, images] = parts[..] else { continue };
+        if !deleting.is_empty() {
+            continue;
+        }
+        let mut have: Vec<String> = images.split_whitespace().map(str::to_string).collect();
+        have.sort();
+        // Only the manifest's own containers are compared (init containers are not listed).
+        if want.iter().filter(|w| !have.contains(w)).count() > 0 {
+            return Err(format!(
+                "pod {pod} runs {} instead of {}: an old ReplicaSet is still serving",
+                have.join(", "),
+                want.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Why `o`'s pods are not ready, from the pods' own status.
+fn diagnose(repo: &Repo, k: &Kubectl, o: &Object) -> String {
+    let fmt = "-o=jsonpath={range .items[*]}{.metadata.name}|{.status.phase}|{range .status.containerStatuses[*]}{.image}^{.state.waiting.reason}^{.state.waiting.message};{end}|{range .status.conditions[*]}{.type}={.status}^{.message};{end}{\"\\n\"}{end}";
+    let sel = selector(o);
+    let Ok(out) = k.ok(&repo.root, &["get", "pods", "-l", &sel, fmt], None, QUICK) else {
+        return "the rollout timed out, and its pods could not be read".into();
+    };
+    for line in out.lines() {
+        let parts: Vec<&str> = line.splitn(4, '|').collect();
+        let [pod, phase, containers, conditions] = parts[..] else {
+            continue;
+        };
+        for c in containers.split(';').filter(|c| !c.is_empty()) {
+            let f: Vec<&str> = c.splitn(3, '^').collect();
+            match f[..] {
+                [image, "ImagePullBackOff" | "ErrImagePull", _] => {
+                    return format!(
+                        "pod {pod} cannot pull {image} (ImagePullBackOff): the image is not in its registry; release it (its images are pushed with the tag), or fix the tag"
+                    );
+                }
+                [_, "CrashLoopBackOff", _] => {
+                    let logs = k
+                        .ok(&repo.root, &["logs", pod, "--tail=10"], None, QUICK)
+                        .unwrap_or_default();
+                    return format!(
+                        "pod {pod} keeps crashing (CrashLoopBackOff); its last log lines:\n    | {}",
+                        logs.trim_end().replace('\n', "\n    | ")
+                    );
+                }
+                [_, reason, msg] if !reason.is_empty() => return format!("pod {pod} waits: {reason}: {msg}"),
+                _ => {}
+            }
+        }
+        if phase == "Pending"
+            && let Some(msg) = conditions
+                .split(';')
+                .find_map(|c| c.strip_prefix("PodScheduled=False^"))
+        {
+            return format!(
+                "pod {pod} cannot be scheduled: {msg} (no node for it, or its PersistentVolumeClaim is not bound)"
+            );
+        }
+    }
+    "the rollout timed out (its pods are not ready; kubectl describe pods shows why)".into()
+}
+
+/// `api: NodePort 30081` for every NodePort Service of the environment.
+pub fn node_ports(env: &Env) -> Vec<String> {
+    env.objects()
+        .filter(|o| o.kind == "Service")
+        .flat_map(|o| {
+            o.node_ports
+                .iter()
+                .map(move |(p, _)| format!("{}: reachable on NodePort {p} of every node", o.name))
+        })
+        .collect()
+}

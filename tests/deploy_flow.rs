@@ -1,0 +1,281 @@
+//! `release deploy` against a real control plane (kube-apiserver, controller-manager and
+//! scheduler from `.ci/k8s`), the real registry and engine, and the test sshd: apply order
+//! with a PVC-bound Redis, rollouts of the release's tag, a missing image, a rollback with
+//! --to, prod refused before test ran the version, and kubectl over ssh on kube-2.
+
+mod common;
+use common::{Sandbox, docker_env};
+use std::process::Command;
+
+/// The test cluster's kubeconfig (fails, never skips, when it is not running).
+fn kubeconfig() -> String {
+    let kc = std::env::var("RELEASE_TEST_KUBECONFIG").unwrap_or_default();
+    let up = !kc.is_empty()
+        && Command::new("kubectl")
+            .args(["--kubeconfig", &kc, "get", "--raw", "/readyz"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+    assert!(
+        up,
+        "this test needs the test Kubernetes: run `bash .ci/services start` (or .ci/run), then export RELEASE_TEST_KUBECONFIG from /tmp/release-ci/env"
+    );
+    kc
+}
+
+fn kubectl(kc: &str, ns: &str, args: &[&str]) -> String {
+    let out = Command::new("kubectl")
+        .args(["--kubeconfig", kc, "-n", ns])
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn docker(args: &[&str]) {
+    let out = Command::new("docker")
+        .args(args)
+        .env("DOCKER_BUILDKIT", "0")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn manifest(env: &str, reg: &str, ns: &str, port: u16) -> Vec<(String, String)> {
+    let deploy = |role: &str, image: &str, extra: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-{env}-{role}\nspec:\n  selector:\n    matchLabels:\n      app: app-{env}-{role}\n  template:\n    metadata:\n      labels:\n        app: app-{env}-{role}\n    spec:\n      containers:\n        - name: {role}\n          image: {image}\n{extra}"
+        )
+    };
+    let volume = "          volumeMounts:\n            - {name: data, mountPath: /data}\n      volumes:\n        - name: data\n          persistentVolumeClaim:\n            claimName: app-ENV-data\n".replace("ENV", env);
+    vec![
+        (
+            format!("kubernetes/{env}/db-pvc.yml"),
+            format!(
+                "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: app-{env}-data\nspec:\n  storageClassName: manual-{ns}\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n"
+            ),
+        ),
+        (
+            format!("kubernetes/{env}/db-deployment.yml"),
+            deploy("db", &format!("{reg}/{ns}/redis:7"), &volume),
+        ),
+        (
+            format!("kubernetes/{env}/db-service.yml"),
+            format!(
+                "apiVersion: v1\nkind: Service\nmetadata:\n  name: app-{env}-db\nspec:\n  selector:\n    app: app-{env}-db\n  ports:\n    - port: 6379\n"
+            ),
+        ),
+        (
+            format!("kubernetes/{env}/api-deployment.yml"),
+            deploy("api", &format!("{reg}/{ns}/api:0.0.1"), ""),
+        ),
+        (
+            format!("kubernetes/{env}/api-service.yml"),
+            format!(
+                "apiVersion: v1\nkind: Service\nmetadata:\n  name: app-{env}-api\nspec:\n  type: NodePort\n  selector:\n    app: app-{env}-api\n  ports:\n    - port: 5000\n      nodePort: {port}\n"
+            ),
+        ),
+    ]
+}
+
+/// A nodePort of this run's own (they are cluster-wide; a cluster outlives test runs).
+fn port_for(ns: &str, offset: u16) -> u16 {
+    let h = ns.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32));
+    30000 + (h % 1300) as u16 * 2 + offset
+}
+
+/// A project with test and prod manifests (api + PVC-bound redis), its own namespace and
+/// PersistentVolumes, and `deploy:` pointing at the test cluster. Returns (sandbox, ns, kc,
+/// test's nodePort).
+fn project() -> (Sandbox, String, String, u16) {
+    let env = docker_env();
+    let kc = kubeconfig();
+    let sb = Sandbox::new();
+    let ns = format!(
+        "d{}",
+        sb.tmp
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_ascii_lowercase()
+            .replace(['.', '_'], "")
+    );
+    let port = port_for(&ns, 0);
+    assert!(
+        Command::new("kubectl")
+            .args(["--kubeconfig", &kc, "create", "namespace", &ns])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    for env_name in ["test", "prod"] {
+        let pv = format!(
+            "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: {ns}-{env_name}\nspec:\n  storageClassName: manual-{ns}\n  capacity:\n    storage: 1Gi\n  accessModes: [ReadWriteOnce]\n  hostPath:\n    path: /tmp/{ns}-{env_name}\n"
+        );
+        let mut apply = Command::new("kubectl")
+            .args(["--kubeconfig", &kc, "apply", "-f", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        apply.stdin.take().unwrap().write_all(pv.as_bytes()).unwrap();
+        assert!(apply.wait().unwrap().success());
+    }
+    // The redis image the db Deployments run: in the registry, as a node would pull it.
+    let redis = sb.path("redis");
+    std::fs::create_dir_all(&redis).unwrap();
+    std::fs::write(redis.join("Dockerfile"), format!("FROM scratch\nCOPY r /r-{ns}\n")).unwrap();
+    std::fs::write(redis.join("r"), "redis\n").unwrap();
+    let image = format!("{}/{ns}/redis:7", env.registry);
+    docker(&["build", "-q", "-t", &image, redis.to_str().unwrap()]);
+    docker(&["push", "-q", &image]);
+    sb.commit_file(
+        "docker/Dockerfile.api",
+        "FROM scratch\nCOPY src/api.py /app/api.py\n",
+        "feat: api image",
+    );
+    sb.commit_file("src/api.py", &format!("print('{ns}')\n"), "feat: api");
+    for env_name in ["test", "prod"] {
+        let p = if env_name == "test" { port } else { port + 1 };
+        for (path, text) in manifest(env_name, &env.registry, &ns, p) {
+            sb.commit_file(&path, &text, "feat: manifests");
+        }
+    }
+    let config = format!(
+        "images:\n  - repository: {}/{ns}/api\n    dockerfile: docker/Dockerfile.api\ndeploy:\n  kubeconfig: {kc}\n  namespace: {ns}\n  timeout: 25\n",
+        env.registry
+    );
+    sb.commit_file(".release.yml", &config, "chore: deploy settings");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    (sb, ns, kc, port)
+}
+
+/// The images the live pods of a Deployment run (pods being deleted left out).
+fn images_of(kc: &str, ns: &str, deployment: &str) -> String {
+    let fmt = "jsonpath={range .items[*]}{.metadata.deletionTimestamp}|{.spec.containers[*].image}{\"\\n\"}{end}";
+    let out = kubectl(kc, ns, &["get", "pods", "-l", &format!("app={deployment}"), "-o", fmt]);
+    let live: Vec<&str> = out.lines().filter_map(|l| l.strip_prefix('|')).collect();
+    live.join(" ")
+}
+
+#[test]
+fn release_deploy_test_promote_deploy_prod_then_go_back() {
+    let (sb, ns, kc, port) = project();
+    let reg = docker_env().registry;
+    let r = sb.release(&["minor", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let r = sb.release(&["deploy", "test", "--dry-run"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("Deploy 0.1.0 to test") && r.stderr.contains("changes:"),
+        "{}",
+        r.stderr
+    );
+    let r = sb.release(&["deploy", "test"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("test runs 0.1.0") && r.stderr.contains(&format!("NodePort {port}")),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(images_of(&kc, &ns, "app-test-api"), format!("{reg}/{ns}/api:0.1.0"));
+    assert_eq!(
+        kubectl(
+            &kc,
+            &ns,
+            &["get", "pvc", "app-test-data", "-o", "jsonpath={.status.phase}"]
+        ),
+        "Bound"
+    );
+    let r = sb.release(&["deploy", "prod"]);
+    assert_eq!(r.code, 2, "prod names 0.0.1, which test never ran: {}", r.all());
+    assert!(r.stderr.contains("test has not run 0.0.1"), "{}", r.stderr);
+    let r = sb.release(&["promote", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let r = sb.release(&["deploy", "prod"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(images_of(&kc, &ns, "app-prod-api"), format!("{reg}/{ns}/api:0.1.0"));
+    sb.commit_file("src/api.py", "print('v2')\n", "feat(api): v2");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["minor", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let r = sb.release(&["deploy", "test"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(images_of(&kc, &ns, "app-test-api"), format!("{reg}/{ns}/api:0.2.0"));
+    let r = sb.release(&["deploy", "test", "--to", "0.1.0"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(images_of(&kc, &ns, "app-test-api"), format!("{reg}/{ns}/api:0.1.0"));
+}
+
+#[test]
+fn a_missing_image_is_explained_with_the_way_back() {
+    let (sb, ns, kc, _) = project();
+    let r = sb.release(&["minor", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(sb.release(&["deploy", "test"]).code, 0);
+    // A release whose images were never pushed: the cluster cannot pull them.
+    sb.commit_file("src/api.py", "print('v2')\n", "fix: v2");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["patch", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let r = sb.release(&["deploy", "test"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr.contains("ImagePullBackOff")
+            && r.stderr.contains("not in its registry")
+            && r.stderr.contains("release deploy test --to 0.1.0"),
+        "{}",
+        r.stderr
+    );
+    let r = sb.release(&["deploy", "test", "--to", "0.1.0"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let _ = (ns, kc);
+}
+
+#[test]
+fn the_server_refuses_a_bad_object_before_anything_is_applied() {
+    let (sb, ns, kc, _) = project();
+    let bad = std::fs::read_to_string(sb.clone.join("kubernetes/test/api-deployment.yml"))
+        .unwrap()
+        .replace("spec:\n  selector:", "spec:\n  replicas: two\n  selector:");
+    sb.commit_file("kubernetes/test/api-deployment.yml", &bad, "fix: replicas");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["deploy", "test"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("the cluster refuses these manifests"), "{}", r.stderr);
+    assert_eq!(kubectl(&kc, &ns, &["get", "deployments", "-o", "name"]), "");
+}
+
+#[test]
+fn deploy_over_ssh_runs_kubectl_on_kube_2_after_bringing_it_to_github() {
+    let _ = common::ssh_config();
+    let (sb, ns, kc, _) = project();
+    let peer = sb.peer("kube-2");
+    let config = std::fs::read_to_string(sb.clone.join(".release.yml")).unwrap()
+        + &format!("clones:\n  kube-2: \"kube-2:{}\"\n", peer.display())
+        + "";
+    let config = config.replace("deploy:\n", "deploy:\n  via: kube-2\n");
+    sb.commit_file(".release.yml", &config, "chore: deploy via kube-2");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["minor", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let r = sb.release(&["deploy", "test"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("kubectl on kube-2") && r.stderr.contains("fast-forward"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        sb.git(&peer, &["rev-parse", "HEAD"]),
+        sb.git(&sb.origin, &["rev-parse", "main"])
+    );
+    assert!(peer.join(".git/release/deployed.json").exists());
+    assert!(images_of(&kc, &ns, "app-test-api").ends_with("/api:0.1.0"));
+}
