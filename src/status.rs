@@ -22,6 +22,9 @@ pub struct Status {
     pub copies: Vec<Copy>,
     pub advice: Vec<String>,
     pub in_step: bool,
+    /// What each environment runs in the cluster, when `deploy:` is set and it answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// The newest release (not pre-release) tag among `names`.
@@ -157,8 +160,14 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
         );
         (vec![add], false)
     };
+    let cluster = if offline {
+        None
+    } else {
+        crate::deploy::running(repo, config)
+    };
     Ok(Status {
         schema: 1,
+        cluster,
         branch,
         tag,
         offline,
@@ -168,9 +177,13 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
     })
 }
 
-/// The table, then one line of advice per copy out of step.
+/// The table, what the cluster runs, then one line of advice per copy out of step.
 pub fn render(st: &Status) -> String {
     let mut s = sync::render_table(&st.copies, sync::now(), st.tag.as_deref());
+    if let Some(c) = &st.cluster {
+        let runs: Vec<String> = c.iter().map(|(env, v)| format!("{env} runs {v}")).collect();
+        s.push_str(&format!("cluster: {}\n", runs.join(", ")));
+    }
     for a in &st.advice {
         s.push_str(a);
         s.push('\n');

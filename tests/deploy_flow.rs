@@ -279,3 +279,54 @@ fn deploy_over_ssh_runs_kubectl_on_kube_2_after_bringing_it_to_github() {
     assert!(peer.join(".git/release/deployed.json").exists());
     assert!(images_of(&kc, &ns, "app-test-api").ends_with("/api:0.1.0"));
 }
+
+#[test]
+fn probe_status_and_an_unschedulable_pod() {
+    let (sb, _, kc, port) = project();
+    let r = sb.release(&["minor", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    // Nothing answers on the NodePort yet (the script kubelet runs no process): said so.
+    let r = sb.release(&["deploy", "test", "--probe", "/health"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr.contains(&format!("GET http://127.0.0.1:{port}/health")) && r.stderr.contains("no connection"),
+        "{}",
+        r.stderr
+    );
+    // A real listener on the NodePort answers the probe.
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let server = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut c, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 1024];
+        let n = c.read(&mut buf).unwrap();
+        c.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok").unwrap();
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    });
+    let r = sb.release(&["deploy", "test", "--probe", "/health"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains(": 200 in"), "{}", r.stderr);
+    assert!(server.join().unwrap().starts_with("GET /health"));
+    let r = sb.release(&["status"]);
+    assert!(
+        r.stdout.contains("cluster: prod runs nothing, test runs 0.1.0"),
+        "{}",
+        r.all()
+    );
+    // prod's claim asks for a storage class no volume has: its database pod cannot be scheduled.
+    let pvc = std::fs::read_to_string(sb.clone.join("kubernetes/prod/db-pvc.yml"))
+        .unwrap()
+        .replace("manual-", "nothing-");
+    sb.commit_file("kubernetes/prod/db-pvc.yml", &pvc, "fix: prod storage");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["promote", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let _ = kc;
+    let r = sb.release(&["deploy", "prod"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr.contains("cannot be scheduled") && r.stderr.contains("PersistentVolumeClaim"),
+        "{}",
+        r.stderr
+    );
+}

@@ -14,6 +14,9 @@ pub struct Args {
     /// Check with the server and show the diff; apply nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Afterwards GET this path on every NodePort from the clone that applied (`--probe /health`).
+    #[arg(long, value_name = "PATH")]
+    pub probe: Option<String>,
 }
 
 pub fn run(dir: &Path, a: Args) -> Result<()> {
@@ -23,6 +26,7 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
             env: a.env,
             to: a.to,
             dry_run: a.dry_run,
+            probe: a.probe,
         },
     )
 }

@@ -29,6 +29,8 @@ pub struct Request {
     /// A released version to apply instead of the newest (`--to 0.1.0`).
     pub to: Option<String>,
     pub dry_run: bool,
+    /// GET this path on every NodePort afterwards, from the clone that applied.
+    pub probe: Option<String>,
 }
 
 /// Where kubectl runs: `deploy.via` names a clone, else here.
@@ -233,10 +235,54 @@ pub fn run(dir: &Path, req: &Request) -> Result<()> {
     for line in rollout::node_ports(&env) {
         ui::say(&line);
     }
+    if let Some(path) = &req.probe {
+        rollout::probe(&repo, &k, &env, path).map_err(|e| Failed(format!("{} runs {version}, but {e}", req.env)))?;
+    }
     ui::success(&format!(
         "{} runs {version} ({} workload(s) rolled out)",
         req.env,
         workloads.len()
     ));
     Ok(())
+}
+
+/// Which version each environment runs in the cluster (read-only), for `release status`:
+/// `None` when no `deploy:` is configured or the cluster does not answer.
+pub fn running(repo: &Repo, config: &Config) -> Option<std::collections::BTreeMap<String, String>> {
+    if config.deploy == crate::config::DeployConfig::default() {
+        return None;
+    }
+    let k = kubectl_for(repo, config).ok()?;
+    let head = repo.head_commit()?;
+    let mut out = std::collections::BTreeMap::new();
+    for (name, dir) in [("test", &config.environments.test), ("prod", &config.environments.prod)] {
+        let files = source(repo, head, None, dir).map(|(_, f)| f).unwrap_or_default();
+        let (env, _) = environment(name, dir, &files, config).ok()?;
+        let project = project_images(config, &[&env]);
+        let mut tags = std::collections::BTreeSet::new();
+        for o in env.objects().filter(|o| o.kind == "Deployment") {
+            let name = format!("deployment/{}", o.name);
+            let live = k
+                .ok(
+                    &repo.root,
+                    &["get", &name, "-o=jsonpath={.spec.template.spec.containers[*].image}"],
+                    None,
+                    Duration::from_secs(10),
+                )
+                .unwrap_or_default();
+            tags.extend(
+                live.split_whitespace()
+                    .filter_map(|i| crate::manifests::imageref::ImageRef::parse(i).ok())
+                    .filter(|r| project.contains(r))
+                    .filter_map(|r| r.tag),
+            );
+        }
+        let runs = if tags.is_empty() {
+            "nothing".to_string()
+        } else {
+            tags.into_iter().collect::<Vec<_>>().join(", ")
+        };
+        out.insert(name.to_string(), runs);
+    }
+    Some(out)
 }

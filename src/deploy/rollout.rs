@@ -180,3 +180,56 @@ pub fn node_ports(env: &Env) -> Vec<String> {
         })
         .collect()
 }
+
+const PROBE: &str = r#"curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 5 "$2""#;
+
+/// GETs `path` on every NodePort of `env` from the machine that applied; status and time
+/// for each, an error when one does not answer with 2xx or 3xx.
+pub fn probe(repo: &Repo, k: &Kubectl, env: &Env, path: &str) -> Result<(), String> {
+    let path = path.trim_start_matches('/');
+    let ports: Vec<i64> = env
+        .objects()
+        .filter(|o| o.kind == "Service")
+        .flat_map(|o| o.node_ports.iter().map(|(p, _)| *p))
+        .collect();
+    if ports.is_empty() {
+        return Err("there is no NodePort Service to probe".into());
+    }
+    for port in ports {
+        let url = format!("http://127.0.0.1:{port}/{path}");
+        let out = match &k.at {
+            super::kubectl::Where::Here => crate::proc::run(
+                "curl",
+                &[
+                    "-s",
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{http_code} %{time_total}",
+                    "--max-time",
+                    "5",
+                    &url,
+                ],
+                &repo.root,
+                QUICK,
+            ),
+            super::kubectl::Where::Peer { loc, .. } => {
+                crate::peers::run_script(loc, &format!("cd \"$1\" 2>/dev/null; {PROBE}"), &[&url], QUICK)
+            }
+        }
+        .map_err(|e| format!("the probe of {url} could not run: {e:#}"))?;
+        let said = out.stdout.trim().to_string();
+        let (code, secs) = said.split_once(' ').unwrap_or((&said, "0"));
+        let ms = secs.parse::<f64>().map_or(0.0, |s| s * 1000.0);
+        if code.starts_with('2') || code.starts_with('3') {
+            ui::say(&format!("probe GET {url} ({}): {code} in {ms:.0} ms", k.place()));
+        } else {
+            return Err(format!(
+                "GET {url} ({}) answered {} after {ms:.0} ms",
+                k.place(),
+                if code == "000" { "nothing (no connection)" } else { code }
+            ));
+        }
+    }
+    Ok(())
+}
