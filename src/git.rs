@@ -541,6 +541,39 @@ impl Repo {
         }
     }
 
+    /// This work tree's state, what `git status --porcelain=v2 --branch
+    /// --untracked-files=all` says, read in-process (no second program to start).
+    pub fn work_tree(&self) -> Result<crate::sync::WorkTree> {
+        let mut w = crate::sync::WorkTree {
+            branch: self.branch(),
+            head: self.head_commit().map(|h| h.to_string()),
+            ..Default::default()
+        };
+        if let Some(b) = &w.branch
+            && let Ok(local) = self.repo.find_branch(b, BranchType::Local)
+            && let Ok(up) = local.upstream()
+        {
+            w.upstream = up.name().ok().flatten().map(str::to_string);
+            if let (Some(h), Some(u)) = (self.head_commit(), up.get().target()) {
+                w.ab = self.repo.graph_ahead_behind(h, u).ok();
+            }
+        }
+        let mut opts = StatusOptions::new();
+        opts.include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false)
+            .renames_head_to_index(true);
+        for e in self.repo.statuses(Some(&mut opts))?.iter() {
+            let path = String::from_utf8_lossy(e.path_bytes()).into_owned();
+            match e.status() {
+                Status::CURRENT | Status::IGNORED => {}
+                s if s == Status::WT_NEW => w.untracked.push(path),
+                _ => w.modified.push(path),
+            }
+        }
+        Ok(w)
+    }
+
     /// Every file under `dir` in `commit`'s tree, with its bytes (what a release's manifests
     /// say, whatever the work tree holds now).
     pub fn files_at(&self, commit: Oid, dir: &Path) -> Result<Vec<(PathBuf, Vec<u8>)>> {
@@ -573,13 +606,6 @@ impl Repo {
     pub fn parent(&self, oid: Oid) -> Option<Oid> {
         self.repo.find_commit(oid).ok()?.parent_id(0).ok()
     }
-}
-
-/// `git status --porcelain=v2 --branch --untracked-files=all` of the work tree at `root`
-/// (a free function, so another thread can run it while this one reads the repository).
-pub fn status_porcelain(root: &Path) -> Result<String> {
-    let args = ["status", "--porcelain=v2", "--branch", "--untracked-files=all"];
-    proc::git(root, &args, proc::LOCAL_TIMEOUT)
 }
 
 /// Parses `git ls-remote --heads --tags` output (peeled `^{}` lines win for tags).

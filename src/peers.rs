@@ -280,15 +280,14 @@ pub fn read_all(
     })
 }
 
-/// This clone's facts: `status` is what [`crate::git::status_porcelain`] said (run
-/// beforehand, in parallel); FETCH_HEAD and the tag from disk.
-pub fn read_here(repo: &Repo, status: anyhow::Result<String>, tag: Option<&str>) -> Result<PeerFacts, Problem> {
-    let status = status.map_err(|e| {
+/// This clone's facts, read in-process: the work tree, FETCH_HEAD and the tag.
+pub fn read_here(repo: &Repo, tag: Option<&str>) -> Result<PeerFacts, Problem> {
+    let work = repo.work_tree().map_err(|e| {
         Problem::new(format!("{e:#}"), "run `git status` here and fix what it says")
             .at_place(repo.root.display().to_string())
     })?;
     Ok(PeerFacts {
-        work: parse_porcelain(&status),
+        work,
         last_fetch: repo.last_fetch(),
         has_tag: tag.map(|t| repo.tag_commit(t).is_some()),
     })

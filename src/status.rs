@@ -107,9 +107,6 @@ fn origin_row(branch: &str, tag: Option<&str>, offline: bool, tip: Option<Oid>, 
 
 /// Asks everybody and builds the status. `offline`: only what is on disk already.
 pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
-    // This clone's `git status` runs from the start, beside everything else.
-    let root = repo.root.clone();
-    let status_here = std::thread::spawn(move || crate::git::status_porcelain(&root));
     let branch = repo.release_branch(config);
     let remote = config.remote.clone();
     // GitHub first (the peers need the release tag's name), then everyone in parallel.
@@ -129,10 +126,7 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
         let others = s.spawn(move || peers::read_all(&config.clones, &root, tag, peers::PEER_TIMEOUT, offline));
         others.join().unwrap_or_default()
     });
-    let status = status_here
-        .join()
-        .unwrap_or_else(|_| Err(anyhow::anyhow!("git status crashed")));
-    let here = peers::read_here(repo, status, tag.as_deref());
+    let here = peers::read_here(repo, tag.as_deref());
     let (tip, error) = match &origin {
         Some(Ok((_, tip))) => (*tip, None),
         Some(Err(e)) => (repo.remote_branch_commit(&remote, &branch), Some(format!("{e:#}"))),

@@ -66,10 +66,7 @@ fn bring_to_release(repo: &Repo, config: &Config, k: &Kubectl) -> Result<Oid> {
     let (_, tip) = repo.remote_tip(remote, &branch)?;
     let tip = tip.ok_or_else(|| refused(format!("{remote} has no branch {branch}: release first")))?;
     let (facts, loc) = match &k.at {
-        Where::Here => (
-            peers::read_here(repo, crate::git::status_porcelain(&repo.root), None),
-            None,
-        ),
+        Where::Here => (peers::read_here(repo, None), None),
         Where::Peer { loc, .. } => (peers::read(loc, None, peers::PEER_TIMEOUT), Some(loc)),
     };
     let facts = facts.map_err(|p| refused(p.to_string()))?;
