@@ -330,3 +330,34 @@ fn probe_status_and_an_unschedulable_pod() {
         r.stderr
     );
 }
+
+#[test]
+fn the_demo_tells_the_whole_story_on_a_cluster() {
+    let env = docker_env();
+    let kc = kubeconfig();
+    let sb = Sandbox::new();
+    let into = sb.path("demo");
+    let r = sb.release_in(
+        sb.tmp.path(),
+        &[
+            "demo",
+            "--into",
+            into.to_str().unwrap(),
+            "--registry",
+            &env.registry,
+            "--kubeconfig",
+            &kc,
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    for said in [
+        "test runs 0.2.0",
+        "promoted 0.2.0",
+        "prod runs 0.2.0",
+        "kubectl on kube-2",
+        "delete namespace",
+    ] {
+        assert!(r.stderr.contains(said), "missing `{said}`:\n{}", r.stderr);
+    }
+    assert!(into.join("kube-2/.git/release/deployed.json").exists());
+}

@@ -17,6 +17,10 @@ pub struct Args {
     /// Push the demo's images to this registry (default: localhost:5000 when it answers).
     #[arg(long, value_name = "HOST:PORT")]
     pub registry: Option<String>,
+    /// Also deploy to this cluster (test, promote, prod); the demo creates a namespace and
+    /// two PersistentVolumes of its own there. Needs a registry the cluster can pull from.
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<String>,
 }
 
 /// Runs the demo in `--into` (created; must not exist) or in a new temporary folder.
@@ -25,9 +29,16 @@ pub fn run(a: Args) -> Result<()> {
     let github = root.join("github.git");
     let isp = root.join("isp");
     ui::say(&format!("== release demo, in {}\n", root.display()));
-    let skip_images = set_up(&root, &github, a.registry.as_deref())?;
+    let (skip_images, cluster) = set_up(&root, &github, a.registry.as_deref(), a.kubeconfig.as_deref())?;
     releases(&root, &github, &isp, skip_images)?;
-    drift_and_promote(&root, &isp, skip_images)?;
+    drift_and_promote(&root, &isp, skip_images, cluster.is_some())?;
+    if let Some(c) = &cluster {
+        deploy_story(&isp)?;
+        ui::say(&format!(
+            "\nThe demo's cluster objects stay too; remove them with: {}",
+            super::demo_cluster::cleanup_hint(c)
+        ));
+    }
     ui::say(&format!(
         "\nThe sandbox stays in {} so you can look around (cd isp && release version --explain).\nRemove it with: rm -rf {}",
         root.display(),
@@ -54,8 +65,13 @@ fn sandbox(into: Option<&Path>) -> Result<PathBuf> {
     Ok(root.canonicalize()?)
 }
 
-/// GitHub and ISP with the sample app pushed; whether images are skipped.
-fn set_up(root: &Path, github: &Path, registry: Option<&str>) -> Result<bool> {
+/// GitHub and ISP with the sample app pushed; whether images are skipped, and the cluster.
+fn set_up(
+    root: &Path,
+    github: &Path,
+    registry: Option<&str>,
+    kubeconfig: Option<&str>,
+) -> Result<(bool, Option<super::demo_cluster::Cluster>)> {
     let isp = root.join("isp");
     narrate("GitHub is a bare repository on disk: github.git");
     git(
@@ -80,13 +96,28 @@ fn set_up(root: &Path, github: &Path, registry: Option<&str>) -> Result<bool> {
         )),
     }
     let skip_images = images.is_err();
+    let cluster = match (&images, kubeconfig) {
+        (Ok(ns), Some(kc)) => {
+            let c = super::demo_cluster::prepare(&isp, kc, ns).context("the demo's cluster could not be prepared")?;
+            ui::say(&format!(
+                "     cluster: deploying into namespace {} (kubectl runs on kube-2)",
+                c.namespace
+            ));
+            Some(c)
+        }
+        (Err(_), Some(_)) => {
+            ui::say("     cluster: skipped, because the images are (a cluster pulls them from the registry)");
+            None
+        }
+        _ => None,
+    };
     git(&isp, &["add", "-A"])?;
     git(
         &isp,
         &["commit", "--quiet", "-m", "feat: first version of the API and worker"],
     )?;
     git(&isp, &["push", "--quiet", "origin", "main"])?;
-    Ok(skip_images)
+    Ok((skip_images, cluster))
 }
 
 /// kube-2 clones; two releases from ISP with a feature between them.
@@ -124,7 +155,7 @@ fn releases(root: &Path, github: &Path, isp: &Path, skip_images: bool) -> Result
 }
 
 /// kube-2 is behind until it pulls; then prod is promoted (dry run).
-fn drift_and_promote(root: &Path, isp: &Path, skip_images: bool) -> Result<()> {
+fn drift_and_promote(root: &Path, isp: &Path, skip_images: bool, cluster: bool) -> Result<()> {
     let kube2 = root.join("kube-2");
     narrate("`release status` on ISP: kube-2 has not pulled yet");
     show_status(isp)?;
@@ -144,6 +175,9 @@ fn drift_and_promote(root: &Path, isp: &Path, skip_images: bool) -> Result<()> {
     narrate("`release status` again: every copy agrees");
     show_status(isp)?;
 
+    if cluster {
+        return Ok(());
+    }
     narrate("After testing, `release promote` sets kubernetes/prod to what test runs (dry run shown)");
     let opts = Options {
         dry_run: true,
@@ -152,6 +186,31 @@ fn drift_and_promote(root: &Path, isp: &Path, skip_images: bool) -> Result<()> {
         ..Options::default()
     };
     crate::promote::run(isp, None, &opts)?;
+    Ok(())
+}
+
+/// The rest of the seed's loop, on a real cluster: kube-2 deploys test, ISP promotes, kube-2
+/// deploys prod.
+fn deploy_story(isp: &Path) -> Result<()> {
+    let deploy = |env: &str| {
+        let req = crate::deploy::Request {
+            env: env.into(),
+            to: None,
+            dry_run: false,
+            probe: None,
+        };
+        crate::deploy::run(isp, &req)
+    };
+    narrate("`release deploy test`: kube-2 is brought to GitHub, applies kubernetes/test, waits, checks the images");
+    deploy("test").context("the demo's deploy to test failed")?;
+    narrate("Tested: `release promote` sets kubernetes/prod to what test runs, commits and pushes");
+    let opts = Options {
+        yes: true,
+        ..Options::default()
+    };
+    crate::promote::run(isp, None, &opts).context("the demo's promote failed")?;
+    narrate("`release deploy prod`: allowed, since test ran this version");
+    deploy("prod").context("the demo's deploy to prod failed")?;
     Ok(())
 }
 

@@ -5,6 +5,7 @@ pub mod changelog;
 pub mod check;
 pub mod completions;
 pub mod demo;
+mod demo_cluster;
 pub mod deploy;
 pub mod hooks;
 pub mod images;
