@@ -282,7 +282,7 @@ fn deploy_over_ssh_runs_kubectl_on_kube_2_after_bringing_it_to_github() {
 
 #[test]
 fn probe_status_and_an_unschedulable_pod() {
-    let (sb, _, kc, port) = project();
+    let (sb, _, _, port) = project();
     let r = sb.release(&["minor", "--yes"]);
     assert_eq!(r.code, 0, "{}", r.all());
     // Nothing answers on the NodePort yet (the script kubelet runs no process): said so.
@@ -321,7 +321,6 @@ fn probe_status_and_an_unschedulable_pod() {
     sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
     let r = sb.release(&["promote", "--yes"]);
     assert_eq!(r.code, 0, "{}", r.all());
-    let _ = kc;
     let r = sb.release(&["deploy", "prod"]);
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(

@@ -32,15 +32,31 @@ pub struct Used {
     pub at: String,
 }
 
-/// The role a Dockerfile's name gives (`Dockerfile.api` -> api; `Dockerfile` -> none).
+/// Folders that hold Dockerfiles without being a component themselves.
+pub const DOCKER_DIRS: &[&str] = &["", "docker", "Docker", "dockerfiles", "docker-src"];
+
+/// The role a Dockerfile's name gives: `Dockerfile.api`, `Dockerfile_api`, `Dockerfile-api`,
+/// `api.Dockerfile` (any case) -> api; a plain `Dockerfile` in a component folder
+/// (`worker/Dockerfile`, `src/worker/dockerfile`) -> the folder; otherwise none.
 pub fn dockerfile_role(path: &Path) -> Option<(String, Role)> {
     let name = path.file_name()?.to_str()?;
-    let word = name
-        .strip_prefix("Dockerfile.")
-        .or_else(|| name.strip_prefix("Dockerfile-"))
-        .or_else(|| name.strip_suffix(".Dockerfile"))
-        .or_else(|| name.strip_suffix(".dockerfile"))?;
-    Some((word.to_string(), role_from_words(&[word.to_string()])))
+    let lower = name.to_ascii_lowercase();
+    let word = if let Some(rest) = lower.strip_prefix("dockerfile") {
+        match rest.chars().next() {
+            Some('.' | '_' | '-') => name[11..].to_string(),
+            _ => component(path)?,
+        }
+    } else {
+        name[..lower.strip_suffix(".dockerfile")?.len()].to_string()
+    };
+    Some((word.clone(), role_from_words(&[word])))
+}
+
+/// The component folder a plain Dockerfile sits in (not `docker/` and the like).
+fn component(path: &Path) -> Option<String> {
+    let parent = path.parent()?.to_str()?;
+    let last = parent.rsplit('/').next()?;
+    (!DOCKER_DIRS.contains(&parent) && !last.is_empty()).then(|| last.to_string())
 }
 
 /// Repository and Dockerfile pairs to suggest in a config snippet.
@@ -133,14 +149,26 @@ pub fn map(dockerfiles: &[PathBuf], used: &[Used], config: &[ImageConfig]) -> an
         .filter_map(|d| dockerfile_role(d).map(|(w, r)| (d, w, r)))
         .collect();
     let plain: Vec<&PathBuf> = dockerfiles.iter().filter(|d| dockerfile_role(d).is_none()).collect();
+    let mut unused = None;
     for (d, word, role) in &roled {
-        let pick = pick(d, word, *role, &repos).map_err(|(why, guess)| fail(why, guess))?;
+        let pick = match pick(d, word, *role, &repos) {
+            Ok(p) => p,
+            // A Dockerfile no manifest uses (a test runner): not built, said by the plan.
+            Err((why, guess)) if why.contains("matches no image") => {
+                unused.get_or_insert((why, guess));
+                continue;
+            }
+            Err((why, guess)) => return Err(fail(why, guess)),
+        };
         validate_repository(&pick.repository)?;
         out.push(spec(
             &pick.repository,
             d,
             format!("{} -> role {word} -> {}", d.display(), pick.at),
         ));
+    }
+    if let Some((why, guess)) = unused.filter(|_| out.is_empty() && plain.is_empty()) {
+        return Err(fail(why, guess));
     }
     // A lone Dockerfile builds every repository no named Dockerfile took.
     if let [d] = plain.as_slice() {

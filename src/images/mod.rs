@@ -49,24 +49,45 @@ impl ImageJob {
     }
 }
 
-/// Dockerfiles where the course layouts keep them: the root, `docker/`, `Docker/`.
+/// Whether a file name is a Dockerfile (`Dockerfile`, `dockerfile`, `Dockerfile.api`,
+/// `Dockerfile_api`, `api.Dockerfile`; not `.dockerignore`).
+fn is_dockerfile(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    (n.starts_with("dockerfile") || n.ends_with(".dockerfile")) && !n.ends_with(".dockerignore")
+}
+
+/// Dockerfiles where projects keep them: the root, `docker/`, `Docker/`, `dockerfiles/`,
+/// `docker-src/`, and component folders (`api/Dockerfile`, `src/worker/Dockerfile`).
 pub fn find_dockerfiles(root: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = discover::DOCKER_DIRS.iter().map(PathBuf::from).collect();
+    for parent in ["", "src"] {
+        let Ok(rd) = std::fs::read_dir(root.join(parent)) else {
+            continue;
+        };
+        let mut comps: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_dir())
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|n| !n.starts_with('.') && !["target", "node_modules", "kubernetes"].contains(&n.as_str()))
+            .map(|n| Path::new(parent).join(n))
+            .filter(|p| !dirs.contains(p))
+            .collect();
+        comps.sort();
+        dirs.extend(comps);
+    }
     let mut out = Vec::new();
-    for dir in ["", "docker", "Docker", "dockerfiles"] {
-        let Ok(rd) = std::fs::read_dir(root.join(dir)) else {
+    for dir in dirs {
+        let Ok(rd) = std::fs::read_dir(root.join(&dir)) else {
             continue;
         };
         let mut names: Vec<String> = rd
             .filter_map(|e| e.ok())
             .filter(|e| e.path().is_file())
             .filter_map(|e| e.file_name().to_str().map(str::to_string))
-            .filter(|n| {
-                (n.starts_with("Dockerfile") || n.ends_with(".Dockerfile") || n.ends_with(".dockerfile"))
-                    && !n.ends_with(".dockerignore")
-            })
+            .filter(|n| is_dockerfile(n))
             .collect();
         names.sort();
-        out.extend(names.into_iter().map(|n| Path::new(dir).join(n)));
+        out.extend(names.into_iter().map(|n| dir.join(n)));
     }
     out
 }

@@ -41,6 +41,13 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
         ));
     }
     let mut c = Contribution::default();
+    for d in super::find_dockerfiles(root)
+        .iter()
+        .filter(|d| !specs.iter().any(|s| &s.dockerfile == *d))
+    {
+        c.notices
+            .push(format!("images: {} is used by no manifest: not built", d.display()));
+    }
     let mut jobs = jobs(ctx, &specs, &mut c)?;
     if !c.problems.is_empty() {
         return Ok(c);

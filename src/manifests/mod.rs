@@ -139,7 +139,14 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
     let mut c = if config.manifests.patch && layout.test.exists {
         patches(ctx, &layout)
     } else {
-        Contribution::default()
+        let why = if layout.test.exists {
+            "`manifests: { patch: false }` in .release.yml".to_string()
+        } else {
+            format!("there is no {} folder", layout.test.dir.display())
+        };
+        Contribution::notice(format!(
+            "manifests: not patched ({why}): this release is git only (changelog, commit, tag, images, push)"
+        ))
     };
     // A floating tag the release pins is said once (by the patch), not again by the lint.
     let pinned: std::collections::HashSet<String> = c
@@ -149,7 +156,13 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
         .map(str::to_string)
         .collect();
     for f in check::check(&layout.test, &layout.prod, &layout.project) {
-        match f.severity {
+        // A missing folder is what a git-only release is for: said, never blocking.
+        let severity = if f.rule == "env-missing" {
+            check::Severity::Warning
+        } else {
+            f.severity
+        };
+        match severity {
             check::Severity::Error => c.problems.push(Problem {
                 fix: format!("{} (run `release check` for the full list)", f.problem.fix),
                 ..f.problem

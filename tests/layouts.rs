@@ -1,0 +1,83 @@
+//! Real projects as they are (synthetic copies of the patterns the course produced): a
+//! prod-only project and `manifests: { patch: false }` release git only; Dockerfiles named
+//! `Dockerfile_api`, kept in component folders, or used by no manifest.
+
+mod common;
+use common::Sandbox;
+
+const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-ENV-ROLE\nspec:\n  template:\n    spec:\n      containers:\n        - name: ROLE\n          image: alice/app-ROLE:0.1.0\n";
+
+fn deploy(env: &str, role: &str) -> String {
+    DEPLOY.replace("ENV", env).replace("ROLE", role)
+}
+
+#[test]
+fn a_prod_only_project_releases_git_only_with_a_note() {
+    let sb = Sandbox::new();
+    sb.commit_file("kubernetes/prod/api.yml", &deploy("prod", "api"), "feat: prod api");
+    sb.tag_and_push("0.1.0");
+    sb.commit_file("src/api.py", "x\n", "feat(api): more");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["minor", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("there is no kubernetes/test folder") && r.stderr.contains("git only"),
+        "{}",
+        r.stderr
+    );
+    assert!(sb.origin_tag("0.2.0").is_some());
+    assert_eq!(
+        std::fs::read_to_string(sb.clone.join("kubernetes/prod/api.yml")).unwrap(),
+        deploy("prod", "api")
+    );
+    let r = sb.release(&["promote", "--yes"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("there is no kubernetes/test folder"), "{}", r.stderr);
+}
+
+#[test]
+fn patch_false_leaves_the_manifests_alone() {
+    let sb = Sandbox::new();
+    sb.commit_file("kubernetes/test/api.yml", &deploy("test", "api"), "feat: test api");
+    sb.commit_file("kubernetes/prod/api.yml", &deploy("prod", "api"), "feat: prod api");
+    sb.commit_file(".release.yml", "manifests:\n  patch: false\n", "chore: no patching");
+    sb.tag_and_push("0.1.0");
+    sb.commit_file("src/api.py", "x\n", "fix: y");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["patch", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("manifests: { patch: false }"), "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(sb.clone.join("kubernetes/test/api.yml")).unwrap(),
+        deploy("test", "api")
+    );
+}
+
+#[test]
+fn dockerfiles_by_underscore_component_folder_and_unused_ones() {
+    let sb = Sandbox::new();
+    for role in ["api", "worker"] {
+        sb.commit_file(
+            &format!("kubernetes/test/{role}.yml"),
+            &deploy("test", role),
+            "feat: manifests",
+        );
+    }
+    sb.commit_file("docker/Dockerfile_api", "FROM scratch\n", "feat: api image");
+    sb.commit_file("worker/dockerfile", "FROM scratch\n", "feat: worker image");
+    sb.commit_file("docker/Dockerfile_test", "FROM scratch\n", "test: a test runner image");
+    let r = sb.release(&["images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("alice/app-api\n    dockerfile: docker/Dockerfile_api"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("alice/app-worker\n    dockerfile: worker/dockerfile"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("Dockerfile_test"), "{}", r.stdout);
+}
