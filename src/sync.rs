@@ -345,11 +345,16 @@ fn relation_advice(c: &Copy, on: &str, branch: &str) -> Option<String> {
             "{dirty_text}: {on} commit and `git push` it (or `git stash` it)"
         )),
         Relation::Behind { commits } => Some(format!(
-            "{commits} commit(s) behind GitHub{}: {on} {stash}`git pull`",
+            "{commits} commit(s) behind GitHub{}: {on} {stash}`git pull`{}",
             if dirty.is_empty() {
                 String::new()
             } else {
                 format!(" and {dirty_text}")
+            },
+            if dirty.is_empty() && !c.here {
+                " (or `release sync` from here)"
+            } else {
+                ""
             }
         )),
         Relation::Ahead { commits } => Some(format!("{commits} commit(s) not on GitHub yet: {on} `git push`")),

@@ -278,6 +278,17 @@ fn deploy_over_ssh_runs_kubectl_on_kube_2_after_bringing_it_to_github() {
     );
     assert!(peer.join(".git/release/deployed.json").exists());
     assert!(images_of(&kc, &ns, "app-test-api").ends_with("/api:0.1.0"));
+    // The rest of the seed's loop, all over ssh: promote, kube-2 pulls again, deploys prod.
+    let r = sb.release(&["promote", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let r = sb.release(&["deploy", "prod"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("prod runs 0.1.0"), "{}", r.stderr);
+    assert!(images_of(&kc, &ns, "app-prod-api").ends_with("/api:0.1.0"));
+    assert_eq!(
+        sb.git(&peer, &["rev-parse", "HEAD"]),
+        sb.git(&sb.origin, &["rev-parse", "main"])
+    );
 }
 
 #[test]
