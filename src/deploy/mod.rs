@@ -251,29 +251,26 @@ pub fn running(repo: &Repo, config: &Config) -> Option<std::collections::BTreeMa
     }
     let k = kubectl_for(repo, config).ok()?;
     let head = repo.head_commit()?;
+    // One question to the cluster: every Deployment with its images.
+    let fmt = "-o=jsonpath={range .items[*]}{.metadata.name}={.spec.template.spec.containers[*].image}{\"\\n\"}{end}";
+    let live = k
+        .ok(&repo.root, &["get", "deployments", fmt], None, Duration::from_secs(10))
+        .ok()?;
+    let live: std::collections::HashMap<&str, &str> = live.lines().filter_map(|l| l.split_once('=')).collect();
     let mut out = std::collections::BTreeMap::new();
     for (name, dir) in [("test", &config.environments.test), ("prod", &config.environments.prod)] {
         let files = source(repo, head, None, dir).map(|(_, f)| f).unwrap_or_default();
         let (env, _) = environment(name, dir, &files, config).ok()?;
         let project = project_images(config, &[&env]);
-        let mut tags = std::collections::BTreeSet::new();
-        for o in env.objects().filter(|o| o.kind == "Deployment") {
-            let name = format!("deployment/{}", o.name);
-            let live = k
-                .ok(
-                    &repo.root,
-                    &["get", &name, "-o=jsonpath={.spec.template.spec.containers[*].image}"],
-                    None,
-                    Duration::from_secs(10),
-                )
-                .unwrap_or_default();
-            tags.extend(
-                live.split_whitespace()
-                    .filter_map(|i| crate::manifests::imageref::ImageRef::parse(i).ok())
-                    .filter(|r| project.contains(r))
-                    .filter_map(|r| r.tag),
-            );
-        }
+        let tags: std::collections::BTreeSet<String> = env
+            .objects()
+            .filter(|o| o.kind == "Deployment")
+            .filter_map(|o| live.get(o.name.as_str()))
+            .flat_map(|images| images.split_whitespace())
+            .filter_map(|i| crate::manifests::imageref::ImageRef::parse(i).ok())
+            .filter(|r| project.contains(r))
+            .filter_map(|r| r.tag)
+            .collect();
         let runs = if tags.is_empty() {
             "nothing".to_string()
         } else {
