@@ -121,6 +121,30 @@ impl Default for Environments {
     }
 }
 
+/// Folders projects keep their manifests in, the usual one first.
+const MANIFEST_ROOTS: &[&str] = &[
+    "kubernetes",
+    "k8s",
+    "kube",
+    "kubes",
+    "deploy",
+    "deployment",
+    "deployments",
+    "manifests",
+    "k8files",
+];
+
+impl Environments {
+    /// Where this project keeps `test/` and `prod/` when nobody said: the first of
+    /// `kubernetes/`, `k8s/`, `kube/`, `deploy/`, ... that has either (`kubernetes/` wins).
+    pub fn find(root: &Path) -> Option<Environments> {
+        MANIFEST_ROOTS.iter().map(Path::new).find_map(|r| {
+            let (test, prod) = (r.join("test"), r.join("prod"));
+            (root.join(&test).is_dir() || root.join(&prod).is_dir()).then_some(Environments { test, prod })
+        })
+    }
+}
+
 fn default_test() -> PathBuf {
     PathBuf::from("kubernetes/test")
 }
@@ -283,11 +307,17 @@ impl Config {
             return Config::parse(&text, &path);
         }
         let path = root.join(FILE_NAME);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Config::parse(&text, &path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(refused(format!("{}: cannot read it: {e}", path.display()))),
+        let mut cfg = match std::fs::read_to_string(&path) {
+            Ok(text) => Config::parse(&text, &path)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
+            Err(e) => return Err(refused(format!("{}: cannot read it: {e}", path.display()))),
+        };
+        if cfg.environments == Environments::default()
+            && let Some(found) = Environments::find(root)
+        {
+            cfg.environments = found;
         }
+        Ok(cfg)
     }
 
     /// Parses the text of a config file; `path` only names it in errors.

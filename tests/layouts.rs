@@ -81,3 +81,39 @@ fn dockerfiles_by_underscore_component_folder_and_unused_ones() {
     );
     assert!(!r.stdout.contains("Dockerfile_test"), "{}", r.stdout);
 }
+
+#[test]
+fn environments_in_k8s_nested_by_component_are_found_and_patched() {
+    let sb = Sandbox::new();
+    for env in ["test", "prod"] {
+        for role in ["api", "worker"] {
+            sb.commit_file(
+                &format!("k8s/{env}/{role}/{role}-deployment.yml"),
+                &deploy(env, role),
+                "feat: manifests",
+            );
+        }
+    }
+    sb.tag_and_push("0.1.0");
+    sb.commit_file("src/api.py", "x\n", "feat(api): more");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["check"]);
+    assert!(
+        r.stdout
+            .starts_with("test: k8s/test (2 files), prod: k8s/prod (2 files)"),
+        "{}",
+        r.all()
+    );
+    let r = sb.release(&["minor", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let api = std::fs::read_to_string(sb.clone.join("k8s/test/api/api-deployment.yml")).unwrap();
+    assert_eq!(api, deploy("test", "api").replace(":0.1.0", ":0.2.0"));
+    assert_eq!(
+        std::fs::read_to_string(sb.clone.join("k8s/prod/api/api-deployment.yml")).unwrap(),
+        deploy("prod", "api")
+    );
+    let r = sb.release(&["promote", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let prod = std::fs::read_to_string(sb.clone.join("k8s/prod/worker/worker-deployment.yml")).unwrap();
+    assert!(prod.contains("alice/app-worker:0.2.0"), "{prod}");
+}

@@ -38,6 +38,7 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
             config.environments.prod.display()
         )));
     } else {
+        ui::out(&layout.found());
         for f in &findings {
             ui::out(&f.to_string());
         }

@@ -11,6 +11,8 @@ use std::path::Path;
 pub fn run(dir: &Path) -> Result<()> {
     let repo = crate::git::open(dir)?;
     let config = Config::load(&repo.root)?;
+    let layout = crate::manifests::Layout::load_to_read(&repo.root, &config)?;
+    ui::out(&layout.found());
     let specs = specs(&repo.root, &config)?;
     if specs.is_empty() {
         ui::out("no Dockerfile found (docker/Dockerfile.*, Dockerfile): a release builds no image");

@@ -58,6 +58,18 @@ impl Layout {
         Ok(Layout { test, prod, project })
     }
 
+    /// What was found: `test: k8s/test (9 files), prod: k8s/prod (9 files)`.
+    pub fn found(&self) -> String {
+        let one = |e: &Env| {
+            if e.exists {
+                format!("{}: {} ({} files)", e.name, e.dir.display(), e.files.len())
+            } else {
+                format!("{}: none ({} does not exist)", e.name, e.dir.display())
+            }
+        };
+        format!("{}, {}", one(&self.test), one(&self.prod))
+    }
+
     pub fn exists(&self) -> bool {
         self.test.exists || self.prod.exists
     }

@@ -148,17 +148,16 @@ pub fn load_env(root: &Path, name: &str, dir: &Path, keep_text: bool) -> std::io
     if !env.exists {
         return Ok(env);
     }
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&full)?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
-        .collect();
+    // Nested components (`k8s/test/api/*.yml`) are part of the environment too.
+    let mut paths = Vec::new();
+    yaml_files(&full, 0, &mut paths)?;
     paths.sort();
     for p in paths {
         let bytes = std::fs::read(&p)?;
         let bad = crate::fs::first_bad_utf8_line(&bytes);
         let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        let mut file = read_file(dir.join(p.file_name().unwrap_or_default()), text);
+        let rel = p.strip_prefix(&full).unwrap_or(&p);
+        let mut file = read_file(dir.join(rel), text);
         file.bad_utf8 = bad;
         file.outside = crate::fs::inside(root, &file.path).err().map(|e| format!("{e:#}"));
         if !keep_text {
@@ -167,6 +166,20 @@ pub fn load_env(root: &Path, name: &str, dir: &Path, keep_text: bool) -> std::io
         env.files.push(file);
     }
     Ok(env)
+}
+
+/// The `.yml`/`.yaml` files in `dir` and its subfolders (three levels at most).
+fn yaml_files(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for e in std::fs::read_dir(dir)?.filter_map(|e| e.ok()) {
+        let p = e.path();
+        let hidden = e.file_name().to_string_lossy().starts_with('.');
+        if p.is_dir() && depth < 3 && !hidden {
+            yaml_files(&p, depth + 1, out)?;
+        } else if p.is_file() && p.extension().is_some_and(|x| x == "yml" || x == "yaml") {
+            out.push(p);
+        }
+    }
+    Ok(())
 }
 
 /// Parses one file's text into objects.
