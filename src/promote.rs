@@ -47,6 +47,17 @@ fn test_version(layout: &Layout) -> Result<String> {
     }
 }
 
+/// Prod's version when it is above `running` (both read as semantic versions).
+fn prod_above(layout: &Layout, running: &str) -> Option<String> {
+    let parse = |t: &str| semver::Version::parse(t.trim_start_matches(['v', 'V'])).ok();
+    let test = parse(running)?;
+    layout
+        .project_refs(&layout.prod)
+        .filter_map(|p| p.image.tag.clone())
+        .filter(|t| parse(t).is_some_and(|v| v.cmp_precedence(&test).is_gt()))
+        .max_by(|a, b| parse(a).cmp(&parse(b)))
+}
+
 fn same_version(a: &str, b: &str) -> bool {
     a.trim_start_matches('v') == b.trim_start_matches('v')
 }
@@ -186,7 +197,7 @@ pub struct Promotion {
 }
 
 /// Pure: what promoting test to prod changes (no commit or push steps yet).
-pub fn plan(layout: &Layout, version: Option<&str>) -> Result<Promotion> {
+pub fn plan(layout: &Layout, version: Option<&str>, allow_downgrade: bool) -> Result<Promotion> {
     require_envs(layout)?;
     let test: Vec<&Object> = layout.test.objects().collect();
     let prod: Vec<&Object> = layout.prod.objects().collect();
@@ -196,6 +207,11 @@ pub fn plan(layout: &Layout, version: Option<&str>) -> Result<Promotion> {
     {
         return Err(refused(format!(
             "test runs {running}, not {v}: promote what was tested (release promote {running})"
+        )));
+    }
+    if let Some(higher) = prod_above(layout, &running).filter(|_| !allow_downgrade) {
+        return Err(refused(format!(
+            "prod runs {higher}, which is higher than test's {running}: promoting would lower prod; release a higher version to test first, or go back on purpose with --allow-downgrade"
         )));
     }
     let (pairs, t_alone, p_alone) = pair(&test, &prod);
@@ -218,7 +234,7 @@ pub fn plan(layout: &Layout, version: Option<&str>) -> Result<Promotion> {
 }
 
 /// `release promote [VERSION]`: plan, check the registry, show, ask, apply.
-pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
+pub fn run(dir: &Path, version: Option<&str>, opts: &Options, allow_downgrade: bool) -> Result<()> {
     let repo = crate::git::open(dir)?;
     let state = crate::transaction::journal::state_dir(repo.git_dir());
     let _lock = if opts.dry_run {
@@ -233,7 +249,7 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options) -> Result<()> {
         version: running,
         mut plan,
         mut problems,
-    } = plan(&layout, version)?;
+    } = plan(&layout, version, allow_downgrade)?;
     if !opts.skip_images {
         registry_check(&layout, &mut problems, &mut plan.notices);
     }

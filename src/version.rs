@@ -21,6 +21,8 @@ pub struct VersionTag {
     pub prefix: String,
     pub version: Version,
     pub reachable: bool,
+    /// A short tag (`1.0`, `v2`) read as `1.0.0`, because the project has no full ones.
+    pub short: bool,
 }
 
 /// A release level, as typed on the command line.
@@ -102,6 +104,25 @@ pub fn parse_tag(name: &str, configured_prefix: Option<&str>) -> Option<(String,
         .find_map(|(p, rest)| Version::parse(rest).ok().map(|v| (p.to_string(), v)))
 }
 
+/// `1.0`, `v1.0`, `2` -> (prefix, 1.0.0): the short versions course projects tag with.
+fn parse_short(name: &str) -> Option<(String, Version)> {
+    let (prefix, rest) = match name.strip_prefix(['v', 'V']) {
+        Some(r) => (&name[..1], r),
+        None => ("", name),
+    };
+    let parts: Vec<&str> = rest.split('.').collect();
+    if parts.is_empty()
+        || parts.len() > 2
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let n = |i: usize| parts.get(i).map_or(Some(0), |p| p.parse::<u64>().ok());
+    Some((prefix.to_string(), Version::new(n(0)?, n(1)?, 0)))
+}
+
 fn by_precedence(a: &Version, b: &Version) -> Ordering {
     a.cmp_precedence(b)
 }
@@ -116,8 +137,24 @@ impl Versions {
                     prefix,
                     version,
                     reachable: t.reachable,
+                    short: false,
                 }),
                 None => out.ignored.push(t.name.clone()),
+            }
+        }
+        if out.tags.is_empty() {
+            // A project that tagged `1.0` / `v1.0` keeps counting from there (1.0 -> 1.0.0).
+            for t in tags {
+                if let Some((prefix, version)) = parse_short(&t.name) {
+                    out.ignored.retain(|n| n != &t.name);
+                    out.tags.push(VersionTag {
+                        name: t.name.clone(),
+                        prefix,
+                        version,
+                        reachable: t.reachable,
+                        short: true,
+                    });
+                }
             }
         }
         out.tags
@@ -294,6 +331,30 @@ pub fn tag_name(prefix: &str, v: &Version) -> String {
 }
 
 #[cfg(test)]
+mod short_tag_tests {
+    use super::*;
+
+    #[test]
+    fn short_tags_seed_the_version_when_there_are_no_full_ones() {
+        let tags = |names: &[&str]| -> Vec<TagInfo> {
+            names
+                .iter()
+                .map(|n| TagInfo {
+                    name: n.to_string(),
+                    reachable: true,
+                })
+                .collect()
+        };
+        let v = Versions::from_tags(&tags(&["1.0", "v0.9", "final", "latest"]), None);
+        assert_eq!(v.current().unwrap().name, "1.0");
+        assert_eq!(v.next(&Bump::Level(Level::Minor, None)).unwrap(), Version::new(1, 1, 0));
+        assert_eq!(v.ignored, ["final", "latest"]);
+        let v = Versions::from_tags(&tags(&["1.0", "0.2.0"]), None);
+        assert_eq!(v.current().unwrap().name, "0.2.0", "full tags win");
+    }
+}
+
+#[cfg(test)]
 mod near_head_tests {
     use super::*;
 
@@ -384,7 +445,12 @@ mod tests {
         ]);
         assert_eq!(v.ignored, vec!["1.0", "final-project", "latest", "nightly"]);
         assert_eq!(v.current().unwrap().name, "0.3.0");
-        let only_junk = vs(&[("latest", true), ("1.0", true)]);
+        // Changed on purpose (issue "Real projects as they are"): with no full tags, a short
+        // `1.0` is the project's own version, so the next minor is 1.1.0, not 0.1.0.
+        let only_short = vs(&[("latest", true), ("1.0", true)]);
+        assert_eq!(only_short.current().unwrap().name, "1.0");
+        assert_eq!(only_short.next(&level(Level::Minor)).unwrap().to_string(), "1.1.0");
+        let only_junk = vs(&[("latest", true), ("final", true)]);
         assert!(only_junk.current().is_none());
         assert_eq!(only_junk.next(&level(Level::Minor)).unwrap().to_string(), "0.1.0");
     }

@@ -117,3 +117,56 @@ fn environments_in_k8s_nested_by_component_are_found_and_patched() {
     let prod = std::fs::read_to_string(sb.clone.join("k8s/prod/worker/worker-deployment.yml")).unwrap();
     assert!(prod.contains("alice/app-worker:0.2.0"), "{prod}");
 }
+
+#[test]
+fn a_short_1_0_tag_is_the_version_to_continue_from() {
+    let sb = Sandbox::new();
+    sb.commit_file(
+        "kubernetes/test/api.yml",
+        &deploy("test", "api").replace(":0.1.0", ":1.0"),
+        "feat: api",
+    );
+    sb.git(&sb.clone, &["tag", "-a", "v1.0", "-m", "course submission"]);
+    sb.git(&sb.clone, &["push", "-q", "origin", "main", "v1.0"]);
+    sb.commit_file("src/api.py", "x\n", "feat(api): more");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["version", "--explain"]);
+    assert!(
+        r.stdout.contains("current: 1.0.0") && r.stdout.contains("v1.0 is read as 1.0.0"),
+        "{}",
+        r.all()
+    );
+    let r = sb.release(&["minor", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(sb.origin_tag("v1.1.0").is_some(), "{}", r.all());
+    let api = std::fs::read_to_string(sb.clone.join("kubernetes/test/api.yml")).unwrap();
+    assert!(api.contains("alice/app-api:v1.1.0"), "{api}");
+}
+
+#[test]
+fn promote_refuses_to_lower_prod_unless_asked() {
+    let sb = Sandbox::new();
+    sb.commit_file("kubernetes/test/api.yml", &deploy("test", "api"), "feat: test api");
+    sb.commit_file(
+        "kubernetes/prod/api.yml",
+        &deploy("prod", "api").replace(":0.1.0", ":1.2.0"),
+        "feat: prod api",
+    );
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let before = sb.local_state();
+    let r = sb.release(&["promote", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr.contains("prod runs 1.2.0") && r.stderr.contains("--allow-downgrade"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(sb.local_state(), before);
+    let r = sb.release(&["promote", "--yes", "--skip-images", "--allow-downgrade"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        std::fs::read_to_string(sb.clone.join("kubernetes/prod/api.yml"))
+            .unwrap()
+            .contains(":0.1.0")
+    );
+}

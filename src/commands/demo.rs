@@ -185,7 +185,7 @@ fn drift_and_promote(root: &Path, isp: &Path, skip_images: bool, cluster: bool) 
         skip_images,
         ..Options::default()
     };
-    crate::promote::run(isp, None, &opts)?;
+    crate::promote::run(isp, None, &opts, false)?;
     Ok(())
 }
 
@@ -208,7 +208,7 @@ fn deploy_story(isp: &Path) -> Result<()> {
         yes: true,
         ..Options::default()
     };
-    crate::promote::run(isp, None, &opts).context("the demo's promote failed")?;
+    crate::promote::run(isp, None, &opts, false).context("the demo's promote failed")?;
     narrate("`release deploy prod`: allowed, since test ran this version");
     deploy("prod").context("the demo's deploy to prod failed")?;
     Ok(())

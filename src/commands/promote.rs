@@ -14,6 +14,9 @@ pub struct Args {
     /// Do not check that the images are in their registry.
     #[arg(long)]
     pub skip_images: bool,
+    /// Promote even when that lowers prod's version (going back on purpose).
+    #[arg(long)]
+    pub allow_downgrade: bool,
 }
 
 pub fn run(dir: &Path, a: Args) -> Result<()> {
@@ -21,5 +24,5 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
         skip_images: a.skip_images,
         ..a.tx.options()
     };
-    crate::promote::run(dir, a.target.as_deref(), &opts)
+    crate::promote::run(dir, a.target.as_deref(), &opts, a.allow_downgrade)
 }

@@ -26,6 +26,8 @@ pub struct Report {
     pub auto: Auto,
     #[serde(skip)]
     pub auto_explained: String,
+    /// The version comes from short tags (`1.0` read as 1.0.0).
+    pub short_tags: bool,
 }
 
 /// A version and the tag that names it (`0.2.0`, `v0.2.0`).
@@ -101,6 +103,7 @@ pub fn build(versions: &Versions, prefix: &str, auto: &Decision) -> Report {
                 .collect(),
         },
         auto_explained: auto.explain(),
+        short_tags: cur.is_some_and(|c| c.short),
     }
 }
 
@@ -129,6 +132,13 @@ pub fn render(r: &Report, explain: bool) -> String {
                     s,
                     "chosen: tag {t}: the highest semantic version among the tags reachable from HEAD (build metadata never decides)"
                 );
+                if r.short_tags {
+                    let _ = writeln!(
+                        s,
+                        "  (the project has no MAJOR.MINOR.PATCH tags, so its short ones count: {t} is read as {}; new tags are full versions)",
+                        r.current.as_ref().map_or("", |c| c.version.as_str())
+                    );
+                }
             }
             None => {
                 let _ = writeln!(
@@ -218,6 +228,7 @@ fn no_commits(json: bool) -> Result<()> {
             deciding: Vec::new(),
         },
         auto_explained: "auto: nothing to release yet (no commits)".into(),
+        short_tags: false,
     };
     if json {
         crate::ui::out(&serde_json::to_string_pretty(&report)?);
