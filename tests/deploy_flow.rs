@@ -81,16 +81,38 @@ fn manifest(env: &str, reg: &str, ns: &str, port: u16) -> Vec<(String, String)> 
     ]
 }
 
-/// A nodePort of this run's own (they are cluster-wide; a cluster outlives test runs).
-fn port_for(ns: &str, offset: u16) -> u16 {
-    let h = ns.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32));
-    30000 + (h % 1300) as u16 * 2 + offset
+/// Deletes the test's namespace and volumes when the test ends (a cluster outlives test
+/// runs on a developer's machine; nodePorts are cluster-wide).
+struct Cleanup {
+    kc: String,
+    ns: String,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = Command::new("kubectl")
+            .args([
+                "--kubeconfig",
+                &self.kc,
+                "delete",
+                "namespace",
+                &self.ns,
+                "--wait=false",
+            ])
+            .output();
+        for env in ["test", "prod"] {
+            let pv = format!("{}-{env}", self.ns);
+            let _ = Command::new("kubectl")
+                .args(["--kubeconfig", &self.kc, "delete", "pv", &pv, "--wait=false"])
+                .output();
+        }
+    }
 }
 
 /// A project with test and prod manifests (api + PVC-bound redis), its own namespace and
-/// PersistentVolumes, and `deploy:` pointing at the test cluster. Returns (sandbox, ns, kc,
-/// test's nodePort).
-fn project() -> (Sandbox, String, String, u16) {
+/// PersistentVolumes, and `deploy:` pointing at the test cluster; test's nodePort is `port`,
+/// prod's the next one (each test has its own). Returns (sandbox, ns, kc, port, cleanup).
+fn project(port: u16) -> (Sandbox, String, String, u16, Cleanup) {
     let env = docker_env();
     let kc = kubeconfig();
     let sb = Sandbox::new();
@@ -104,7 +126,6 @@ fn project() -> (Sandbox, String, String, u16) {
             .to_ascii_lowercase()
             .replace(['.', '_'], "")
     );
-    let port = port_for(&ns, 0);
     assert!(
         Command::new("kubectl")
             .args(["--kubeconfig", &kc, "create", "namespace", &ns])
@@ -153,7 +174,11 @@ fn project() -> (Sandbox, String, String, u16) {
     );
     sb.commit_file(".release.yml", &config, "chore: deploy settings");
     sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
-    (sb, ns, kc, port)
+    let cleanup = Cleanup {
+        kc: kc.clone(),
+        ns: ns.clone(),
+    };
+    (sb, ns, kc, port, cleanup)
 }
 
 /// The images the live pods of a Deployment run (pods being deleted left out).
@@ -166,7 +191,7 @@ fn images_of(kc: &str, ns: &str, deployment: &str) -> String {
 
 #[test]
 fn release_deploy_test_promote_deploy_prod_then_go_back() {
-    let (sb, ns, kc, port) = project();
+    let (sb, ns, kc, port, _cleanup) = project(30100);
     let reg = docker_env().registry;
     let r = sb.release(&["minor", "--yes"]);
     assert_eq!(r.code, 0, "{}", r.all());
@@ -215,7 +240,7 @@ fn release_deploy_test_promote_deploy_prod_then_go_back() {
 
 #[test]
 fn a_missing_image_is_explained_with_the_way_back() {
-    let (sb, ns, kc, _) = project();
+    let (sb, ns, kc, _, _cleanup) = project(30110);
     let r = sb.release(&["minor", "--yes"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert_eq!(sb.release(&["deploy", "test"]).code, 0);
@@ -240,7 +265,7 @@ fn a_missing_image_is_explained_with_the_way_back() {
 
 #[test]
 fn the_server_refuses_a_bad_object_before_anything_is_applied() {
-    let (sb, ns, kc, _) = project();
+    let (sb, ns, kc, _, _cleanup) = project(30120);
     let bad = std::fs::read_to_string(sb.clone.join("kubernetes/test/api-deployment.yml"))
         .unwrap()
         .replace("spec:\n  selector:", "spec:\n  replicas: two\n  selector:");
@@ -255,7 +280,7 @@ fn the_server_refuses_a_bad_object_before_anything_is_applied() {
 #[test]
 fn deploy_over_ssh_runs_kubectl_on_kube_2_after_bringing_it_to_github() {
     let _ = common::ssh_config();
-    let (sb, ns, kc, _) = project();
+    let (sb, ns, kc, _, _cleanup) = project(30130);
     let peer = sb.peer("kube-2");
     let config = std::fs::read_to_string(sb.clone.join(".release.yml")).unwrap()
         + &format!("clones:\n  kube-2: \"kube-2:{}\"\n", peer.display())
@@ -293,7 +318,7 @@ fn deploy_over_ssh_runs_kubectl_on_kube_2_after_bringing_it_to_github() {
 
 #[test]
 fn probe_status_and_an_unschedulable_pod() {
-    let (sb, _, _, port) = project();
+    let (sb, _, _, port, _cleanup) = project(30140);
     let r = sb.release(&["minor", "--yes"]);
     assert_eq!(r.code, 0, "{}", r.all());
     // Nothing answers on the NodePort yet (the script kubelet runs no process): said so.

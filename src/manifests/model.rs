@@ -96,6 +96,8 @@ pub struct Object {
     pub service_type: Option<String>,
     /// Service `spec.selector`.
     pub selector: Labels,
+    /// The line of `spec.selector` (a Service's, or a workload's `matchLabels`), else the object's.
+    pub selector_line: usize,
     /// Workload `spec.selector.matchLabels`.
     pub match_labels: Labels,
     /// Pod template labels (a Pod's own labels).
@@ -239,6 +241,7 @@ fn object(path: &std::sync::Arc<Path>, doc: &Node) -> Option<Object> {
         role: Role::Other,
         service_type: None,
         selector: Labels::default(),
+        selector_line: 0,
         match_labels: Labels::default(),
         pod_labels: Labels::default(),
         images: Vec::new(),
@@ -275,6 +278,10 @@ fn object(path: &std::sync::Arc<Path>, doc: &Node) -> Option<Object> {
             }
         }
     }
+    o.selector_line = doc
+        .path(&["spec", "selector", "matchLabels"])
+        .or_else(|| doc.path(&["spec", "selector"]))
+        .map_or(o.line, |n| n.line());
     if o.kind == "Service" {
         o.selector = string_map(doc.path(&["spec", "selector"]));
         o.service_type = Some(

@@ -91,7 +91,7 @@ pub fn selector_matches_nothing(v: &EnvView, out: &mut Hits) {
     {
         if v.pods.first_match(&o.selector).is_none() {
             out.add(
-                (&o.file, o.line),
+                (&o.file, o.selector_line),
                 format!(
                     "Service `{}` selects {{{}}} but no pod in {} has those labels",
                     o.name,
@@ -112,7 +112,7 @@ pub fn selector_matches_other_env(v: &EnvView, out: &mut Hits) {
     {
         if let Some(w) = v.other_pods.first_match(&o.selector) {
             out.add(
-                (&o.file, o.line),
+                (&o.file, o.selector_line),
                 format!(
                     "Service `{}` in {} also selects pods of {} `{}` in {}: traffic would cross environments",
                     o.name,
@@ -135,7 +135,7 @@ pub fn matchlabels_not_in_template(v: &EnvView, out: &mut Hits) {
         if is_workload(o) && o.kind != "Pod" && !o.match_labels.is_empty() && !contains(&o.pod_labels, &o.match_labels)
         {
             out.add(
-                (&o.file, o.line),
+                (&o.file, o.selector_line),
                 format!(
                     "{} `{}`: selector.matchLabels {{{}}} are not all in the pod template labels {{{}}}",
                     o.kind,

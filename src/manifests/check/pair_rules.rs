@@ -47,12 +47,36 @@ pub fn name_shared(v: &PairView, out: &mut Hits) {
                     b.file.display(),
                     b.name_line
                 ),
-                format!(
-                    "put the environment in the name, e.g. `{}`",
-                    env_name(&a.name, &v.test.name)
-                ),
+                rename_fix(a, b, &v.test.name, &v.prod.name),
             );
         }
+    }
+}
+
+/// Which copy to rename: when the shared name already says `test`, the fault is the prod
+/// copy (pasted from test); otherwise both need their environment in the name.
+fn rename_fix(a: &Object, b: &Object, test: &str, prod: &str) -> String {
+    let says_test = a.name.split(['-', '_', '.']).any(|w| w.eq_ignore_ascii_case(test));
+    if says_test {
+        let renamed: Vec<String> = a
+            .name
+            .split('-')
+            .map(|w| {
+                if w.eq_ignore_ascii_case(test) {
+                    prod.to_string()
+                } else {
+                    w.to_string()
+                }
+            })
+            .collect();
+        format!(
+            "the prod copy ({}:{}) still has test's name: rename it `{}` (and its labels)",
+            b.file.display(),
+            b.name_line,
+            renamed.join("-")
+        )
+    } else {
+        format!("put the environment in the name, e.g. `{}`", env_name(&a.name, test))
     }
 }
 
