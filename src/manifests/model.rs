@@ -283,20 +283,7 @@ fn object(path: &std::sync::Arc<Path>, doc: &Node) -> Option<Object> {
         .or_else(|| doc.path(&["spec", "selector"]))
         .map_or(o.line, |n| n.line());
     if o.kind == "Service" {
-        o.selector = string_map(doc.path(&["spec", "selector"]));
-        o.service_type = Some(
-            doc.path(&["spec", "type"])
-                .and_then(Node::as_str)
-                .unwrap_or("ClusterIP")
-                .to_string(),
-        );
-        for p in doc.path(&["spec", "ports"]).map(Node::items).unwrap_or(&[]) {
-            if let Some(n) = p.get("nodePort")
-                && let Some(v) = n.as_str().and_then(|s| s.parse::<i64>().ok())
-            {
-                o.node_ports.push((v, n.line()));
-            }
-        }
+        service_fields(&mut o, doc);
     }
     if o.kind == "Ingress" {
         for r in doc.path(&["spec", "rules"]).map(Node::items).unwrap_or(&[]) {
@@ -309,6 +296,24 @@ fn object(path: &std::sync::Arc<Path>, doc: &Node) -> Option<Object> {
     o.images.shrink_to_fit();
     o.claims.shrink_to_fit();
     Some(o)
+}
+
+/// A Service's selector, type and nodePorts.
+fn service_fields(o: &mut Object, doc: &Node) {
+    o.selector = string_map(doc.path(&["spec", "selector"]));
+    o.service_type = Some(
+        doc.path(&["spec", "type"])
+            .and_then(Node::as_str)
+            .unwrap_or("ClusterIP")
+            .to_string(),
+    );
+    for p in doc.path(&["spec", "ports"]).map(Node::items).unwrap_or(&[]) {
+        if let Some(n) = p.get("nodePort")
+            && let Some(v) = n.as_str().and_then(|s| s.parse::<i64>().ok())
+        {
+            o.node_ports.push((v, n.line()));
+        }
+    }
 }
 
 fn image_site(container: &Node, img: &Node, list: &'static str) -> ImageSite {
