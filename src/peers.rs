@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::git::Repo;
 use crate::problem::Problem;
 use crate::proc;
-use crate::sync::{Relation, WorkTree, parse_porcelain};
+use crate::sync::{Copy, Relation, WorkTree, parse_porcelain};
 use git2::Oid;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -309,6 +309,43 @@ fn parse(out: &str) -> anyhow::Result<PeerFacts> {
             _ => None,
         },
     })
+}
+
+/// A row for a copy that was read (or could not be, or was not asked).
+pub fn copy_row(
+    repo: &Repo,
+    branch: &str,
+    tip: Option<Oid>,
+    (name, here, via_ssh): (&str, bool, bool),
+    facts: Option<Result<PeerFacts, Problem>>,
+) -> Copy {
+    let mut row = Copy {
+        name: name.to_string(),
+        here,
+        is_origin: false,
+        error: None,
+        branch: None,
+        head: None,
+        relation: Relation::Unknown,
+        work: None::<WorkTree>,
+        last_fetch: None,
+        has_release_tag: None,
+        via_ssh,
+        skipped: facts.is_none(),
+    };
+    match facts {
+        Some(Ok(f)) => {
+            row.relation = relation(repo, &f.work, branch, tip);
+            row.branch = f.work.branch.clone();
+            row.head = f.work.head.clone();
+            row.work = Some(f.work);
+            row.last_fetch = f.last_fetch;
+            row.has_release_tag = f.has_tag;
+        }
+        Some(Err(p)) => row.error = Some(p.what),
+        None => {}
+    }
+    row
 }
 
 /// How `head` on `branch` relates to origin's `tip`, using this clone's objects.

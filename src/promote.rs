@@ -235,14 +235,7 @@ pub fn plan(layout: &Layout, version: Option<&str>, allow_downgrade: bool) -> Re
 
 /// `release promote [VERSION]`: plan, check the registry, show, ask, apply.
 pub fn run(dir: &Path, version: Option<&str>, opts: &Options, allow_downgrade: bool) -> Result<()> {
-    let repo = crate::git::open(dir)?;
-    let state = crate::transaction::journal::state_dir(repo.git_dir());
-    let _lock = if opts.dry_run {
-        None
-    } else {
-        Some(crate::transaction::lock::Lock::take(&state)?)
-    };
-    drop(repo);
+    let _lock = crate::transaction::lock::hold(crate::git::open(dir)?.git_dir(), opts.dry_run)?;
     let facts = preflight::gather(dir)?;
     let layout = Layout::load(&facts.repo.root, &facts.config)?;
     let Promotion {

@@ -3,9 +3,8 @@
 
 use crate::config::Config;
 use crate::git::Repo;
-use crate::peers::{self, PeerFacts};
-use crate::problem::Problem;
-use crate::sync::{self, Copy, Relation, WorkTree};
+use crate::peers;
+use crate::sync::{self, Copy, Relation};
 use crate::version::{TagInfo, Versions};
 use anyhow::Result;
 use git2::Oid;
@@ -44,43 +43,6 @@ pub fn clone_name(repo: &Repo) -> String {
         .map(|h| h.trim().to_string())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "this clone".into())
-}
-
-/// A row for a copy that was read (or could not be, or was not asked).
-fn copy_row(
-    repo: &Repo,
-    branch: &str,
-    tip: Option<Oid>,
-    (name, here, via_ssh): (&str, bool, bool),
-    facts: Option<Result<PeerFacts, Problem>>,
-) -> Copy {
-    let mut row = Copy {
-        name: name.to_string(),
-        here,
-        is_origin: false,
-        error: None,
-        branch: None,
-        head: None,
-        relation: Relation::Unknown,
-        work: None::<WorkTree>,
-        last_fetch: None,
-        has_release_tag: None,
-        via_ssh,
-        skipped: facts.is_none(),
-    };
-    match facts {
-        Some(Ok(f)) => {
-            row.relation = peers::relation(repo, &f.work, branch, tip);
-            row.branch = f.work.branch.clone();
-            row.head = f.work.head.clone();
-            row.work = Some(f.work);
-            row.last_fetch = f.last_fetch;
-            row.has_release_tag = f.has_tag;
-        }
-        Some(Err(p)) => row.error = Some(p.what),
-        None => {}
-    }
-    row
 }
 
 /// GitHub's row: its branch tip (asked now, or as of the last fetch).
@@ -133,7 +95,7 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
         None => (repo.remote_branch_commit(&remote, &branch), None),
     };
     let mut copies = vec![origin_row(&branch, tag.as_deref(), offline, tip, error)];
-    copies.push(copy_row(
+    copies.push(peers::copy_row(
         repo,
         &branch,
         tip,
@@ -141,7 +103,13 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
         Some(here),
     ));
     for a in answers {
-        copies.push(copy_row(repo, &branch, tip, (&a.name, false, a.via_ssh), a.facts));
+        copies.push(peers::copy_row(
+            repo,
+            &branch,
+            tip,
+            (&a.name, false, a.via_ssh),
+            a.facts,
+        ));
     }
     let (advice, in_step) = if repo.has_remote(&remote) {
         (

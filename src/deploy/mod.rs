@@ -66,49 +66,20 @@ fn bring_to_release(repo: &Repo, config: &Config, k: &Kubectl) -> Result<Oid> {
     let (_, tip) = repo.remote_tip(remote, &branch)?;
     let tip = tip.ok_or_else(|| refused(format!("{remote} has no branch {branch}: release first")))?;
     let (facts, loc) = match &k.at {
-        Where::Here => (peers::read_here(repo, None), None),
-        Where::Peer { loc, .. } => (peers::read(loc, None, peers::PEER_TIMEOUT), Some(loc)),
+        Where::Here => (peers::read_here(repo, None), Location::Local(repo.root.clone())),
+        Where::Peer { loc, .. } => (peers::read(loc, None, peers::PEER_TIMEOUT), loc.clone()),
     };
-    let facts = facts.map_err(|p| refused(p.to_string()))?;
-    let copy = crate::sync::Copy {
-        name: k.place(),
-        here: loc.is_none(),
-        is_origin: false,
-        error: None,
-        branch: facts.work.branch.clone(),
-        head: facts.work.head.clone(),
-        relation: peers::relation(repo, &facts.work, &branch, Some(tip)),
-        work: Some(facts.work),
-        last_fetch: None,
-        has_release_tag: Some(true),
-        via_ssh: loc.is_some(),
-        skipped: false,
-    };
+    let here = matches!(k.at, Where::Here);
+    let copy = peers::copy_row(repo, &branch, Some(tip), (&k.place(), here, !here), Some(facts));
     match crate::sync::sync_action(&copy, &branch, remote, false) {
         crate::sync::SyncAction::Nothing => {}
-        crate::sync::SyncAction::FastForward => fast_forward(repo, loc, remote, &branch)?,
+        crate::sync::SyncAction::FastForward => {
+            ui::say(&format!("bringing {loc} to {remote}/{branch} (fast-forward)"));
+            peers::bring_to_github(&loc, remote, &branch, false)?;
+        }
         other => return Err(not_applied(&copy.name, other)),
     }
     Ok(tip)
-}
-
-fn fast_forward(repo: &Repo, peer: Option<&Location>, remote: &str, branch: &str) -> Result<()> {
-    ui::say(&format!(
-        "bringing {} to {remote}/{branch} (fast-forward)",
-        peer.map_or("this clone".to_string(), |l| l.to_string())
-    ));
-    match peer {
-        Some(loc) => peers::bring_to_github(loc, remote, branch, false),
-        None => {
-            let target = format!("{remote}/{branch}");
-            crate::proc::git(
-                &repo.root,
-                &["merge", "--ff-only", "--quiet", &target],
-                crate::proc::LOCAL_TIMEOUT,
-            )
-            .map(|_| ())
-        }
-    }
 }
 
 fn not_applied(name: &str, action: crate::sync::SyncAction) -> anyhow::Error {

@@ -8,8 +8,7 @@ pub mod recover;
 pub mod resume;
 
 use crate::error::refused;
-use crate::transaction::journal::state_dir;
-use crate::transaction::lock::Lock;
+use crate::transaction::lock;
 use crate::transaction::{Options, execute};
 use crate::ui;
 use crate::version::Bump;
@@ -35,15 +34,7 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
     if let Some(label) = label {
         crate::version::validate_label(label).map_err(|e| refused(e.to_string()))?;
     }
-    let repo = crate::git::open(dir)?;
-    let _lock = match opts.dry_run {
-        true => None,
-        false => Some(Lock::take(&state_dir(repo.git_dir()))?),
-    };
-    if let Some((_, Some(note))) = &_lock {
-        ui::warn(note);
-    }
-    drop(repo);
+    let _lock = lock::hold(crate::git::open(dir)?.git_dir(), opts.dry_run)?;
     let mut facts = preflight::gather(dir)?;
     let opts = &Options {
         sign: opts.sign || facts.config.sign,

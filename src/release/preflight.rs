@@ -20,6 +20,11 @@ pub fn read(dir: &std::path::Path) -> Result<Facts> {
     read_with(dir, true)
 }
 
+/// [`read`] with only the tags near HEAD (what a release, resume or abort needs).
+pub fn read_near(dir: &std::path::Path) -> Result<Facts> {
+    read_with(dir, false)
+}
+
 /// [`read`]; with `all_tags: false` only the tags down to the current stable release are
 /// looked at (a release needs no more; vuejs/core has 295 tags over 7,000 commits).
 fn read_with(dir: &std::path::Path, all_tags: bool) -> Result<Facts> {

@@ -7,7 +7,7 @@ use crate::git::Repo;
 use crate::problem::Problem;
 use crate::transaction::apply::undo_all;
 use crate::transaction::journal::{Journal, state_dir};
-use crate::transaction::lock::Lock;
+use crate::transaction::lock;
 use crate::transaction::{Facts, Options};
 use crate::ui;
 use crate::version::parse_tag;
@@ -71,8 +71,8 @@ pub fn problems(facts: &Facts) -> Vec<Problem> {
 
 /// `release abort`: takes the interrupted release back, or completes it when origin has it.
 pub fn abort(dir: &Path) -> Result<()> {
-    let facts = preflight::read(dir)?;
-    let (_lock, _) = Lock::take(&state_dir(facts.repo.git_dir()))?;
+    let facts = preflight::read_near(dir)?;
+    let _lock = lock::hold(facts.repo.git_dir(), false)?;
     let git_dir = facts.repo.git_dir().to_path_buf();
     match Journal::load(&git_dir)? {
         Some(j) => abort_journal(&facts, &j),
@@ -151,7 +151,7 @@ fn remove_stale_index_lock(repo: &Repo, started: i64) {
 
 /// `release resume`: finishes the interrupted release.
 pub fn resume(dir: &Path, opts: &Options) -> Result<()> {
-    let facts = preflight::read(dir)?;
+    let facts = preflight::read_near(dir)?;
     let git_dir = facts.repo.git_dir().to_path_buf();
     let journal = Journal::load(&git_dir)?;
     let repo = &facts.repo;

@@ -8,8 +8,8 @@ use crate::git::Repo;
 use crate::transaction::apply::undo_all;
 use crate::transaction::git_steps::PushGit;
 use crate::transaction::hooks::Hooks;
-use crate::transaction::journal::{Journal, state_dir};
-use crate::transaction::lock::Lock;
+use crate::transaction::journal::Journal;
+use crate::transaction::lock;
 use crate::transaction::{Context, Facts, Intent, Options, Plan, execute};
 use crate::ui;
 use crate::version::Bump;
@@ -37,13 +37,11 @@ fn finish_opts(opts: &Options, skip_images: bool) -> Options {
 /// Finishes a release whose journal (or unpushed commit) names `t`.
 pub fn release(mut facts: Facts, journal: Option<Journal>, t: Target, opts: &Options) -> Result<()> {
     let git_dir = facts.repo.git_dir().to_path_buf();
-    let lock = Lock::take(&state_dir(&git_dir))?.0;
+    let lock = lock::hold(&git_dir, false)?;
     let Some(commit) = facts.repo.tag_commit(&t.tag) else {
         // The tag was never made, so nothing reached origin or a registry under it.
         if let Some(j) = &journal {
-            for line in undo_all(&facts.repo, &j.undo) {
-                ui::say(&format!("took back: {line}"));
-            }
+            take_back(&facts.repo, j);
         }
         Journal::finish(&git_dir)?;
         drop(lock);
@@ -119,12 +117,10 @@ fn finish_plan(facts: &mut Facts, t: &Target, commit: Oid, opts: &Options) -> Re
 /// Finishes an interrupted promote: pushes its commit when it was made, else takes it back.
 pub fn promote(facts: &Facts, j: &Journal, opts: &Options) -> Result<()> {
     let git_dir = facts.repo.git_dir().to_path_buf();
-    let lock = Lock::take(&state_dir(&git_dir))?.0;
+    let lock = lock::hold(&git_dir, false)?;
     let made = made_commit(&facts.repo, j);
     if made.filter(|c| facts.repo.head_commit() == Some(*c)).is_none() {
-        for line in undo_all(&facts.repo, &j.undo) {
-            ui::say(&format!("took back: {line}"));
-        }
+        take_back(&facts.repo, j);
         Journal::finish(&git_dir)?;
         ui::success("the promote had not committed yet, so it was taken back: run release promote again");
         return Ok(());
@@ -149,6 +145,13 @@ pub fn promote(facts: &Facts, j: &Journal, opts: &Options) -> Result<()> {
         ui::success(&format!("promoted {} ({} on {})", j.version, j.branch, j.remote));
     }
     Ok(())
+}
+
+/// Takes back what the interrupted transaction changed, saying each.
+fn take_back(repo: &Repo, j: &Journal) {
+    for line in undo_all(repo, &j.undo) {
+        ui::say(&format!("took back: {line}"));
+    }
 }
 
 /// The commit the transaction made, per its journal.

@@ -74,6 +74,19 @@ impl Lock {
     }
 }
 
+/// The lock of the repository at `git_dir` for a run that changes something (none for a
+/// dry run); a taken-over lock is said.
+pub fn hold(git_dir: &Path, dry_run: bool) -> Result<Option<Lock>> {
+    if dry_run {
+        return Ok(None);
+    }
+    let (lock, note) = Lock::take(&super::journal::state_dir(git_dir))?;
+    if let Some(n) = note {
+        crate::ui::warn(&n);
+    }
+    Ok(Some(lock))
+}
+
 impl Drop for Lock {
     fn drop(&mut self) {
         // Removed while still held, so no other process can lock this file afterwards.
