@@ -34,7 +34,7 @@ pub struct Config {
     pub types: BTreeMap<String, TypeRule>,
     /// The Kubernetes environment folders.
     #[serde(default)]
-    pub environments: Environments,
+    pub environments: Option<Environments>,
     /// How releases treat the manifests.
     #[serde(default)]
     pub manifests: ManifestsConfig,
@@ -58,6 +58,23 @@ pub struct Config {
     /// default: the engine's own.
     #[serde(default)]
     pub platform: Option<String>,
+    /// The first release's version when no tag says (default: one level above the
+    /// version the project's images already carry, else 0.1.0).
+    #[serde(default)]
+    pub initial_version: Option<String>,
+    /// What `release check` findings a release may go on with.
+    #[serde(default)]
+    pub check: CheckConfig,
+}
+
+/// `check:` in .release.yml.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CheckConfig {
+    /// Rules (`name-shared`, `host-shared`, ...) whose errors do not block a release; the
+    /// plan lists what was allowed.
+    #[serde(default)]
+    pub allow: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -118,30 +135,6 @@ impl Default for Environments {
             test: default_test(),
             prod: default_prod(),
         }
-    }
-}
-
-/// Folders projects keep their manifests in, the usual one first.
-const MANIFEST_ROOTS: &[&str] = &[
-    "kubernetes",
-    "k8s",
-    "kube",
-    "kubes",
-    "deploy",
-    "deployment",
-    "deployments",
-    "manifests",
-    "k8files",
-];
-
-impl Environments {
-    /// Where this project keeps `test/` and `prod/` when nobody said: the first of
-    /// `kubernetes/`, `k8s/`, `kube/`, `deploy/`, ... that has either (`kubernetes/` wins).
-    pub fn find(root: &Path) -> Option<Environments> {
-        MANIFEST_ROOTS.iter().map(Path::new).find_map(|r| {
-            let (test, prod) = (r.join("test"), r.join("prod"));
-            (root.join(&test).is_dir() || root.join(&prod).is_dir()).then_some(Environments { test, prod })
-        })
     }
 }
 
@@ -267,7 +260,7 @@ impl Default for Config {
             remote: default_remote(),
             changelog: ChangelogConfig::default(),
             types: BTreeMap::new(),
-            environments: Environments::default(),
+            environments: None,
             manifests: ManifestsConfig::default(),
             images: Vec::new(),
             clones: BTreeMap::new(),
@@ -275,6 +268,8 @@ impl Default for Config {
             sign: false,
             platform: None,
             deploy: DeployConfig::default(),
+            initial_version: None,
+            check: CheckConfig::default(),
         }
     }
 }
@@ -307,17 +302,11 @@ impl Config {
             return Config::parse(&text, &path);
         }
         let path = root.join(FILE_NAME);
-        let mut cfg = match std::fs::read_to_string(&path) {
-            Ok(text) => Config::parse(&text, &path)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
-            Err(e) => return Err(refused(format!("{}: cannot read it: {e}", path.display()))),
-        };
-        if cfg.environments == Environments::default()
-            && let Some(found) = Environments::find(root)
-        {
-            cfg.environments = found;
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Config::parse(&text, &path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(refused(format!("{}: cannot read it: {e}", path.display()))),
         }
-        Ok(cfg)
     }
 
     /// Parses the text of a config file; `path` only names it in errors.
@@ -353,6 +342,14 @@ impl Config {
                 path.display()
             )));
         }
+        if let Some(v) = &cfg.initial_version
+            && semver::Version::parse(v.trim_start_matches('v')).is_err()
+        {
+            return Err(refused(format!(
+                "{}: initial_version `{v}` is not a semantic version: write MAJOR.MINOR.PATCH, e.g. 1.0.0",
+                path.display()
+            )));
+        }
         cfg.check_names_and_paths(path)?;
         Ok(cfg)
     }
@@ -371,11 +368,10 @@ impl Config {
                 )));
             }
         }
-        let mut paths: Vec<(&str, &Path)> = vec![
-            ("changelog.path", &self.changelog.path),
-            ("environments.test", &self.environments.test),
-            ("environments.prod", &self.environments.prod),
-        ];
+        let mut paths: Vec<(&str, &Path)> = vec![("changelog.path", &self.changelog.path)];
+        if let Some(e) = &self.environments {
+            paths.extend([("environments.test", e.test.as_path()), ("environments.prod", e.prod.as_path())]);
+        }
         for i in &self.images {
             paths.extend(i.dockerfile.as_deref().map(|d| ("images.dockerfile", d)));
             paths.extend(i.context.as_deref().map(|c| ("images.context", c)));
@@ -389,11 +385,13 @@ impl Config {
                 )));
             }
         }
-        if self.environments.test == self.environments.prod {
+        if let Some(e) = &self.environments
+            && e.test == e.prod
+        {
             return Err(refused(format!(
                 "{}: environments: test and prod are the same folder ({}): give each its own",
                 file.display(),
-                self.environments.test.display()
+                e.test.display()
             )));
         }
         Ok(())

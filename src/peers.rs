@@ -387,7 +387,7 @@ pub fn relation(repo: &Repo, work: &WorkTree, want: &str, tip: Option<Oid>) -> R
 /// For release preflight: peers whose uncommitted or unpushed changes under the environment
 /// folders would collide with the release commit. Unreachable peers are said, not fatal.
 pub fn warnings(repo: &Repo, config: &Config, branch: &str, tip: Option<Oid>) -> Vec<String> {
-    let dirs = [&config.environments.test, &config.environments.prod];
+    let places = crate::manifests::places::of_project(&repo.root, config);
     let answers = read_all(&config.clones, &repo.root, None, PEER_TIMEOUT, false);
     let mut out = Vec::new();
     for a in answers {
@@ -404,7 +404,7 @@ pub fn warnings(repo: &Repo, config: &Config, branch: &str, tip: Option<Oid>) ->
                 let under: Vec<&String> = f
                     .work
                     .changed()
-                    .filter(|p| dirs.iter().any(|d| Path::new(p).starts_with(d)))
+                    .filter(|p| places.holds(Path::new(p)))
                     .collect();
                 if !under.is_empty() {
                     let list: Vec<&str> = under.iter().map(|s| s.as_str()).collect();

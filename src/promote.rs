@@ -34,7 +34,7 @@ fn test_version(layout: &Layout) -> Result<String> {
     match tags.len() {
         0 => Err(refused(format!(
             "{} runs none of the project's images: nothing to promote",
-            layout.test.dir.display()
+            layout.test.label()
         ))),
         1 => Ok(tags.into_keys().next().unwrap_or_default()),
         _ => {
@@ -71,7 +71,7 @@ fn require_envs(layout: &Layout) -> Result<()> {
         if !env.exists {
             return Err(refused(format!(
                 "there is no {} folder, so there is nowhere to take {what} {}: create it (release init writes a sample)",
-                env.dir.display(),
+                env.label(),
                 if env.name == "test" { "from" } else { "to" }
             )));
         }
@@ -106,7 +106,7 @@ fn lonely(
             o.name,
             o.file.display(),
             o.line,
-            other.dir.display()
+            other.label()
         );
         if carries(o) {
             missing.push(line)
@@ -251,7 +251,7 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options, allow_downgrade: b
     if !all.is_empty() {
         return Err(refused(crate::problem::list(&all)));
     }
-    let (test_dir, prod_dir) = (layout.test.dir.display(), layout.prod.dir.display());
+    let (test_dir, prod_dir) = (layout.test.label(), layout.prod.label());
     if plan.steps.is_empty() {
         ui::success(&format!(
             "{prod_dir} already runs what test runs ({running}); nothing to promote"

@@ -90,6 +90,27 @@ pub struct Versions {
     pub tags: Vec<VersionTag>,
     /// Tag names that are not semantic versions (`nightly`, `1.0`, `latest`, ...).
     pub ignored: Vec<String>,
+    /// Before the first release tag: the version the project already uses (its images'
+    /// tags) or the one `initial_version:` names.
+    pub seed: Option<Seed>,
+}
+
+/// Where the first release counts from when no tag says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seed {
+    pub version: Version,
+    /// The prefix it was written with (`v1.3.0` -> `v`).
+    pub prefix: String,
+    /// Said to the user: `image tag 1.0 at kubernetes/test/api.yml:22`.
+    pub from: String,
+    /// `initial_version:`: the first release is exactly this version.
+    pub exact: bool,
+}
+
+/// A version as projects write it anywhere (a tag or an image tag): `1.2.3`, `v1.2.3`,
+/// `1.0`, `v2`.
+pub fn parse_loose(name: &str) -> Option<(String, Version)> {
+    parse_tag(name, None).or_else(|| parse_short(name))
 }
 
 /// Splits `v1.2.3` / `1.2.3` / `<prefix>1.2.3` into prefix and version.
@@ -235,6 +256,11 @@ impl Versions {
         if let Some(c) = self.current() {
             return c.prefix.clone();
         }
+        if self.tags.is_empty()
+            && let Some(s) = &self.seed
+        {
+            return s.prefix.clone();
+        }
         let v = self.tags.iter().filter(|t| t.prefix == "v").count();
         if v * 2 > self.tags.len() {
             "v".into()
@@ -251,11 +277,11 @@ impl Versions {
             Bump::Final => match current {
                 Some(c) if !c.pre.is_empty() => Version::new(c.major, c.minor, c.patch),
                 Some(c) => return Err(VersionError::NotPrerelease(c.clone())),
-                None => Version::new(0, 1, 0),
+                None => self.first(Level::Minor),
             },
             Bump::Level(level, pre) => {
                 let mut target = match self.current_stable() {
-                    None => Version::new(0, 1, 0),
+                    None => self.first(*level),
                     Some(s) => bump_level(&s.version, *level),
                 };
                 // A pre-release line in progress (0.2.0-rc.1) is continued or finished,
@@ -279,7 +305,8 @@ impl Versions {
                 }
             }
         };
-        if let Some(c) = current
+        let floor = current.or(self.seed.as_ref().filter(|s| !s.exact).map(|s| &s.version));
+        if let Some(c) = floor
             && by_precedence(&next, c) != Ordering::Greater
         {
             return Err(VersionError::NotAbove {
@@ -288,6 +315,16 @@ impl Versions {
             });
         }
         Ok(next)
+    }
+
+    /// The first release at `level`: `initial_version:`, else one level above what the
+    /// project already uses, else 0.1.0.
+    fn first(&self, level: Level) -> Version {
+        match &self.seed {
+            Some(s) if s.exact => s.version.clone(),
+            Some(s) => bump_level(&s.version, level),
+            None => Version::new(0, 1, 0),
+        }
     }
 
     fn highest_pre_number(&self, base: &Version, label: &str) -> u64 {
@@ -351,6 +388,28 @@ mod short_tag_tests {
         assert_eq!(v.ignored, ["final", "latest"]);
         let v = Versions::from_tags(&tags(&["1.0", "0.2.0"]), None);
         assert_eq!(v.current().unwrap().name, "0.2.0", "full tags win");
+    }
+
+    #[test]
+    fn a_seed_counts_from_the_images_and_initial_version_is_exact() {
+        let seed = |v: &str, exact| Seed {
+            version: Version::parse(v).unwrap(),
+            prefix: "v".into(),
+            from: "x".into(),
+            exact,
+        };
+        let mut v = Versions {
+            seed: Some(seed("1.3.0", false)),
+            ..Versions::default()
+        };
+        assert_eq!(v.next(&Bump::Level(Level::Minor, None)).unwrap(), Version::new(1, 4, 0));
+        assert_eq!(v.next(&Bump::Level(Level::Patch, None)).unwrap(), Version::new(1, 3, 1));
+        assert_eq!(v.prefix_for_new(None), "v");
+        assert!(v.next(&Bump::Exact(Version::new(1, 3, 0))).is_err(), "not below what runs");
+        v.seed = Some(seed("2.0.0", true));
+        assert_eq!(v.next(&Bump::Level(Level::Minor, None)).unwrap(), Version::new(2, 0, 0));
+        assert_eq!(parse_loose("v1.0").unwrap().1, Version::new(1, 0, 0));
+        assert_eq!(parse_loose("latest"), None);
     }
 }
 

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 fn env_of(text: String) -> Env {
     Env {
         name: "test".into(),
-        dir: "k".into(),
+        place: release::manifests::places::Place::folder("k".into()),
         exists: true,
         files: vec![read_file(PathBuf::from("k/x.yml"), text)],
     }

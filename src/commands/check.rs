@@ -21,7 +21,7 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
     let config = Config::load(&root)?;
     let layout = Layout::load_to_read(&root, &config)?;
     let findings = if layout.exists() {
-        check::check(&layout.test, &layout.prod, &layout.project)
+        check::check(&layout.test, &layout.prod, layout.shared.as_ref(), &layout.project)
     } else {
         Vec::new()
     };
@@ -32,10 +32,10 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
         ui::out(&serde_json::to_string_pretty(&v)?);
     } else if !layout.exists() {
         return Err(crate::error::refused(format!(
-            "{}: no {} or {} folder, so there is nothing to check: run it in your project (or -C PATH), set `environments:` in .release.yml, or write a sample layout with release init",
+            "{}: no Kubernetes manifests found (looked for {} and {}), so there is nothing to check: run it in your project (or -C PATH), set `environments:` in .release.yml, or write a sample layout with release init",
             root.display(),
-            config.environments.test.display(),
-            config.environments.prod.display()
+            layout.test.label(),
+            layout.prod.label()
         )));
     } else {
         ui::out(&layout.found());
@@ -44,8 +44,8 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
         }
         ui::out(&format!(
             "{errors} error(s), {warnings} warning(s) in {} and {}",
-            layout.test.dir.display(),
-            layout.prod.dir.display()
+            layout.test.label(),
+            layout.prod.label()
         ));
     }
     if errors > 0 {

@@ -28,6 +28,17 @@ pub struct Report {
     pub auto_explained: String,
     /// The version comes from short tags (`1.0` read as 1.0.0).
     pub short_tags: bool,
+    /// Before the first tag: what the first release counts from (null: 0.1.0).
+    pub seed: Option<SeedLine>,
+}
+
+/// The version a project already uses before its first release tag, and where it says so.
+#[derive(Debug, Serialize)]
+pub struct SeedLine {
+    pub version: String,
+    pub from: String,
+    /// `initial_version:` names the first release itself.
+    pub exact: bool,
 }
 
 /// A version and the tag that names it (`0.2.0`, `v0.2.0`).
@@ -104,16 +115,27 @@ pub fn build(versions: &Versions, prefix: &str, auto: &Decision) -> Report {
         },
         auto_explained: auto.explain(),
         short_tags: cur.is_some_and(|c| c.short),
+        seed: versions.seed.as_ref().filter(|_| cur.is_none()).map(|s| SeedLine {
+            version: s.version.to_string(),
+            from: s.from.clone(),
+            exact: s.exact,
+        }),
     }
 }
 
 pub fn render(r: &Report, explain: bool) -> String {
     let mut s = String::new();
-    match &r.current {
-        Some(v) => {
+    match (&r.current, &r.seed) {
+        (Some(v), _) => {
             let _ = writeln!(s, "current: {}", v.version);
         }
-        None => {
+        (None, Some(seed)) if seed.exact => {
+            let _ = writeln!(s, "current: none (initial_version: the first release is {})", seed.version);
+        }
+        (None, Some(seed)) => {
+            let _ = writeln!(s, "current: {} (no release tag yet; the images run it)", seed.version);
+        }
+        (None, None) => {
             let _ = writeln!(s, "current: none (no release tag yet; the first release is 0.1.0)");
         }
     }
@@ -141,10 +163,15 @@ pub fn render(r: &Report, explain: bool) -> String {
                 }
             }
             None => {
-                let _ = writeln!(
-                    s,
-                    "chosen: no semantic-version tag is reachable from HEAD, so the first release is 0.1.0"
-                );
+                let first = match &r.seed {
+                    Some(seed) if seed.exact => format!("the first release is {} ({})", seed.version, seed.from),
+                    Some(seed) => format!(
+                        "releases count from {}, the version the project already uses ({}; `initial_version:` in .release.yml overrides)",
+                        seed.version, seed.from
+                    ),
+                    None => "the first release is 0.1.0".to_string(),
+                };
+                let _ = writeln!(s, "chosen: no semantic-version tag is reachable from HEAD, so {first}");
             }
         }
         for t in &r.tags {
@@ -229,6 +256,7 @@ fn no_commits(json: bool) -> Result<()> {
         },
         auto_explained: "auto: nothing to release yet (no commits)".into(),
         short_tags: false,
+        seed: None,
     };
     if json {
         crate::ui::out(&serde_json::to_string_pretty(&report)?);

@@ -15,6 +15,7 @@ use crate::error::{Failed, refused};
 use crate::git::Repo;
 use crate::manifests::model::{Env, Object, read_file};
 use crate::manifests::project_images;
+use crate::manifests::places::Place;
 use crate::peers::{self, Location, parse_location};
 use crate::ui;
 use anyhow::Result;
@@ -97,7 +98,7 @@ fn not_applied(name: &str, action: crate::sync::SyncAction) -> anyhow::Error {
 }
 
 /// The commit and files to apply: the release's, or those of tag `to`.
-fn source(repo: &Repo, tip: Oid, to: Option<&str>, dir: &Path) -> Result<(Oid, Vec<(String, String)>)> {
+fn source(repo: &Repo, tip: Oid, to: Option<&str>, place: &Place) -> Result<(Oid, Vec<(String, String)>)> {
     let commit = match to {
         None => tip,
         Some(v) => {
@@ -112,15 +113,15 @@ fn source(repo: &Repo, tip: Oid, to: Option<&str>, dir: &Path) -> Result<(Oid, V
         }
     };
     let files: Vec<(String, String)> = repo
-        .files_at(commit, dir)?
+        .files_at(commit, &place.dir)?
         .into_iter()
-        .filter(|(p, _)| p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .filter(|(p, _)| place.holds(p))
         .map(|(p, b)| (p.display().to_string(), String::from_utf8_lossy(&b).into_owned()))
         .collect();
     if files.is_empty() {
         return Err(refused(format!(
             "{} has no manifests at {}: nothing to apply",
-            dir.display(),
+            place.label,
             &commit.to_string()[..7]
         )));
     }
@@ -128,10 +129,10 @@ fn source(repo: &Repo, tip: Oid, to: Option<&str>, dir: &Path) -> Result<(Oid, V
 }
 
 /// The parsed environment of those files, and the version its project images run.
-fn environment(name: &str, dir: &Path, files: &[(String, String)], config: &Config) -> Result<(Env, String)> {
+fn environment(name: &str, place: &Place, files: &[(String, String)], config: &Config) -> Result<(Env, String)> {
     let env = Env {
         name: name.to_string(),
-        dir: dir.to_path_buf(),
+        place: place.clone(),
         exists: true,
         files: files
             .iter()
@@ -155,19 +156,22 @@ fn environment(name: &str, dir: &Path, files: &[(String, String)], config: &Conf
 pub fn run(dir: &Path, req: &Request) -> Result<()> {
     let repo = crate::git::open(dir)?;
     let config = Config::load(&repo.root)?;
-    let env_dir = match req.env.as_str() {
-        "test" => config.environments.test.clone(),
-        "prod" => config.environments.prod.clone(),
-        other => {
-            return Err(refused(format!(
-                "`{other}` is not an environment: release deploy test, or release deploy prod"
-            )));
-        }
+    let places = crate::manifests::places::of_project(&repo.root, &config);
+    let Some(place) = places.of(&req.env).cloned() else {
+        return Err(refused(format!(
+            "`{}` is not an environment: release deploy test, or release deploy prod",
+            req.env
+        )));
     };
     let k = kubectl_for(&repo, &config)?;
     let tip = bring_to_release(&repo, &config, &k)?;
-    let (commit, files) = source(&repo, tip, req.to.as_deref(), &env_dir)?;
-    let (env, version) = environment(&req.env, &env_dir, &files, &config)?;
+    let (commit, files) = source(&repo, tip, req.to.as_deref(), &place)?;
+    let (env, version) = environment(&req.env, &place, &files, &config)?;
+    let shared = match &places.shared {
+        Some(s) => source(&repo, commit, None, s).map(|(_, f)| f).unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let files: Vec<(String, String)> = shared.into_iter().chain(files).collect();
     let deployed = record::read(&repo, &k)?;
     if req.env == "prod" && req.to.is_none() {
         record::require_tested(&deployed, &version)?;
@@ -179,7 +183,7 @@ pub fn run(dir: &Path, req: &Request) -> Result<()> {
     ui::say(&format!(
         "Deploy {version} to {} ({}, kubectl {}) from {}:\n{diff}",
         req.env,
-        env_dir.display(),
+        place.label,
         k.place(),
         &commit.to_string()[..7]
     ));
@@ -229,9 +233,10 @@ pub fn running(repo: &Repo, config: &Config) -> Option<std::collections::BTreeMa
         .ok()?;
     let live: std::collections::HashMap<&str, &str> = live.lines().filter_map(|l| l.split_once('=')).collect();
     let mut out = std::collections::BTreeMap::new();
-    for (name, dir) in [("test", &config.environments.test), ("prod", &config.environments.prod)] {
-        let files = source(repo, head, None, dir).map(|(_, f)| f).unwrap_or_default();
-        let (env, _) = environment(name, dir, &files, config).ok()?;
+    let places = crate::manifests::places::of_project(&repo.root, config);
+    for (name, place) in [("test", &places.test), ("prod", &places.prod)] {
+        let files = source(repo, head, None, place).map(|(_, f)| f).unwrap_or_default();
+        let (env, _) = environment(name, place, &files, config).ok()?;
         let project = project_images(config, &[&env]);
         let tags: std::collections::BTreeSet<String> = env
             .objects()

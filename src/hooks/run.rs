@@ -157,11 +157,11 @@ fn env_versions(env: &crate::manifests::model::Env, layout: &Layout) -> BTreeSet
 pub fn post_merge(repo: &Repo, config: &Config) {
     let Some(head) = repo.head_commit() else { return };
     let orig = repo.ref_commit("ORIG_HEAD");
-    let dirs = [&config.environments.test, &config.environments.prod];
+    let places = crate::manifests::places::of_project(&repo.root, config);
     let changed: Vec<String> = repo
         .changed_files(orig, head)
         .into_iter()
-        .filter(|p| dirs.iter().any(|d| std::path::Path::new(p).starts_with(d)))
+        .filter(|p| places.holds(std::path::Path::new(p)))
         .collect();
     if !changed.is_empty() {
         say(&format!("this pull changed {}", changed.join(", ")));
@@ -191,24 +191,24 @@ pub fn post_merge(repo: &Repo, config: &Config) {
         if let Some(u) = unknown.first() {
             say(&format!(
                 "{} runs {u}, but this clone has no tag {u}: `git fetch --tags` (the course's `git remote update` does it)",
-                env.dir.display()
+                env.label()
             ));
             continue;
         }
         match (&latest, runs.len()) {
             (_, 0) => {}
-            (Some(l), 1) if runs.contains(l) => say(&format!("{} runs {l}, the latest release", env.dir.display())),
+            (Some(l), 1) if runs.contains(l) => say(&format!("{} runs {l}, the latest release", env.label())),
             (Some(l), _) if env.name == "prod" => say(&format!(
                 "{} runs {runs_text}; {l} is released: test it, then `release promote {l}`",
-                env.dir.display()
+                env.label()
             )),
             (Some(l), _) => say(&format!(
                 "{} runs {runs_text}, but the latest release is {l}",
-                env.dir.display()
+                env.label()
             )),
             (None, _) => say(&format!(
                 "{} runs {runs_text}; there is no release tag yet",
-                env.dir.display()
+                env.label()
             )),
         }
     }

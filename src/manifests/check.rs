@@ -91,14 +91,28 @@ pub struct EnvView<'a> {
 }
 
 impl<'a> EnvView<'a> {
-    fn new(env: &'a Env, other: &'a Env) -> EnvView<'a> {
+    /// `env` as it is applied: its own objects and the shared ones.
+    fn new(env: &'a Env, other: &'a Env, shared: Option<&'a Env>) -> EnvView<'a> {
+        let with_shared = || env.objects().chain(shared.into_iter().flat_map(Env::objects));
         EnvView {
             env,
             other,
-            objects: env.objects().collect(),
-            unreadable: env.files.iter().any(|f| f.error.is_some()),
-            pods: PodIndex::new(env),
-            other_pods: PodIndex::new(other),
+            objects: with_shared().collect(),
+            unreadable: env.files.iter().chain(shared.into_iter().flat_map(|s| &s.files)).any(|f| f.error.is_some()),
+            pods: PodIndex::new(with_shared()),
+            other_pods: PodIndex::new(other.objects()),
+        }
+    }
+
+    /// The shared files on their own: their pods may serve either environment.
+    fn shared(shared: &'a Env, test: &'a Env, prod: &'a Env, none: &'a Env) -> EnvView<'a> {
+        EnvView {
+            env: shared,
+            other: none,
+            objects: shared.objects().collect(),
+            unreadable: [shared, test, prod].iter().flat_map(|e| &e.files).any(|f| f.error.is_some()),
+            pods: PodIndex::new(shared.objects().chain(test.objects()).chain(prod.objects())),
+            other_pods: PodIndex::new(none.objects()),
         }
     }
 }
@@ -108,9 +122,9 @@ impl<'a> EnvView<'a> {
 pub struct PodIndex<'a>(std::collections::HashMap<(&'a str, &'a str), Vec<&'a Object>>);
 
 impl<'a> PodIndex<'a> {
-    fn new(env: &'a Env) -> PodIndex<'a> {
+    fn new(objects: impl Iterator<Item = &'a Object>) -> PodIndex<'a> {
         let mut m: std::collections::HashMap<(&str, &str), Vec<&Object>> = std::collections::HashMap::new();
-        for w in env.objects().filter(|o| is_workload(o)) {
+        for w in objects.filter(|o| is_workload(o)) {
             for (k, v) in &w.pod_labels {
                 m.entry((k.as_str(), v.as_str())).or_default().push(w);
             }
@@ -204,7 +218,7 @@ pub const RULES: &[Rule] = &[
 struct Views<'a> {
     test: &'a Env,
     prod: &'a Env,
-    envs: [EnvView<'a>; 2],
+    envs: Vec<EnvView<'a>>,
     pair: PairView<'a>,
 }
 
@@ -219,12 +233,21 @@ fn run(rule: &Rule, v: &Views) -> Hits {
     hits
 }
 
-/// Every finding for the two environments, sorted by file and line.
-pub fn check(test: &Env, prod: &Env, project: &ProjectImages) -> Vec<Finding> {
+/// Every finding for the two environments (and the files they share), sorted by file and
+/// line.
+pub fn check(test: &Env, prod: &Env, shared: Option<&Env>, project: &ProjectImages) -> Vec<Finding> {
+    let none = Env {
+        name: "none".into(),
+        place: super::places::Place::folder(PathBuf::new()),
+        exists: false,
+        files: Vec::new(),
+    };
+    let mut envs = vec![EnvView::new(test, prod, shared), EnvView::new(prod, test, shared)];
+    envs.extend(shared.map(|s| EnvView::shared(s, test, prod, &none)));
     let views = Views {
         test,
         prod,
-        envs: [EnvView::new(test, prod), EnvView::new(prod, test)],
+        envs,
         pair: PairView {
             test,
             prod,
@@ -244,6 +267,8 @@ pub fn check(test: &Env, prod: &Env, project: &ProjectImages) -> Vec<Finding> {
         })
         .collect();
     out.sort_by(|a, b| (a.place(), a.rule).cmp(&(b.place(), b.rule)));
+    // A shared object is seen from test and from prod: said once.
+    out.dedup_by(|a, b| a.rule == b.rule && a.problem == b.problem);
     out
 }
 

@@ -6,6 +6,7 @@ pub mod check;
 pub mod imageref;
 pub mod model;
 pub mod patch;
+pub mod places;
 pub mod yaml;
 
 use crate::config::Config;
@@ -30,10 +31,12 @@ const VENDORS: &[&str] = &[
     "busybox",
 ];
 
-/// Both environments, read from disk.
+/// Both environments (and what they share), read from disk.
 pub struct Layout {
     pub test: Env,
     pub prod: Env,
+    /// Files both environments use (`kubernetes/db/`): linted, never patched.
+    pub shared: Option<Env>,
     pub project: ProjectImages,
 }
 
@@ -50,24 +53,36 @@ impl Layout {
     }
 
     fn read(root: &Path, config: &Config, keep_text: bool) -> Result<Layout> {
-        let test = model::load_env(root, "test", &config.environments.test, keep_text)
-            .with_context(|| format!("reading {}", config.environments.test.display()))?;
-        let prod = model::load_env(root, "prod", &config.environments.prod, keep_text)
-            .with_context(|| format!("reading {}", config.environments.prod.display()))?;
+        let places = places::of_project(root, config);
+        let load = |name: &str, place: &places::Place| {
+            model::load_env(root, name, place, keep_text).with_context(|| format!("reading {}", place.label))
+        };
+        let test = load("test", &places.test)?;
+        let prod = load("prod", &places.prod)?;
+        let shared = places.shared.as_ref().map(|s| load("shared", s)).transpose()?;
         let project = project_images(config, &[&test, &prod]);
-        Ok(Layout { test, prod, project })
+        Ok(Layout {
+            test,
+            prod,
+            shared,
+            project,
+        })
     }
 
-    /// What was found: `test: k8s/test (9 files), prod: k8s/prod (9 files)`.
+    /// What was found: `test: k8s/test (9 files), prod: k8s/prod (9 files), shared: none`.
     pub fn found(&self) -> String {
         let one = |e: &Env| {
             if e.exists {
-                format!("{}: {} ({} files)", e.name, e.dir.display(), e.files.len())
+                format!("{}: {} ({} files)", e.name, e.label(), e.files.len())
             } else {
-                format!("{}: none ({} does not exist)", e.name, e.dir.display())
+                format!("{}: none ({} does not exist)", e.name, e.label())
             }
         };
-        format!("{}, {}", one(&self.test), one(&self.prod))
+        let shared = match &self.shared {
+            Some(s) => format!("{} ({} files)", s.label(), s.files.len()),
+            None => "none".to_string(),
+        };
+        format!("{}, {}, shared: {shared}", one(&self.test), one(&self.prod))
     }
 
     pub fn exists(&self) -> bool {
@@ -143,9 +158,9 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
     let layout = Layout::load(&ctx.facts.repo.root, config)?;
     if !layout.exists() {
         return Ok(Contribution::notice(format!(
-            "no {} or {} folder: no manifests to update (release init writes a sample layout)",
-            config.environments.test.display(),
-            config.environments.prod.display()
+            "no manifests found ({}, {}): nothing to update (release init writes a sample layout)",
+            layout.test.label(),
+            layout.prod.label()
         )));
     }
     let mut c = if config.manifests.patch && layout.test.exists {
@@ -154,7 +169,7 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
         let why = if layout.test.exists {
             "`manifests: { patch: false }` in .release.yml".to_string()
         } else {
-            format!("there is no {} folder", layout.test.dir.display())
+            format!("no test manifests: {} does not exist", layout.test.label())
         };
         Contribution::notice(format!(
             "manifests: not patched ({why}): this release is git only (changelog, commit, tag, images, push)"
@@ -167,7 +182,7 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
         .filter_map(|n| n.split(": ").next())
         .map(str::to_string)
         .collect();
-    for f in check::check(&layout.test, &layout.prod, &layout.project) {
+    for f in check::check(&layout.test, &layout.prod, layout.shared.as_ref(), &layout.project) {
         // A missing folder is what a git-only release is for: said, never blocking.
         let severity = if f.rule == "env-missing" {
             check::Severity::Warning
@@ -199,7 +214,7 @@ fn patches(ctx: &Context, layout: &Layout) -> Contribution {
             if patches.is_empty() && !layout.project.0.is_empty() {
                 c.notices.push(format!(
                     "{}: no image of the project needed a new tag",
-                    layout.test.dir.display()
+                    layout.test.label()
                 ));
             }
             for p in patches {

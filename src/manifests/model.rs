@@ -2,6 +2,7 @@
 //! folders, classified by content (kind, name, labels, the role it plays), and test
 //! objects paired with their prod partners by kind and role, never by file name alone.
 
+use super::places::{Holds, Place};
 use super::yaml::{self, Node, Scalar, SyntaxError};
 use std::path::{Path, PathBuf};
 
@@ -123,11 +124,12 @@ pub struct ManifestFile {
     pub outside: Option<String>,
 }
 
-/// One environment folder (`kubernetes/test`).
+/// One environment's manifests (`kubernetes/test`, or the `*-prod-*` files of `kubes/`).
 #[derive(Debug, Clone)]
 pub struct Env {
     pub name: String,
-    pub dir: PathBuf,
+    /// Where its files are; `place.label` names it to a person.
+    pub place: Place,
     pub exists: bool,
     pub files: Vec<ManifestFile>,
 }
@@ -136,30 +138,27 @@ impl Env {
     pub fn objects(&self) -> impl Iterator<Item = &Object> {
         self.files.iter().flat_map(|f| f.objects.iter())
     }
+
+    /// How to name it to a person: `k8s/test`.
+    pub fn label(&self) -> &str {
+        &self.place.label
+    }
 }
 
-/// Reads every manifest of an environment folder (not recursive, like `kubectl apply -f DIR`).
-pub fn load_env(root: &Path, name: &str, dir: &Path, keep_text: bool) -> std::io::Result<Env> {
-    let full = root.join(dir);
+/// Reads every manifest of an environment (nested component folders included).
+pub fn load_env(root: &Path, name: &str, place: &Place, keep_text: bool) -> std::io::Result<Env> {
+    let paths = place.files(root);
     let mut env = Env {
         name: name.to_string(),
-        dir: dir.to_path_buf(),
-        exists: full.is_dir(),
+        place: place.clone(),
+        exists: !paths.is_empty() || (place.holds == Holds::All && root.join(&place.dir).is_dir()),
         files: Vec::new(),
     };
-    if !env.exists {
-        return Ok(env);
-    }
-    // Nested components (`k8s/test/api/*.yml`) are part of the environment too.
-    let mut paths = Vec::new();
-    yaml_files(&full, 0, &mut paths)?;
-    paths.sort();
-    for p in paths {
-        let bytes = std::fs::read(&p)?;
+    for rel in paths {
+        let bytes = std::fs::read(root.join(&rel))?;
         let bad = crate::fs::first_bad_utf8_line(&bytes);
         let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        let rel = p.strip_prefix(&full).unwrap_or(&p);
-        let mut file = read_file(dir.join(rel), text);
+        let mut file = read_file(rel, text);
         file.bad_utf8 = bad;
         file.outside = crate::fs::inside(root, &file.path).err().map(|e| format!("{e:#}"));
         if !keep_text {
@@ -168,20 +167,6 @@ pub fn load_env(root: &Path, name: &str, dir: &Path, keep_text: bool) -> std::io
         env.files.push(file);
     }
     Ok(env)
-}
-
-/// The `.yml`/`.yaml` files in `dir` and its subfolders (three levels at most).
-fn yaml_files(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for e in std::fs::read_dir(dir)?.filter_map(|e| e.ok()) {
-        let p = e.path();
-        let hidden = e.file_name().to_string_lossy().starts_with('.');
-        if p.is_dir() && depth < 3 && !hidden {
-            yaml_files(&p, depth + 1, out)?;
-        } else if p.is_file() && p.extension().is_some_and(|x| x == "yml" || x == "yaml") {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
 
 /// Parses one file's text into objects.

@@ -5,7 +5,7 @@ use crate::error::refused;
 use crate::git::{RemoteRefs, Repo};
 use crate::problem::Problem;
 use crate::transaction::Facts;
-use crate::version::{Versions, parse_tag};
+use crate::version::{Seed, Versions, parse_tag};
 use anyhow::Result;
 use git2::Oid;
 
@@ -37,13 +37,16 @@ fn read_with(dir: &std::path::Path, all_tags: bool) -> Result<Facts> {
         )));
     };
     let prefix = config.tag_prefix.as_deref();
-    let versions = if all_tags {
+    let mut versions = if all_tags {
         Versions::from_tags(&repo.tag_infos(Some(head))?, prefix)
     } else {
         Versions::near_head(&repo.tag_names()?, prefix, |batch| {
             repo.reached_tags(head, batch).unwrap_or_default()
         })
     };
+    if versions.tags.is_empty() {
+        versions.seed = seed(&repo.root, &config);
+    }
     let above: Vec<&str> = versions.unreachable_above().iter().map(|t| t.name.as_str()).collect();
     let notices = match above.as_slice() {
         [] => Vec::new(),
@@ -67,6 +70,36 @@ fn read_with(dir: &std::path::Path, all_tags: bool) -> Result<Facts> {
         problems: Vec::new(),
         notices,
     })
+}
+
+/// Before the first release tag: `initial_version:`, else the highest version the
+/// project's images carry in the manifests (`:1.0`, `:v1.3.0`).
+fn seed(root: &std::path::Path, config: &Config) -> Option<Seed> {
+    if let Some(v) = &config.initial_version {
+        let (prefix, version) = crate::version::parse_loose(v)?;
+        return Some(Seed {
+            version,
+            prefix,
+            from: "initial_version in .release.yml".into(),
+            exact: true,
+        });
+    }
+    let layout = crate::manifests::Layout::load_to_read(root, config).ok()?;
+    [&layout.test, &layout.prod]
+        .into_iter()
+        .flat_map(|env| layout.project_refs(env))
+        .filter_map(|r| {
+            let tag = r.image.tag.as_deref()?;
+            let (prefix, version) = crate::version::parse_loose(tag)?;
+            let from = format!("image tag {tag} at {}:{}", r.object.file.display(), r.line);
+            Some(Seed {
+                version,
+                prefix,
+                from,
+                exact: false,
+            })
+        })
+        .max_by(|a, b| a.version.cmp_precedence(&b.version).then_with(|| b.from.cmp(&a.from)))
 }
 
 /// Reads the facts and checks everything a release needs, origin included.

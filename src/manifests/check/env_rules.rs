@@ -72,7 +72,7 @@ pub fn wrong_env_name(v: &EnvView, out: &mut Hits) {
                     "{} `{}` is in {} but its name or labels say `{other_word}` (a copy-paste slip?)",
                     o.kind,
                     o.name,
-                    v.env.dir.display()
+                    v.env.label()
                 ),
                 format!("rename it and its labels for {}", v.env.name),
             );
@@ -96,7 +96,7 @@ pub fn selector_matches_nothing(v: &EnvView, out: &mut Hits) {
                     "Service `{}` selects {{{}}} but no pod in {} has those labels",
                     o.name,
                     show(&o.selector),
-                    v.env.dir.display()
+                    v.env.label()
                 ),
                 "make the selector equal to the pod template labels of the Deployment it serves",
             );
@@ -116,10 +116,10 @@ pub fn selector_matches_other_env(v: &EnvView, out: &mut Hits) {
                 format!(
                     "Service `{}` in {} also selects pods of {} `{}` in {}: traffic would cross environments",
                     o.name,
-                    v.env.dir.display(),
+                    v.env.label(),
                     w.kind,
                     w.name,
-                    v.other.dir.display()
+                    v.other.label()
                 ),
                 format!(
                     "give the pods of each environment their own label (for example `env: {}`) and select it",
@@ -171,7 +171,7 @@ pub fn claim_missing(v: &EnvView, out: &mut Hits) {
         .filter(|o| o.kind == "PersistentVolumeClaim")
         .map(|o| o.name.as_str())
         .collect();
-    let dir = v.env.dir.display();
+    let dir = v.env.label();
     for o in &v.objects {
         for (claim, line) in o.claims.iter().filter(|(c, _)| !pvcs.contains(&c.as_str())) {
             out.add(

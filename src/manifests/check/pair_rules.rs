@@ -8,15 +8,16 @@ use std::collections::{HashMap, HashSet};
 fn missing(env: &Env, other: &Env, out: &mut Hits) {
     if !env.exists && other.exists {
         out.add(
-            (&env.dir, 0),
+            (&env.place.dir, 0),
             format!(
-                "there is no {} folder, so {} has no counterpart",
-                env.dir.display(),
-                other.dir.display()
+                "no {} manifests ({} has none), so {} has no counterpart",
+                env.name,
+                env.label(),
+                other.label()
             ),
             format!(
-                "create {} with the same objects (release init writes a sample)",
-                env.dir.display()
+                "create them with the same objects: `release init` builds them from {}",
+                other.label()
             ),
         );
     }
@@ -43,7 +44,7 @@ pub fn name_shared(v: &PairView, out: &mut Hits) {
                     "{} `{}` has the same name in {} ({}:{}): applying test overwrites prod",
                     a.kind,
                     a.name,
-                    v.prod.dir.display(),
+                    v.prod.label(),
                     b.file.display(),
                     b.name_line
                 ),
@@ -193,8 +194,8 @@ pub fn no_partner(v: &PairView, out: &mut Hits) {
     for (o, other, why) in lonely {
         out.add(
             (&o.file, o.line),
-            format!("{} `{}` has no partner in {}", o.kind, o.name, other.dir.display()),
-            format!("add the matching object to {}, {why}", other.dir.display()),
+            format!("{} `{}` has no partner in {}", o.kind, o.name, other.label()),
+            format!("add the matching object to {}, {why}", other.label()),
         );
     }
 }

@@ -4,7 +4,7 @@ use crate::manifests::model::read_file;
 fn env(name: &str, files: &[(&str, String)]) -> Env {
     Env {
         name: name.into(),
-        dir: format!("kubernetes/{name}").into(),
+        place: crate::manifests::places::Place::folder(format!("kubernetes/{name}").into()),
         exists: true,
         files: files
             .iter()
@@ -49,7 +49,7 @@ fn clean_pair_has_no_findings() {
             ("api-service.yml", service("a-prod-api", "a-prod-api", 30002)),
         ],
     );
-    assert_eq!(check(&t, &p, &project()), vec![]);
+    assert_eq!(check(&t, &p, None, &project()), vec![]);
 }
 
 #[test]
@@ -69,7 +69,7 @@ fn the_common_real_bugs() {
             ("api-service.yml", service("api-svc", "api", 30001)),
         ],
     );
-    let f = check(&t, &p, &project());
+    let f = check(&t, &p, None, &project());
     let r = rules(&f);
     for want in [
         "name-shared",
@@ -111,7 +111,7 @@ fn labels_claims_kinds_and_empty_files() {
         ],
     );
     let p = env("prod", &[]);
-    let f = check(&t, &p, &project());
+    let f = check(&t, &p, None, &project());
     let r = rules(&f);
     for want in [
         "matchlabels-not-in-template",
@@ -129,7 +129,7 @@ fn labels_claims_kinds_and_empty_files() {
             ("svc.yml", service("s", "gone", 30001)),
         ],
     );
-    let r = rules(&check(&broken, &env("prod", &[]), &project()));
+    let r = rules(&check(&broken, &env("prod", &[]), None, &project()));
     assert!(r.contains(&"yaml") && !r.contains(&"selector-matches-nothing"), "{r:?}");
 }
 
@@ -149,7 +149,7 @@ fn differing_repositories_and_copy_paste_names() {
             deploy("app-prod-deployment-worker2", "w-p", "kelach/wrk:1.0"),
         )],
     );
-    let r = rules(&check(&t, &p, &project()));
+    let r = rules(&check(&t, &p, None, &project()));
     assert!(
         r.contains(&"repository-differs") && r.contains(&"wrong-env-name"),
         "{r:?}"
@@ -161,7 +161,7 @@ fn missing_prod_is_a_warning() {
     let t = env("test", &[("api.yml", deploy("a-test-api", "a", "u/api:1.0"))]);
     let mut p = env("prod", &[]);
     p.exists = false;
-    let f = check(&t, &p, &project());
+    let f = check(&t, &p, None, &project());
     assert_eq!(rules(&f), vec!["env-missing"]);
     assert_eq!(f[0].severity, Severity::Warning);
 }

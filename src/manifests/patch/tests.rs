@@ -4,7 +4,7 @@ use crate::manifests::model::{Env, read_file};
 fn env(files: &[(&str, &str)]) -> Env {
     Env {
         name: "test".into(),
-        dir: "kubernetes/test".into(),
+        place: crate::manifests::places::Place::folder("kubernetes/test".into()),
         exists: true,
         files: files
             .iter()

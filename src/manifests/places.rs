@@ -1,0 +1,458 @@
+//! Where a project keeps its test and prod manifests when `.release.yml` does not say:
+//! the environment's word in a folder (`k8s/test/api/`, `kubernetes/api/prod/`) or a
+//! file name (`kubes/gene-prod-api.yml`), else the objects' `env:` labels. Files under
+//! the manifest folder that carry neither word belong to the one environment there is,
+//! or, when both exist, are shared by them (`kubernetes/db/`).
+
+use std::path::{Path, PathBuf};
+
+/// Folders projects keep their manifests in, the usual one first.
+const ROOTS: &[&str] = &[
+    "kubernetes",
+    "k8s",
+    "kube",
+    "kubes",
+    "deploy",
+    "deployment",
+    "deployments",
+    "manifests",
+    "k8files",
+    "k8",
+];
+
+const TEST_WORDS: &[&str] = &["test", "testing", "tst", "staging", "stage"];
+const PROD_WORDS: &[&str] = &["prod", "production", "prd"];
+
+/// How deep below the manifest folder files are read (`k8s/test/api/x.yml` is two).
+const MAX_DEPTH: usize = 4;
+
+/// Which files under a place's folder belong to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holds {
+    /// Every manifest under the folder (a folder per environment, or `environments:`).
+    All,
+    /// Files whose path names this environment first (`app-test-api.yml`, `api/test/`).
+    Marked(&'static str),
+    /// Those, and files that name no environment (the only environment there is).
+    MarkedOrUnmarked(&'static str),
+    /// Files that name no environment while both exist: shared by test and prod.
+    Unmarked,
+}
+
+/// One environment's (or the shared) manifests: a folder and which files in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub dir: PathBuf,
+    pub holds: Holds,
+    /// How to name it to a person: `k8s/test`, `kubes/ (files named *prod*)`.
+    pub label: String,
+}
+
+impl Place {
+    /// A whole folder.
+    pub fn folder(dir: PathBuf) -> Place {
+        let label = dir.display().to_string();
+        Place {
+            dir,
+            holds: Holds::All,
+            label,
+        }
+    }
+
+    fn marked(dir: &Path, env: &'static str, unmarked: bool) -> Place {
+        let holds = if unmarked {
+            Holds::MarkedOrUnmarked(env)
+        } else {
+            Holds::Marked(env)
+        };
+        let label = if unmarked {
+            format!("{}/", dir.display())
+        } else {
+            format!("{}/*{env}*", dir.display())
+        };
+        Place {
+            dir: dir.to_path_buf(),
+            holds,
+            label,
+        }
+    }
+
+    /// Whether the file at `rel` (relative to the repository root) belongs here.
+    pub fn holds(&self, rel: &Path) -> bool {
+        let Ok(inner) = rel.strip_prefix(&self.dir) else {
+            return false;
+        };
+        let is_yaml = rel.extension().is_some_and(|x| x == "yml" || x == "yaml");
+        is_yaml
+            && match self.holds {
+                Holds::All => true,
+                Holds::Marked(e) => mark(inner) == Some(e),
+                Holds::MarkedOrUnmarked(e) => mark(inner).is_none_or(|m| m == e),
+                Holds::Unmarked => mark(inner).is_none(),
+            }
+    }
+
+    /// Its manifest files, relative to `root`, sorted.
+    pub fn files(&self, root: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        yaml_files(root, &self.dir, 0, &mut out);
+        out.retain(|p| self.holds(p));
+        out.sort();
+        out
+    }
+
+    /// Where `rel`, a file of the other environment, goes in environment `to`: every
+    /// word of the other environment in its path swapped (`kubes/gene-prod-api.yml` ->
+    /// `kubes/gene-test-api.yml`, `k8s/prod/api/ged-prod-x.yml` -> `k8s/test/api/ged-test-x.yml`).
+    pub fn counterpart(rel: &Path, to: &'static str) -> Option<PathBuf> {
+        let text = rel.to_str()?;
+        let from = if to == "test" { "prod" } else { "test" };
+        let (mut out, mut start, mut swapped) = (String::new(), 0, false);
+        for (i, c) in text.char_indices().chain(std::iter::once((text.len(), '/'))) {
+            if matches!(c, '/' | '-' | '_' | '.' | '\\') {
+                let word = &text[start..i];
+                if env_of_word(&word.to_ascii_lowercase()) == Some(from) {
+                    out.push_str(&match_case(word, to));
+                    swapped = true;
+                } else {
+                    out.push_str(word);
+                }
+                if i < text.len() {
+                    out.push(c);
+                }
+                start = i + c.len_utf8();
+            }
+        }
+        swapped.then(|| PathBuf::from(out))
+    }
+}
+
+fn match_case(original: &str, word: &str) -> String {
+    if original.len() > 1 && original.chars().all(|c| c.is_ascii_uppercase()) {
+        word.to_ascii_uppercase()
+    } else if original.starts_with(|c: char| c.is_ascii_uppercase()) {
+        let mut w = word.to_string();
+        w[..1].make_ascii_uppercase();
+        w
+    } else {
+        word.to_string()
+    }
+}
+
+/// The environment a path names first, by its words (split at `/ - _ .`).
+pub fn mark(rel: &Path) -> Option<&'static str> {
+    let (_, _, word) = first_word(rel.to_str()?)?;
+    env_of_word(&word)
+}
+
+fn env_of_word(word: &str) -> Option<&'static str> {
+    if TEST_WORDS.contains(&word) {
+        Some("test")
+    } else if PROD_WORDS.contains(&word) {
+        Some("prod")
+    } else {
+        None
+    }
+}
+
+/// The byte offset, length and lower-cased text of the first environment word in `text`.
+fn first_word(text: &str) -> Option<(usize, usize, String)> {
+    let mut start = 0;
+    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), '/'))) {
+        if matches!(c, '/' | '-' | '_' | '.' | '\\') {
+            let word = text[start..i].to_ascii_lowercase();
+            if env_of_word(&word).is_some() {
+                return Some((start, i - start, word));
+            }
+            start = i + c.len_utf8();
+        }
+    }
+    None
+}
+
+/// Both environments and what they share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Places {
+    pub test: Place,
+    pub prod: Place,
+    pub shared: Option<Place>,
+}
+
+impl Places {
+    /// The places `.release.yml` names.
+    pub fn configured(test: PathBuf, prod: PathBuf) -> Places {
+        Places {
+            test: Place::folder(test),
+            prod: Place::folder(prod),
+            shared: None,
+        }
+    }
+
+    /// The place of environment `env` (`test` or `prod`).
+    pub fn of(&self, env: &str) -> Option<&Place> {
+        match env {
+            "test" => Some(&self.test),
+            "prod" => Some(&self.prod),
+            _ => None,
+        }
+    }
+
+    /// Whether a file (relative to the root) is a manifest of either environment.
+    pub fn holds(&self, rel: &Path) -> bool {
+        self.test.holds(rel) || self.prod.holds(rel) || self.shared.as_ref().is_some_and(|s| s.holds(rel))
+    }
+
+    /// Looks for the manifests under `root` (nothing found: `kubernetes/{test,prod}`).
+    pub fn find(root: &Path) -> Places {
+        let Some(dir) = manifest_root(root) else {
+            return Places::configured("kubernetes/test".into(), "kubernetes/prod".into());
+        };
+        let mut files = Vec::new();
+        yaml_files(root, &dir, 0, &mut files);
+        let marks: Vec<Option<&str>> = files
+            .iter()
+            .map(|f| mark(f.strip_prefix(&dir).unwrap_or(f)))
+            .collect();
+        let has = |e: &str| marks.contains(&Some(e));
+        let unmarked = marks.contains(&None);
+        match (has("test"), has("prod")) {
+            (false, false) => by_labels(root, &dir, &files),
+            (t, p) => {
+                let one = t != p;
+                let test = t.then(|| env_place(root, &dir, "test", one));
+                let prod = p.then(|| env_place(root, &dir, "prod", one));
+                let mut places = Places {
+                    test: test.clone().unwrap_or_else(|| absent(&dir, "test", prod.as_ref())),
+                    prod: prod.clone().unwrap_or_else(|| absent(&dir, "prod", test.as_ref())),
+                    shared: None,
+                };
+                if !one && unmarked {
+                    places.shared = Some(Place {
+                        dir: dir.clone(),
+                        holds: Holds::Unmarked,
+                        label: format!("{}/ (files naming no environment)", dir.display()),
+                    });
+                }
+                places
+            }
+        }
+    }
+}
+
+/// The places of `.release.yml`'s `environments:`, else the ones found under `root`.
+pub fn of_project(root: &Path, config: &crate::config::Config) -> Places {
+    match &config.environments {
+        Some(e) => Places::configured(e.test.clone(), e.prod.clone()),
+        None => Places::find(root),
+    }
+}
+
+/// The place of an environment that has no file yet, beside the other's.
+fn absent(dir: &Path, env: &'static str, other: Option<&Place>) -> Place {
+    match other {
+        Some(o) if o.holds == Holds::All => {
+            Place::folder(Place::counterpart(&o.dir, env).unwrap_or_else(|| dir.join(env)))
+        }
+        _ => Place::marked(dir, env, false),
+    }
+}
+
+/// An environment's place under the manifest folder `dir`: its own folder
+/// (`k8s/test`) when it has one, else the files that name it.
+fn env_place(root: &Path, dir: &Path, env: &'static str, only_env: bool) -> Place {
+    let words = if env == "test" { TEST_WORDS } else { PROD_WORDS };
+    let own = words.iter().map(|w| dir.join(w)).find(|d| root.join(d).is_dir());
+    match own {
+        Some(d) if !only_env || !has_loose_files(root, dir, &d) => Place::folder(d),
+        _ => Place::marked(dir, env, only_env),
+    }
+}
+
+/// Manifests under `dir` but outside its environment folder `own`.
+fn has_loose_files(root: &Path, dir: &Path, own: &Path) -> bool {
+    let mut files = Vec::new();
+    yaml_files(root, dir, 0, &mut files);
+    files.iter().any(|f| !f.starts_with(own))
+}
+
+/// No file names an environment: the objects' `env`/`environment` labels may.
+fn by_labels(root: &Path, dir: &Path, files: &[PathBuf]) -> Places {
+    let mut seen = std::collections::BTreeSet::new();
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(root.join(f)) else { continue };
+        let file = super::model::read_file(f.clone(), text);
+        for o in &file.objects {
+            for key in ["env", "environment", "tier", "stage"] {
+                let values = [o.labels.get(key), o.pod_labels.get(key)];
+                seen.extend(values.into_iter().flatten().filter_map(|v| env_of_word(&v.to_ascii_lowercase())));
+            }
+        }
+    }
+    let env: Vec<&str> = seen.into_iter().collect();
+    let whole = |e: &str| Place {
+        dir: dir.to_path_buf(),
+        holds: Holds::All,
+        label: format!("{}/ (labelled env: {e})", dir.display()),
+    };
+    match env.as_slice() {
+        ["test"] => Places {
+            test: whole("test"),
+            prod: Place::folder(dir.join("prod")),
+            shared: None,
+        },
+        ["prod"] => Places {
+            test: Place::folder(dir.join("test")),
+            prod: whole("prod"),
+            shared: None,
+        },
+        _ => Places {
+            test: Place::folder(dir.join("test")),
+            prod: Place::folder(dir.join("prod")),
+            shared: None,
+        },
+    }
+}
+
+/// The folder holding the project's Kubernetes manifests: the first usual one with YAML
+/// in it, else the top-level folder with the most files that look like manifests.
+fn manifest_root(root: &Path) -> Option<PathBuf> {
+    let has_yaml = |d: &Path| {
+        let mut v = Vec::new();
+        yaml_files(root, d, 0, &mut v);
+        v
+    };
+    if let Some(d) = ROOTS.iter().map(PathBuf::from).find(|d| !has_yaml(d).is_empty()) {
+        return Some(d);
+    }
+    let top = std::fs::read_dir(root).ok()?;
+    top.filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()) && !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| PathBuf::from(e.file_name()))
+        .map(|d| {
+            let n = has_yaml(&d).iter().filter(|f| looks_like_manifest(&root.join(f))).count();
+            (n, d)
+        })
+        .filter(|(n, _)| *n > 0)
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, d)| d)
+}
+
+/// `apiVersion:` and `kind:` at the start of a line in the file's first 8 KiB.
+fn looks_like_manifest(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = vec![0; 8192];
+    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
+    let text = String::from_utf8_lossy(&head[..n]);
+    let starts = |k: &str| text.lines().any(|l| l.starts_with(k));
+    starts("apiVersion:") && starts("kind:")
+}
+
+/// The `.yml`/`.yaml` files under `dir` (relative to `root`), hidden folders skipped.
+fn yaml_files(root: &Path, dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(root.join(dir)) else { return };
+    for e in entries.filter_map(|e| e.ok()) {
+        let name = e.file_name();
+        let rel = dir.join(&name);
+        let Ok(kind) = e.file_type() else { continue };
+        if kind.is_dir() && depth < MAX_DEPTH && !name.to_string_lossy().starts_with('.') {
+            yaml_files(root, &rel, depth + 1, out);
+        } else if !kind.is_dir() && rel.extension().is_some_and(|x| x == "yml" || x == "yaml") {
+            out.push(rel);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(files: &[&str]) -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        for f in files {
+            let p = d.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n").unwrap();
+        }
+        d
+    }
+
+    fn found(files: &[&str]) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<PathBuf>) {
+        let d = tree(files);
+        let p = Places::find(d.path());
+        let shared = p.shared.as_ref().map(|s| s.files(d.path())).unwrap_or_default();
+        (p.test.files(d.path()), p.prod.files(d.path()), shared)
+    }
+
+    fn paths(v: &[&str]) -> Vec<PathBuf> {
+        v.iter().map(PathBuf::from).collect()
+    }
+
+    #[test]
+    fn words_are_whole_and_the_first_decides() {
+        assert_eq!(mark(Path::new("test/app-prod-worker.yml")), Some("test"));
+        assert_eq!(mark(Path::new("gene-prod-api.yml")), Some("prod"));
+        assert_eq!(mark(Path::new("api/production/x.yaml")), Some("prod"));
+        assert_eq!(mark(Path::new("pytest-job.yml")), None);
+        assert_eq!(mark(Path::new("contest.yml")), None);
+        assert_eq!(mark(Path::new("App_TEST_api.yml")), Some("test"));
+    }
+
+    #[test]
+    fn folders_per_env_and_a_shared_folder() {
+        let (t, p, s) = found(&["kubernetes/test/a.yml", "kubernetes/prod/a.yaml", "kubernetes/db/pvc.yml"]);
+        assert_eq!(t, paths(&["kubernetes/test/a.yml"]));
+        assert_eq!(p, paths(&["kubernetes/prod/a.yaml"]));
+        assert_eq!(s, paths(&["kubernetes/db/pvc.yml"]));
+    }
+
+    #[test]
+    fn component_then_env() {
+        let (t, p, s) = found(&["k8s/api/test/d.yml", "k8s/api/prod/d.yml", "k8s/db/test/d.yml"]);
+        assert_eq!(t, paths(&["k8s/api/test/d.yml", "k8s/db/test/d.yml"]));
+        assert_eq!(p, paths(&["k8s/api/prod/d.yml"]));
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn flat_with_env_in_file_names() {
+        let (t, p, s) = found(&["kubes/app-test-api.yml", "kubes/app-prod-api.yml", "kubes/debug.yml"]);
+        assert_eq!((t, p), (paths(&["kubes/app-test-api.yml"]), paths(&["kubes/app-prod-api.yml"])));
+        assert_eq!(s, paths(&["kubes/debug.yml"]));
+        // One environment only: unnamed files are its own.
+        let (t, p, _) = found(&["k8files/asteroid-test-api.yml", "k8files/asteroid_ingress.yml"]);
+        assert_eq!(t, paths(&["k8files/asteroid-test-api.yml", "k8files/asteroid_ingress.yml"]));
+        assert!(p.is_empty());
+    }
+
+    #[test]
+    fn any_top_level_folder_with_manifests() {
+        let d = tree(&["ops/app-prod-api.yml"]);
+        std::fs::write(d.path().join("compose.yml"), "services: {}\n").unwrap();
+        let p = Places::find(d.path());
+        assert_eq!(p.prod.files(d.path()), paths(&["ops/app-prod-api.yml"]));
+    }
+
+    #[test]
+    fn labels_decide_when_no_name_does() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("deploy/api")).unwrap();
+        std::fs::write(
+            d.path().join("deploy/api/d.yml"),
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n  labels:\n    env: test\n",
+        )
+        .unwrap();
+        let p = Places::find(d.path());
+        assert_eq!(p.test.files(d.path()), paths(&["deploy/api/d.yml"]));
+        assert_eq!(p.test.label, "deploy/ (labelled env: test)");
+    }
+
+    #[test]
+    fn counterparts_swap_the_first_word() {
+        let c = |p: &str, to| Place::counterpart(Path::new(p), to).unwrap();
+        assert_eq!(c("kubes/gene-prod-api.yml", "test"), PathBuf::from("kubes/gene-test-api.yml"));
+        assert_eq!(c("k8s/prod/api/bradenp-ged-prod-x.yml", "test"), PathBuf::from("k8s/test/api/bradenp-ged-test-x.yml"));
+        assert_eq!(Place::counterpart(Path::new("kubernetes/api.yml"), "test"), None);
+        assert_eq!(c("k8files/asteroid-test-api.yml", "prod"), PathBuf::from("k8files/asteroid-prod-api.yml"));
+        assert_eq!(c("k/Production/PROD-x.yml", "test"), PathBuf::from("k/Test/TEST-x.yml"));
+    }
+}
