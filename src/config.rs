@@ -370,7 +370,10 @@ impl Config {
         }
         let mut paths: Vec<(&str, &Path)> = vec![("changelog.path", &self.changelog.path)];
         if let Some(e) = &self.environments {
-            paths.extend([("environments.test", e.test.as_path()), ("environments.prod", e.prod.as_path())]);
+            paths.extend([
+                ("environments.test", e.test.as_path()),
+                ("environments.prod", e.prod.as_path()),
+            ]);
         }
         for i in &self.images {
             paths.extend(i.dockerfile.as_deref().map(|d| ("images.dockerfile", d)));

@@ -401,11 +401,7 @@ pub fn warnings(repo: &Repo, config: &Config, branch: &str, tip: Option<Oid>) ->
                 e.what
             )),
             Ok(f) => {
-                let under: Vec<&String> = f
-                    .work
-                    .changed()
-                    .filter(|p| places.holds(Path::new(p)))
-                    .collect();
+                let under: Vec<&String> = f.work.changed().filter(|p| places.holds(Path::new(p))).collect();
                 if !under.is_empty() {
                     let list: Vec<&str> = under.iter().map(|s| s.as_str()).collect();
                     out.push(format!(

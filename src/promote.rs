@@ -166,7 +166,10 @@ fn writes(layout: &Layout, targets: &Targets) -> (Vec<Box<dyn Step>>, Vec<Proble
             file,
             &layout.project,
             |oi, si, _| t.get(&(file.objects[oi].name.clone(), si)).cloned(),
-            patch::Options { replace_floating: true },
+            patch::Options {
+                replace_floating: true,
+                schemes: None,
+            },
         )
         .and_then(|edits| {
             if edits.is_empty() {

@@ -405,7 +405,10 @@ mod short_tag_tests {
         assert_eq!(v.next(&Bump::Level(Level::Minor, None)).unwrap(), Version::new(1, 4, 0));
         assert_eq!(v.next(&Bump::Level(Level::Patch, None)).unwrap(), Version::new(1, 3, 1));
         assert_eq!(v.prefix_for_new(None), "v");
-        assert!(v.next(&Bump::Exact(Version::new(1, 3, 0))).is_err(), "not below what runs");
+        assert!(
+            v.next(&Bump::Exact(Version::new(1, 3, 0))).is_err(),
+            "not below what runs"
+        );
         v.seed = Some(seed("2.0.0", true));
         assert_eq!(v.next(&Bump::Level(Level::Minor, None)).unwrap(), Version::new(2, 0, 0));
         assert_eq!(parse_loose("v1.0").unwrap().1, Version::new(1, 0, 0));
@@ -588,6 +591,7 @@ mod tests {
         let e = Versions {
             tags: vec![],
             ignored: vec![],
+            seed: None,
         };
         assert!(e.current().is_none());
     }

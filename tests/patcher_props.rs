@@ -28,7 +28,10 @@ fn project() -> ProjectImages {
 /// Checks the invariant on one input; returns how many edits were made.
 fn invariant(text: String) -> usize {
     let env = env_of(text.clone());
-    let opts = patch::Options { replace_floating: true };
+    let opts = patch::Options {
+        replace_floating: true,
+        ..Default::default()
+    };
     let Ok(patches) = patch::plan(&env, &project(), "9.9.9", opts) else {
         return 0;
     };

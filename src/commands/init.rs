@@ -137,7 +137,7 @@ mod tests {
         let n = names();
         let text = n.apply(include_str!("../../kubernetes/test/api-deployment.yml"));
         assert!(
-            text.contains("image: alice/my-api-api:0.1.0") && text.contains("name: my-api-test-api"),
+            text.contains("image: alice/my-api-api:0.0.0") && text.contains("name: my-api-test-api"),
             "{text}"
         );
         assert!(!text.contains("hello"));

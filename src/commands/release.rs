@@ -50,6 +50,10 @@ pub struct ApplyArgs {
     /// Keep the commit, tag and images local; `release resume` pushes them later.
     #[arg(long)]
     pub no_push: bool,
+    /// Go on although `release check` finds errors (the plan lists them); for one rule at a
+    /// time, `check: { allow: [RULE] }` in .release.yml.
+    #[arg(long)]
+    pub allow_check_errors: bool,
 }
 
 impl ApplyArgs {
@@ -58,6 +62,7 @@ impl ApplyArgs {
             replace_latest: self.replace_latest,
             skip_images: self.skip_images,
             no_push: self.no_push,
+            allow_check_errors: self.allow_check_errors,
             ..self.tx.options()
         }
     }

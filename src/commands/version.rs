@@ -123,14 +123,19 @@ pub fn build(versions: &Versions, prefix: &str, auto: &Decision) -> Report {
     }
 }
 
-pub fn render(r: &Report, explain: bool) -> String {
+/// `current: ...`, with where a version before the first tag comes from.
+fn current_line(r: &Report) -> String {
     let mut s = String::new();
     match (&r.current, &r.seed) {
         (Some(v), _) => {
             let _ = writeln!(s, "current: {}", v.version);
         }
         (None, Some(seed)) if seed.exact => {
-            let _ = writeln!(s, "current: none (initial_version: the first release is {})", seed.version);
+            let _ = writeln!(
+                s,
+                "current: none (initial_version: the first release is {})",
+                seed.version
+            );
         }
         (None, Some(seed)) => {
             let _ = writeln!(s, "current: {} (no release tag yet; the images run it)", seed.version);
@@ -139,6 +144,11 @@ pub fn render(r: &Report, explain: bool) -> String {
             let _ = writeln!(s, "current: none (no release tag yet; the first release is 0.1.0)");
         }
     }
+    s
+}
+
+pub fn render(r: &Report, explain: bool) -> String {
+    let mut s = current_line(r);
     let opt = |o: &Option<Release>| o.as_ref().map_or_else(|| "-".into(), |r| r.tag.clone());
     let _ = writeln!(s, "major:   {}", opt(&r.next.major));
     let _ = writeln!(s, "minor:   {}", opt(&r.next.minor));

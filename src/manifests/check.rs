@@ -6,7 +6,7 @@ mod env_rules;
 mod pair_rules;
 
 use super::model::{Env, Labels, Object};
-use super::patch::ProjectImages;
+use super::patch::{ProjectImages, Schemes};
 use crate::problem::Problem;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -88,29 +88,43 @@ pub struct EnvView<'a> {
     /// Workloads by pod label, here and in the other environment.
     pub pods: PodIndex<'a>,
     pub other_pods: PodIndex<'a>,
+    pub project: &'a ProjectImages,
+    /// Component tags in use (`u/app:api`, `u/app:wrk`).
+    pub schemes: Schemes,
 }
 
 impl<'a> EnvView<'a> {
     /// `env` as it is applied: its own objects and the shared ones.
-    fn new(env: &'a Env, other: &'a Env, shared: Option<&'a Env>) -> EnvView<'a> {
+    fn new(env: &'a Env, other: &'a Env, shared: Option<&'a Env>, project: &'a ProjectImages) -> EnvView<'a> {
         let with_shared = || env.objects().chain(shared.into_iter().flat_map(Env::objects));
         EnvView {
+            project,
+            schemes: Schemes::of(with_shared(), project),
             env,
             other,
             objects: with_shared().collect(),
-            unreadable: env.files.iter().chain(shared.into_iter().flat_map(|s| &s.files)).any(|f| f.error.is_some()),
+            unreadable: env
+                .files
+                .iter()
+                .chain(shared.into_iter().flat_map(|s| &s.files))
+                .any(|f| f.error.is_some()),
             pods: PodIndex::new(with_shared()),
             other_pods: PodIndex::new(other.objects()),
         }
     }
 
     /// The shared files on their own: their pods may serve either environment.
-    fn shared(shared: &'a Env, test: &'a Env, prod: &'a Env, none: &'a Env) -> EnvView<'a> {
+    fn shared(shared: &'a Env, [test, prod, none]: [&'a Env; 3], project: &'a ProjectImages) -> EnvView<'a> {
         EnvView {
+            project,
+            schemes: Schemes::of(shared.objects(), project),
             env: shared,
             other: none,
             objects: shared.objects().collect(),
-            unreadable: [shared, test, prod].iter().flat_map(|e| &e.files).any(|f| f.error.is_some()),
+            unreadable: [shared, test, prod]
+                .iter()
+                .flat_map(|e| &e.files)
+                .any(|f| f.error.is_some()),
             pods: PodIndex::new(shared.objects().chain(test.objects()).chain(prod.objects())),
             other_pods: PodIndex::new(none.objects()),
         }
@@ -242,8 +256,11 @@ pub fn check(test: &Env, prod: &Env, shared: Option<&Env>, project: &ProjectImag
         exists: false,
         files: Vec::new(),
     };
-    let mut envs = vec![EnvView::new(test, prod, shared), EnvView::new(prod, test, shared)];
-    envs.extend(shared.map(|s| EnvView::shared(s, test, prod, &none)));
+    let mut envs = vec![
+        EnvView::new(test, prod, shared, project),
+        EnvView::new(prod, test, shared, project),
+    ];
+    envs.extend(shared.map(|s| EnvView::shared(s, [test, prod, &none], project)));
     let views = Views {
         test,
         prod,

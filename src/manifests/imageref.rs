@@ -110,6 +110,57 @@ impl ImageRef {
     }
 }
 
+/// What a tag on one of the project's own images says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagKind {
+    /// `1.2.0`, `v1.3.0`, `1.0`.
+    Version,
+    /// One repository for several components (`repo:api`, `repo:wrk`), or that scheme with
+    /// a version (`repo:api-0.2.0`): the component word.
+    Component(String),
+    /// A commit id (`3f9c2ab`) or a build number (`9`): a fixed build, though not a version.
+    Build,
+    /// No tag, or any other word (`latest`, `final`, `release`, `v1`): no fixed build.
+    Floating,
+}
+
+/// Reads a project image's tag. `component_words` are the word tags its repository carries
+/// more than one of (`api` and `wrk` on one repository: the component scheme).
+pub fn tag_kind(tag: Option<&str>, component_words: &[&str]) -> TagKind {
+    let Some(tag) = tag else { return TagKind::Floating };
+    if tag.contains('.') && crate::version::parse_loose(tag).is_some() {
+        return TagKind::Version;
+    }
+    if let Some((word, rest)) = tag.split_once('-')
+        && is_word(word)
+        && crate::version::parse_loose(rest).is_some()
+    {
+        return TagKind::Component(word.to_string());
+    }
+    if component_words.contains(&tag) {
+        return TagKind::Component(tag.to_string());
+    }
+    let commit = (7..=40).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_hexdigit());
+    if tag.bytes().all(|b| b.is_ascii_digit()) || (commit && tag.bytes().any(|b| b.is_ascii_digit())) {
+        return TagKind::Build;
+    }
+    TagKind::Floating
+}
+
+/// A tag made of letters (and `_`): a component's or a channel's name, not a version.
+pub fn is_word(tag: &str) -> bool {
+    !tag.is_empty() && tag.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
+}
+
+/// The tag a release gives an image that now carries `tag`: the version, or
+/// `<component>-<version>` in the component scheme.
+pub fn next_tag(kind: &TagKind, version_tag: &str) -> String {
+    match kind {
+        TagKind::Component(word) => format!("{word}-{version_tag}"),
+        _ => version_tag.to_string(),
+    }
+}
+
 impl fmt::Display for ImageRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.repository())?;
@@ -126,6 +177,34 @@ impl fmt::Display for ImageRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tags_are_versions_components_commits_or_floating() {
+        let k = |t: Option<&str>| tag_kind(t, &["api", "wrk"]);
+        assert_eq!(k(Some("1.0")), TagKind::Version);
+        assert_eq!(k(Some("v1.3.0")), TagKind::Version);
+        for floating in [
+            None,
+            Some("latest"),
+            Some("final"),
+            Some("release"),
+            Some("v1"),
+            Some("1.x"),
+        ] {
+            assert_eq!(k(floating), TagKind::Floating, "{floating:?}");
+        }
+        assert_eq!(k(Some("api")), TagKind::Component("api".into()));
+        assert_eq!(k(Some("wrk-0.2.0")), TagKind::Component("wrk".into()));
+        assert_eq!(
+            tag_kind(Some("api"), &[]),
+            TagKind::Floating,
+            "one word tag alone is a channel"
+        );
+        assert_eq!(k(Some("3f9c2ab")), TagKind::Build);
+        assert_eq!(k(Some("9")), TagKind::Build);
+        assert_eq!(next_tag(&TagKind::Component("api".into()), "0.2.0"), "api-0.2.0");
+        assert_eq!(next_tag(&TagKind::Floating, "0.2.0"), "0.2.0");
+    }
 
     fn p(s: &str) -> ImageRef {
         ImageRef::parse(s).unwrap()

@@ -175,6 +175,13 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
             "manifests: not patched ({why}): this release is git only (changelog, commit, tag, images, push)"
         ))
     };
+    lint(ctx, &layout, &mut c);
+    Ok(c)
+}
+
+/// The layout check's findings: errors block unless allowed, warnings are said.
+fn lint(ctx: &Context, layout: &Layout, c: &mut Contribution) {
+    let config = &ctx.facts.config;
     // A floating tag the release pins is said once (by the patch), not again by the lint.
     let pinned: std::collections::HashSet<String> = c
         .notices
@@ -182,7 +189,19 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
         .filter_map(|n| n.split(": ").next())
         .map(str::to_string)
         .collect();
+    let allow = &config.check.allow;
+    for rule in allow
+        .iter()
+        .filter(|r| !check::RULES.iter().any(|k| k.id == r.as_str()))
+    {
+        let ids: Vec<&str> = check::RULES.iter().map(|k| k.id).collect();
+        c.problems.push(Problem::new(
+            format!(".release.yml: check.allow names `{rule}`, which is no rule"),
+            format!("use the rule ids `release check` prints: {}", ids.join(", ")),
+        ));
+    }
     for f in check::check(&layout.test, &layout.prod, layout.shared.as_ref(), &layout.project) {
+        let allowed = ctx.options.allow_check_errors || allow.iter().any(|r| r == f.rule);
         // A missing folder is what a git-only release is for: said, never blocking.
         let severity = if f.rule == "env-missing" {
             check::Severity::Warning
@@ -190,8 +209,19 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
             f.severity
         };
         match severity {
+            check::Severity::Error if allowed => {
+                let by = if allow.iter().any(|r| r == f.rule) {
+                    format!("check.allow: [{}]", f.rule)
+                } else {
+                    "--allow-check-errors".to_string()
+                };
+                c.notices.push(format!("allowed by {by}: {} [{}]", f.problem.headline(), f.rule));
+            }
             check::Severity::Error => c.problems.push(Problem {
-                fix: format!("{} (run `release check` for the full list)", f.problem.fix),
+                fix: format!(
+                    "{} (run `release check` for the full list; to release anyway: --allow-check-errors, or `check: {{ allow: [{}] }}` in .release.yml)",
+                    f.problem.fix, f.rule
+                ),
                 ..f.problem
             }),
             check::Severity::Warning
@@ -200,7 +230,6 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
             check::Severity::Warning => c.notices.push(f.problem.headline()),
         }
     }
-    Ok(c)
 }
 
 /// The test environment's files with the new tag, as write steps (or why not).
@@ -208,6 +237,7 @@ fn patches(ctx: &Context, layout: &Layout) -> Contribution {
     let mut c = Contribution::default();
     let opts = patch::Options {
         replace_floating: ctx.facts.config.manifests.replace_floating || ctx.options.replace_latest,
+        schemes: None,
     };
     match patch::plan(&layout.test, &layout.project, ctx.tag, opts) {
         Ok(patches) => {

@@ -2,7 +2,7 @@
 //! compute edits from the model, splice only the bytes of each image value, re-parse, and
 //! verify that only the intended values changed.
 
-use super::imageref::ImageRef;
+use super::imageref::{ImageRef, TagKind};
 use super::model::{Env, ManifestFile};
 use super::yaml::{self, Scalar};
 use std::collections::BTreeSet;
@@ -19,11 +19,54 @@ impl ProjectImages {
     }
 }
 
+/// The tag schemes of the project's repositories: the word tags a repository carries more
+/// than one of (`u/app:api` and `u/app:wrk`: one repository, a tag per component).
+#[derive(Debug, Clone, Default)]
+pub struct Schemes(std::collections::HashMap<String, Vec<String>>);
+
+impl Schemes {
+    pub fn of<'a>(objects: impl Iterator<Item = &'a super::model::Object>, project: &ProjectImages) -> Schemes {
+        let mut words: std::collections::HashMap<String, BTreeSet<String>> = std::collections::HashMap::new();
+        for site in objects.flat_map(|o| &o.images) {
+            let Some(r) = site.scalar.as_ref().and_then(|s| ImageRef::parse(&s.value).ok()) else {
+                continue;
+            };
+            if let Some(t) = r
+                .tag
+                .as_deref()
+                .filter(|t| project.contains(&r) && super::imageref::is_word(t))
+                && !super::imageref::FLOATING_TAGS.contains(&t.to_ascii_lowercase().as_str())
+            {
+                words.entry(r.canonical_repository()).or_default().insert(t.to_string());
+            }
+        }
+        Schemes(
+            words
+                .into_iter()
+                .filter(|(_, w)| w.len() > 1)
+                .map(|(k, w)| (k, w.into_iter().collect()))
+                .collect(),
+        )
+    }
+
+    /// What the tag of `r` (a project image) says.
+    pub fn kind(&self, r: &ImageRef) -> TagKind {
+        let words: Vec<&str> = self
+            .0
+            .get(&r.canonical_repository())
+            .map(|w| w.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        super::imageref::tag_kind(r.tag.as_deref(), &words)
+    }
+}
+
 /// How to treat references that name no fixed version.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Options {
+pub struct Options<'a> {
     /// Turn `u/app:latest` and `u/app` into `u/app:VERSION` instead of refusing.
     pub replace_floating: bool,
+    /// The tag schemes in use (none: only versions and commit ids are fixed builds).
+    pub schemes: Option<&'a Schemes>,
 }
 
 /// One image value to change.
@@ -75,8 +118,14 @@ impl std::fmt::Display for Refusal {
 pub fn plan(env: &Env, project: &ProjectImages, tag: &str, opts: Options) -> Result<Vec<FilePatch>, Vec<Refusal>> {
     let mut patches = Vec::new();
     let mut refusals = Vec::new();
+    let schemes = Schemes::of(env.objects(), project);
+    let opts = Options {
+        schemes: Some(&schemes),
+        ..opts
+    };
     for file in &env.files {
-        match edits_for(file, project, |_, _, r| Some(r.with_tag(tag)), opts) {
+        let target = |_, _, r: &ImageRef| Some(r.with_tag(&super::imageref::next_tag(&schemes.kind(r), tag)));
+        match edits_for(file, project, target, opts) {
             Ok(edits) if edits.is_empty() => {}
             Ok(edits) => match apply(file, edits) {
                 Ok(p) => patches.push(p),
@@ -136,7 +185,10 @@ pub fn edits_for(
                 continue;
             }
             let mut note = None;
-            if r.is_floating() {
+            let kind = opts
+                .schemes
+                .map_or_else(|| super::imageref::tag_kind(r.tag.as_deref(), &[]), |s| s.kind(&r));
+            if r.digest.is_none() && kind == TagKind::Floating {
                 if !opts.replace_floating {
                     refusals.push(refuse(site.line, format!(
                         "`{}` names no fixed build ({}), so nobody can tell which release runs: use --replace-latest once to set it to the version (or `manifests: {{ replace_floating: true }}`)",

@@ -209,10 +209,7 @@ impl Places {
         };
         let mut files = Vec::new();
         yaml_files(root, &dir, 0, &mut files);
-        let marks: Vec<Option<&str>> = files
-            .iter()
-            .map(|f| mark(f.strip_prefix(&dir).unwrap_or(f)))
-            .collect();
+        let marks: Vec<Option<&str>> = files.iter().map(|f| mark(f.strip_prefix(&dir).unwrap_or(f))).collect();
         let has = |e: &str| marks.contains(&Some(e));
         let unmarked = marks.contains(&None);
         match (has("test"), has("prod")) {
@@ -279,12 +276,19 @@ fn has_loose_files(root: &Path, dir: &Path, own: &Path) -> bool {
 fn by_labels(root: &Path, dir: &Path, files: &[PathBuf]) -> Places {
     let mut seen = std::collections::BTreeSet::new();
     for f in files {
-        let Ok(text) = std::fs::read_to_string(root.join(f)) else { continue };
+        let Ok(text) = std::fs::read_to_string(root.join(f)) else {
+            continue;
+        };
         let file = super::model::read_file(f.clone(), text);
         for o in &file.objects {
             for key in ["env", "environment", "tier", "stage"] {
                 let values = [o.labels.get(key), o.pod_labels.get(key)];
-                seen.extend(values.into_iter().flatten().filter_map(|v| env_of_word(&v.to_ascii_lowercase())));
+                seen.extend(
+                    values
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|v| env_of_word(&v.to_ascii_lowercase())),
+                );
             }
         }
     }
@@ -329,7 +333,10 @@ fn manifest_root(root: &Path) -> Option<PathBuf> {
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()) && !e.file_name().to_string_lossy().starts_with('.'))
         .map(|e| PathBuf::from(e.file_name()))
         .map(|d| {
-            let n = has_yaml(&d).iter().filter(|f| looks_like_manifest(&root.join(f))).count();
+            let n = has_yaml(&d)
+                .iter()
+                .filter(|f| looks_like_manifest(&root.join(f)))
+                .count();
             (n, d)
         })
         .filter(|(n, _)| *n > 0)
@@ -341,7 +348,9 @@ fn manifest_root(root: &Path) -> Option<PathBuf> {
 fn looks_like_manifest(path: &Path) -> bool {
     use std::io::Read;
     let mut head = vec![0; 8192];
-    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
     let text = String::from_utf8_lossy(&head[..n]);
     let starts = |k: &str| text.lines().any(|l| l.starts_with(k));
     starts("apiVersion:") && starts("kind:")
@@ -349,7 +358,9 @@ fn looks_like_manifest(path: &Path) -> bool {
 
 /// The `.yml`/`.yaml` files under `dir` (relative to `root`), hidden folders skipped.
 fn yaml_files(root: &Path, dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(root.join(dir)) else { return };
+    let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+        return;
+    };
     for e in entries.filter_map(|e| e.ok()) {
         let name = e.file_name();
         let rel = dir.join(&name);
@@ -399,7 +410,11 @@ mod tests {
 
     #[test]
     fn folders_per_env_and_a_shared_folder() {
-        let (t, p, s) = found(&["kubernetes/test/a.yml", "kubernetes/prod/a.yaml", "kubernetes/db/pvc.yml"]);
+        let (t, p, s) = found(&[
+            "kubernetes/test/a.yml",
+            "kubernetes/prod/a.yaml",
+            "kubernetes/db/pvc.yml",
+        ]);
         assert_eq!(t, paths(&["kubernetes/test/a.yml"]));
         assert_eq!(p, paths(&["kubernetes/prod/a.yaml"]));
         assert_eq!(s, paths(&["kubernetes/db/pvc.yml"]));
@@ -416,11 +431,17 @@ mod tests {
     #[test]
     fn flat_with_env_in_file_names() {
         let (t, p, s) = found(&["kubes/app-test-api.yml", "kubes/app-prod-api.yml", "kubes/debug.yml"]);
-        assert_eq!((t, p), (paths(&["kubes/app-test-api.yml"]), paths(&["kubes/app-prod-api.yml"])));
+        assert_eq!(
+            (t, p),
+            (paths(&["kubes/app-test-api.yml"]), paths(&["kubes/app-prod-api.yml"]))
+        );
         assert_eq!(s, paths(&["kubes/debug.yml"]));
         // One environment only: unnamed files are its own.
         let (t, p, _) = found(&["k8files/asteroid-test-api.yml", "k8files/asteroid_ingress.yml"]);
-        assert_eq!(t, paths(&["k8files/asteroid-test-api.yml", "k8files/asteroid_ingress.yml"]));
+        assert_eq!(
+            t,
+            paths(&["k8files/asteroid-test-api.yml", "k8files/asteroid_ingress.yml"])
+        );
         assert!(p.is_empty());
     }
 
@@ -449,10 +470,19 @@ mod tests {
     #[test]
     fn counterparts_swap_the_first_word() {
         let c = |p: &str, to| Place::counterpart(Path::new(p), to).unwrap();
-        assert_eq!(c("kubes/gene-prod-api.yml", "test"), PathBuf::from("kubes/gene-test-api.yml"));
-        assert_eq!(c("k8s/prod/api/bradenp-ged-prod-x.yml", "test"), PathBuf::from("k8s/test/api/bradenp-ged-test-x.yml"));
+        assert_eq!(
+            c("kubes/gene-prod-api.yml", "test"),
+            PathBuf::from("kubes/gene-test-api.yml")
+        );
+        assert_eq!(
+            c("k8s/prod/api/bradenp-ged-prod-x.yml", "test"),
+            PathBuf::from("k8s/test/api/bradenp-ged-test-x.yml")
+        );
         assert_eq!(Place::counterpart(Path::new("kubernetes/api.yml"), "test"), None);
-        assert_eq!(c("k8files/asteroid-test-api.yml", "prod"), PathBuf::from("k8files/asteroid-prod-api.yml"));
+        assert_eq!(
+            c("k8files/asteroid-test-api.yml", "prod"),
+            PathBuf::from("k8files/asteroid-prod-api.yml")
+        );
         assert_eq!(c("k/Production/PROD-x.yml", "test"), PathBuf::from("k/Test/TEST-x.yml"));
     }
 }

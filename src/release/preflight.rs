@@ -73,7 +73,8 @@ fn read_with(dir: &std::path::Path, all_tags: bool) -> Result<Facts> {
 }
 
 /// Before the first release tag: `initial_version:`, else the highest version the
-/// project's images carry in the manifests (`:1.0`, `:v1.3.0`).
+/// project's images carry in the manifests (`:1.0`, `:v1.3.0`; `:0.0.0`, what `release
+/// init` writes, says nothing was released yet).
 fn seed(root: &std::path::Path, config: &Config) -> Option<Seed> {
     if let Some(v) = &config.initial_version {
         let (prefix, version) = crate::version::parse_loose(v)?;
@@ -90,7 +91,8 @@ fn seed(root: &std::path::Path, config: &Config) -> Option<Seed> {
         .flat_map(|env| layout.project_refs(env))
         .filter_map(|r| {
             let tag = r.image.tag.as_deref()?;
-            let (prefix, version) = crate::version::parse_loose(tag)?;
+            let (prefix, version) =
+                crate::version::parse_loose(tag).filter(|(_, v)| *v > semver::Version::new(0, 0, 0))?;
             let from = format!("image tag {tag} at {}:{}", r.object.file.display(), r.line);
             Some(Seed {
                 version,

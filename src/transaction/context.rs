@@ -24,6 +24,8 @@ pub struct Options {
     pub sign: bool,
     /// Keep the commit, tag and images local (`--no-push`, or no remote at all).
     pub no_push: bool,
+    /// Lint errors do not block; the plan lists them (`--allow-check-errors`).
+    pub allow_check_errors: bool,
 }
 
 /// What preflight learned about the clone and its origin.

@@ -1,7 +1,7 @@
 //! Rules that look at one environment at a time.
 
 use super::{EnvView, Hits, contains, is_workload, show};
-use crate::manifests::imageref::ImageRef;
+use crate::manifests::imageref::{ImageRef, TagKind};
 use std::path::Path;
 
 pub fn yaml(v: &EnvView, out: &mut Hits) {
@@ -215,8 +215,15 @@ pub fn placeholder(v: &EnvView, out: &mut Hits) {
 }
 
 pub fn floating_tag(v: &EnvView, out: &mut Hits) {
+    let floating = |r: &ImageRef| {
+        if v.project.contains(r) {
+            r.digest.is_none() && v.schemes.kind(r) == TagKind::Floating
+        } else {
+            r.is_floating()
+        }
+    };
     for (file, line, value) in images(v) {
-        if ImageRef::parse(value).is_ok_and(|r| !r.has_placeholder() && r.is_floating()) {
+        if ImageRef::parse(value).is_ok_and(|r| !r.has_placeholder() && floating(&r)) {
             out.add(
                 (file, line),
                 format!("`{value}` names no fixed build, so nobody can tell which version runs"),

@@ -102,7 +102,16 @@ fn placeholders_floating_anchors_and_blocks_are_refused() {
     assert!(r[0].message.contains("block scalar"), "{r:?}");
     // with the flag, latest becomes the version
     let e = env(&[("k.yml", &format!("{D}        - image: u/api:latest\n"))]);
-    let p = plan(&e, &project(), "0.2.0", Options { replace_floating: true }).unwrap();
+    let p = plan(
+        &e,
+        &project(),
+        "0.2.0",
+        Options {
+            replace_floating: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(p[0].new_text, format!("{D}        - image: u/api:0.2.0\n"));
 }
 
