@@ -91,6 +91,37 @@ pub fn block_on<F: std::future::Future>(f: F) -> Result<F::Output> {
     Ok(rt()?.block_on(f))
 }
 
+/// Why a registry could not be reached, from the engine's message (none: it answered).
+fn unreachable_cause(message: &str) -> Option<&'static str> {
+    let causes: &[(&[&str], &str)] = &[
+        (
+            &["no such host", "server misbehaving", "name resolution"],
+            "name lookup failed (offline, or a typo in the registry name?)",
+        ),
+        (
+            &["connection refused"],
+            "connection refused (is the registry running on that port?)",
+        ),
+        (
+            &["i/o timeout", "timeout awaiting", "context deadline exceeded"],
+            "no answer in time (offline, or a firewall?)",
+        ),
+        (
+            &["network is unreachable", "no route to host"],
+            "no route to it (offline?)",
+        ),
+        (&["x509:", "certificate"], "its TLS certificate is not trusted"),
+        (
+            &["server gave http response to https client"],
+            "it speaks plain HTTP: add it to the engine's insecure-registries",
+        ),
+    ];
+    causes
+        .iter()
+        .find(|(needles, _)| needles.iter().any(|n| message.contains(n)))
+        .map(|(_, c)| *c)
+}
+
 impl Engine {
     /// Connects and negotiates; the error names the endpoint and how to fix it.
     pub async fn connect() -> Result<Engine> {
@@ -130,6 +161,13 @@ impl Engine {
             Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => Ok(None),
             Err(bollard::errors::Error::DockerResponseServerError { status_code, message }) => {
                 let m = message.to_ascii_lowercase();
+                // The engine relays a network failure as its own 500: name the real cause.
+                if let Some(cause) = unreachable_cause(&m) {
+                    return Err(anyhow!(
+                        "cannot reach registry {registry}: {cause} (the engine said: {})",
+                        redact(&message, creds)
+                    ));
+                }
 
                 let needs_login = status_code == 401
                     || ["unauthorized", "authentication required", "no basic auth credentials"]

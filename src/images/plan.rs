@@ -73,7 +73,20 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
                 c.after_tag.push(Box::new(PushImages { jobs }));
             }
         }
-        Err(problems) => c.problems.extend(problems),
+        Err(problems) => {
+            // Listed so a dry run shows the whole plan; the problems stop it from running.
+            c.problems.extend(problems);
+            c.after_tag.push(Box::new(BuildImages {
+                preview: preview(&jobs),
+                jobs: jobs.clone(),
+                revision,
+                version,
+                endpoint: String::new(),
+            }));
+            if !ctx.options.no_push {
+                c.after_tag.push(Box::new(PushImages { jobs }));
+            }
+        }
     }
     Ok(c)
 }
@@ -147,6 +160,8 @@ fn check_all(
                 problems.push(p);
             }
         }
+        // One unreachable registry is said once, not once per image.
+        problems.dedup_by(|a, b| a.what == b.what);
         if problems.is_empty() {
             Ok((engine.endpoint, engine.arch))
         } else {

@@ -19,7 +19,11 @@ pub struct BuildImages {
 impl Step for BuildImages {
     fn describe(&self) -> String {
         let n = self.jobs.iter().filter(|j| j.reuse.is_none()).count();
-        format!("build {n} image(s) with the engine at {}", self.endpoint)
+        if self.endpoint.is_empty() {
+            format!("build {n} image(s) (no Docker engine answered: see the problems below)")
+        } else {
+            format!("build {n} image(s) with the engine at {}", self.endpoint)
+        }
     }
     fn preview(&self) -> String {
         self.preview.clone()

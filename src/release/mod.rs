@@ -60,6 +60,12 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
     ];
     let rp = plan::build(&mut facts, &bump, &contributors, opts)?;
     if !facts.problems.is_empty() {
+        if opts.dry_run {
+            // A dry run shows what the release would do, then why it would be refused.
+            ui::say(&plan::render(&rp));
+            let list = crate::problem::list(&facts.problems);
+            return Err(refused(format!("dry run: the release above would be refused: {list}")));
+        }
         return Err(refused(crate::problem::list(&facts.problems)));
     }
     ui::say(&plan::render(&rp));
