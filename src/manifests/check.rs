@@ -4,6 +4,7 @@
 
 mod env_rules;
 mod pair_rules;
+mod wiring_rules;
 
 use super::model::{Env, Labels, Object};
 use super::patch::{ProjectImages, Schemes};
@@ -214,6 +215,10 @@ pub const RULES: &[Rule] = &[
     rule("image", Error, Scope::Env(env_rules::image_invalid)),
     rule("placeholder", Warning, Scope::Env(env_rules::placeholder)),
     rule("floating-tag", Warning, Scope::Env(env_rules::floating_tag)),
+    rule("ingress-backend", Error, Scope::Env(wiring_rules::ingress_backend)),
+    rule("host-target", Error, Scope::Env(wiring_rules::host_target)),
+    rule("hard-coded-ip", Warning, Scope::Env(wiring_rules::hard_coded_ip)),
+    rule("plaintext-secret", Warning, Scope::Env(wiring_rules::plaintext_secret)),
     rule("env-missing", Error, Scope::Folders(pair_rules::test_missing)),
     rule("env-missing", Warning, Scope::Folders(pair_rules::prod_missing)),
     rule("name-shared", Error, Scope::Pair(pair_rules::name_shared)),

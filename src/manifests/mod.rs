@@ -7,6 +7,7 @@ pub mod imageref;
 pub mod model;
 pub mod patch;
 pub mod places;
+pub mod wiring;
 pub mod yaml;
 
 use crate::config::Config;

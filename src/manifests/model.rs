@@ -107,6 +107,8 @@ pub struct Object {
     pub node_ports: Vec<(i64, usize)>,
     pub claims: Vec<(String, usize)>,
     pub hosts: Vec<(String, usize)>,
+    /// Ports, backends, env values and secret-looking keys (most objects have none).
+    pub wiring: Option<Box<super::wiring::Wiring>>,
 }
 
 /// One manifest file.
@@ -233,6 +235,7 @@ fn object(path: &std::sync::Arc<Path>, doc: &Node) -> Option<Object> {
         node_ports: Vec::new(),
         claims: Vec::new(),
         hosts: Vec::new(),
+        wiring: None,
     };
     let (template, pod_spec) = match o.kind.as_str() {
         "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => {
@@ -277,6 +280,7 @@ fn object(path: &std::sync::Arc<Path>, doc: &Node) -> Option<Object> {
             }
         }
     }
+    o.wiring = super::wiring::Wiring::read(&o.kind, doc, pod_spec);
     o.role = role_of(&o);
     o.images.shrink_to_fit();
     o.claims.shrink_to_fit();

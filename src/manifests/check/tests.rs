@@ -165,3 +165,75 @@ fn missing_prod_is_a_warning() {
     assert_eq!(rules(&f), vec!["env-missing"]);
     assert_eq!(f[0].severity, Severity::Warning);
 }
+
+fn with_env(name: &str, app: &str, vars: &[(&str, &str)]) -> String {
+    let env: String = vars
+        .iter()
+        .map(|(k, v)| format!("            - name: {k}\n              value: \"{v}\"\n"))
+        .collect();
+    deploy(name, app, "u/api:0.1.0").replace("          image:", &format!("          env:\n{env}          image:"))
+}
+
+#[test]
+fn wiring_ingress_ports_hosts_and_secrets() {
+    let ingress = |port: &str| {
+        format!(
+            "kind: Ingress\nmetadata:\n  name: ing\nspec:\n  rules:\n    - host: a.example\n      http:\n        paths:\n          - path: /\n            backend:\n              service:\n                name: a-test-api\n                port:\n                  number: {port}\n"
+        )
+    };
+    let base = |extra: Vec<(&'static str, String)>| {
+        let mut files = vec![("svc.yml", service("a-test-api", "a-test-api", 30001))];
+        files.extend(extra);
+        env("test", &files)
+    };
+    let p = env("prod", &[("svc.yml", service("a-prod-api", "a-prod-api", 30002))]);
+    let found = |t: &Env| {
+        let f = check(t, &p, None, &project());
+        f.into_iter()
+            .filter(|f| ["ingress-backend", "host-target", "hard-coded-ip", "plaintext-secret"].contains(&f.rule))
+            .map(|f| (f.rule, f.problem.what))
+            .collect::<Vec<_>>()
+    };
+    assert!(found(&base(vec![("i.yml", ingress("5000"))])).is_empty());
+    let by_node_port = found(&base(vec![("i.yml", ingress("30001"))]));
+    assert_eq!(by_node_port[0].0, "ingress-backend");
+    assert!(by_node_port[0].1.contains("by nodePort 30001"), "{by_node_port:?}");
+    assert!(
+        found(&base(vec![("i.yml", ingress("'8080 <YourPortHere>'"))]))[0]
+            .1
+            .contains("placeholder")
+    );
+    // env naming hosts: a Deployment, prod's Service, a bad address; and a password
+    let w = with_env(
+        "a-test-wrk",
+        "a-test-wrk",
+        &[
+            ("REDIS_HOST", "a-test-api"),
+            ("API_HOST", "a-test-wrk"),
+            ("DB_HOST", "a-prod-api"),
+            ("CACHE_IP", "10.98.221.351"),
+            ("OLD_IP", "10.0.0.5"),
+            ("DB_PASSWORD", "hunter2"),
+        ],
+    );
+    let f = found(&base(vec![("w.yml", w)]));
+    let got: Vec<&str> = f.iter().map(|(r, _)| *r).collect();
+    assert_eq!(
+        got,
+        [
+            "host-target",
+            "host-target",
+            "host-target",
+            "hard-coded-ip",
+            "plaintext-secret"
+        ],
+        "{f:?}"
+    );
+    assert!(f[0].1.contains("names Deployment `a-test-wrk`"), "{f:?}");
+    assert!(f[1].1.contains("of kubernetes/prod"), "{f:?}");
+    assert!(f[2].1.contains("not an IP address"), "{f:?}");
+    assert!(
+        f.iter().all(|(_, what)| !what.contains("hunter2")),
+        "a secret is never repeated"
+    );
+}

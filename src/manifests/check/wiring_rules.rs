@@ -1,0 +1,243 @@
+//! Rules about what ties objects together: an Ingress's backend Service and port, the
+//! hosts that env values name, and secrets written in plain text. Values of secrets are
+//! never repeated in a finding.
+
+use super::{EnvView, Hits, is_workload};
+use crate::manifests::model::Object;
+use crate::manifests::wiring::{BackendPort, ServicePort};
+use std::collections::HashMap;
+
+fn services<'a>(objects: &[&'a Object]) -> HashMap<&'a str, &'a Object> {
+    objects
+        .iter()
+        .filter(|o| o.kind == "Service")
+        .map(|o| (o.name.as_str(), *o))
+        .collect()
+}
+
+fn ports(svc: &Object) -> &[ServicePort] {
+    svc.wiring.as_ref().map_or(&[], |w| &w.ports)
+}
+
+fn show_ports(svc: &Object) -> String {
+    let list: Vec<String> = ports(svc)
+        .iter()
+        .filter_map(|p| p.port)
+        .map(|p| p.to_string())
+        .collect();
+    if list.is_empty() {
+        "none".into()
+    } else {
+        list.join(", ")
+    }
+}
+
+fn names(map: &HashMap<&str, &Object>) -> String {
+    let mut v: Vec<&str> = map.keys().copied().collect();
+    v.sort();
+    if v.is_empty() { "none".into() } else { v.join(", ") }
+}
+
+/// An Ingress must route to a Service of its environment, on one of that Service's ports
+/// (not its nodePort, not a leftover placeholder).
+pub fn ingress_backend(v: &EnvView, out: &mut Hits) {
+    let svcs = services(&v.objects);
+    for o in v.objects.iter().filter(|o| o.kind == "Ingress") {
+        for b in o.wiring.iter().flat_map(|w| &w.backends) {
+            let at = (&*o.file, b.line);
+            let Some(svc) = svcs.get(b.service.as_str()) else {
+                if !v.unreadable {
+                    out.add(
+                        at,
+                        format!(
+                            "Ingress `{}` routes to Service `{}`, which is not in {}",
+                            o.name,
+                            b.service,
+                            v.env.label()
+                        ),
+                        format!("name one of its Services ({}), or add the Service", names(&svcs)),
+                    );
+                }
+                continue;
+            };
+            let fix = format!(
+                "set the backend port to a port of Service `{}` ({})",
+                svc.name,
+                show_ports(svc)
+            );
+            let what = match &b.port {
+                BackendPort::Number(n) if ports(svc).iter().any(|p| p.port == Some(*n)) => continue,
+                BackendPort::Name(n) if ports(svc).iter().any(|p| p.name.as_deref() == Some(n)) => continue,
+                BackendPort::Number(n)
+                    if ports(svc).iter().any(|p| p.node_port == Some(*n)) || (30000..=32767).contains(n) =>
+                {
+                    format!(
+                        "Ingress `{}` targets Service `{}` by nodePort {n}: an Ingress reaches a Service on its port ({}), so this route answers 503",
+                        o.name,
+                        svc.name,
+                        show_ports(svc)
+                    )
+                }
+                BackendPort::Number(n) => format!(
+                    "Ingress `{}`: port {n} is not a port of Service `{}` ({})",
+                    o.name,
+                    svc.name,
+                    show_ports(svc)
+                ),
+                BackendPort::Name(n) => format!("Ingress `{}`: Service `{}` has no port named `{n}`", o.name, svc.name),
+                BackendPort::Bad(t) => format!(
+                    "Ingress `{}`: the backend port `{t}` is neither a number nor a port name (a placeholder left in?)",
+                    o.name
+                ),
+                BackendPort::Missing => format!(
+                    "Ingress `{}`: the backend for Service `{}` names no port",
+                    o.name, svc.name
+                ),
+            };
+            out.add(at, what, fix);
+        }
+    }
+}
+
+/// Env variables that name a host (`REDIS_IP`, `REDIS_HOST`, `DB_ADDR`).
+fn host_values<'a>(v: &'a EnvView) -> impl Iterator<Item = (&'a Object, &'a crate::manifests::wiring::EnvValue)> {
+    v.objects.iter().copied().flat_map(|o| {
+        o.wiring
+            .iter()
+            .flat_map(|w| &w.env)
+            .filter(|e| names_host(&e.name))
+            .map(move |e| (o, e))
+    })
+}
+
+fn names_host(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    n == "HOST"
+        || ["_HOST", "_IP", "_ADDR", "_ADDRESS", "_SERVER", "_HOSTNAME"]
+            .iter()
+            .any(|s| n.ends_with(s))
+}
+
+/// `10.98.221.5`-like: digits and dots only.
+fn looks_like_ip(s: &str) -> bool {
+    s.contains('.') && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+}
+
+/// A host named in env must be a Service of this environment (a Deployment's name or a
+/// Service of the other environment does not answer here), or a valid address.
+pub fn host_target(v: &EnvView, out: &mut Hits) {
+    let svcs = services(&v.objects);
+    let others: Vec<&Object> = v.other.objects().collect();
+    let other_svcs = services(&others);
+    for (o, e) in host_values(v) {
+        let value = e.value.trim();
+        let at = (&*o.file, e.line);
+        if looks_like_ip(value) {
+            if value.parse::<std::net::Ipv4Addr>().is_err() {
+                out.add(
+                    at,
+                    format!("{} in `{}` is `{value}`, which is not an IP address", e.name, o.name),
+                    "name the Service instead (its DNS name never changes)",
+                );
+            }
+            continue;
+        }
+        let host = value
+            .strip_suffix(".svc.cluster.local")
+            .or_else(|| value.strip_suffix(".svc"))
+            .unwrap_or(value);
+        let skip = host.is_empty() || host.contains(['$', '{', '.', ':', '/']) || host == "localhost" || v.unreadable;
+        if skip || svcs.contains_key(host) {
+            continue;
+        }
+        let fix = format!("name one of the Services of {} ({})", v.env.label(), names(&svcs));
+        if let Some(w) = v.objects.iter().find(|w| w.name == host && is_workload(w)) {
+            out.add(
+                at,
+                format!(
+                    "{} in `{}` names {} `{host}`, not a Service: pods are reached through a Service's name",
+                    e.name, o.name, w.kind
+                ),
+                fix,
+            );
+        } else if other_svcs.contains_key(host) {
+            out.add(
+                at,
+                format!(
+                    "{} in `{}` names Service `{host}` of {}: this environment would use the other's",
+                    e.name,
+                    o.name,
+                    v.other.label()
+                ),
+                fix,
+            );
+        } else {
+            out.add(
+                at,
+                format!(
+                    "{} in `{}` names `{host}`, but no Service of that name is in {}",
+                    e.name,
+                    o.name,
+                    v.env.label()
+                ),
+                fix,
+            );
+        }
+    }
+}
+
+/// A ClusterIP written into env changes whenever the Service is re-created.
+pub fn hard_coded_ip(v: &EnvView, out: &mut Hits) {
+    for (o, e) in host_values(v) {
+        let value = e.value.trim();
+        if looks_like_ip(value) && value.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| !ip.is_loopback()) {
+            out.add(
+                (&*o.file, e.line),
+                format!("{} in `{}` is a hard-coded address ({value}): a Service's ClusterIP changes when it is re-created, and differs per environment", e.name, o.name),
+                "name the Service instead (e.g. the redis Service's name); its DNS name never changes",
+            );
+        }
+    }
+}
+
+fn secret_name(key: &str) -> bool {
+    let k = key.to_ascii_uppercase();
+    [
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "TOKEN",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE_KEY",
+        "ACCESS_KEY",
+    ]
+    .iter()
+    .any(|w| k.contains(w))
+}
+
+/// Passwords and tokens written in env values or ConfigMaps are in git for anyone to read.
+pub fn plaintext_secret(v: &EnvView, out: &mut Hits) {
+    let fix = "move it to a Secret (kubectl create secret generic ...) and read it with valueFrom.secretKeyRef; change it too, since git history keeps the old one";
+    for o in &v.objects {
+        let Some(w) = &o.wiring else { continue };
+        for e in w
+            .env
+            .iter()
+            .filter(|e| secret_name(&e.name) && !e.value.trim().is_empty() && !e.value.contains('$'))
+        {
+            out.add(
+                (&*o.file, e.line),
+                format!("{} in `{}` is written in plain text", e.name, o.name),
+                fix,
+            );
+        }
+        for (key, line) in w.data_keys.iter().filter(|(k, _)| secret_name(k)) {
+            out.add(
+                (&*o.file, *line),
+                format!("ConfigMap `{}` holds {key} in plain text", o.name),
+                fix,
+            );
+        }
+    }
+}
