@@ -184,6 +184,10 @@ pub struct ImageConfig {
     /// The platform to build for (`linux/amd64`); default: the top-level `platform:`.
     #[serde(default)]
     pub platform: Option<String>,
+    /// One repository for several components: this image's tags are `<component>-<version>`
+    /// (`u/app:api-0.2.0`). Default: found from tags such as `u/app:api` and `u/app:wrk`.
+    #[serde(default)]
+    pub component: Option<String>,
 }
 
 /// `deploy:` in .release.yml.

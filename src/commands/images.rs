@@ -22,7 +22,7 @@ pub fn run(dir: &Path) -> Result<()> {
         let size = context::scan(&repo.root.join(&s.context), &repo.root.join(&s.dockerfile))
             .map(|c| human_bytes(c.bytes))
             .unwrap_or_else(|e| format!("{e:#}"));
-        ui::out(&s.repository);
+        ui::out(&s.name());
         ui::out(&format!("    dockerfile: {}", s.dockerfile.display()));
         ui::out(&format!("    context:    {} ({size})", s.context.display()));
         ui::out(&format!("    registry:   {}", credentials::registry_host(&r)));

@@ -21,6 +21,27 @@ pub struct ImageSpec {
     pub platform: Option<String>,
     /// How the mapping was found, in words.
     pub source: String,
+    /// One repository for several components (`u/app:api`, `u/app:wrk`): this one's word;
+    /// its tags are `api-0.2.0`.
+    pub component: Option<String>,
+}
+
+impl ImageSpec {
+    /// The tag a release gives it: the version, or `<component>-<version>`.
+    pub fn tag_for(&self, version_tag: &str) -> String {
+        match &self.component {
+            Some(c) => format!("{c}-{version_tag}"),
+            None => version_tag.to_string(),
+        }
+    }
+
+    /// `user/app`, or `user/app (api)` in the component scheme.
+    pub fn name(&self) -> String {
+        match &self.component {
+            Some(c) => format!("{}:{c}-*", self.repository),
+            None => self.repository.clone(),
+        }
+    }
 }
 
 /// A repository the manifests use, and the role of the object using it.
@@ -30,6 +51,8 @@ pub struct Used {
     pub role: Role,
     /// `kubernetes/test/api-deployment.yml:21`
     pub at: String,
+    /// Its tag names a component of one shared repository (`u/app:api`).
+    pub component: Option<String>,
 }
 
 /// Folders that hold Dockerfiles without being a component themselves.
@@ -132,7 +155,7 @@ pub fn map(dockerfiles: &[PathBuf], used: &[Used], config: &[ImageConfig]) -> an
     // distinct repositories, first use wins for the role
     let mut repos: Vec<&Used> = Vec::new();
     for u in used {
-        if !repos.iter().any(|r| r.repository == u.repository) {
+        if !repos.iter().any(|r| r.repository == u.repository && r.component == u.component) {
             repos.push(u);
         }
     }
@@ -161,22 +184,19 @@ pub fn map(dockerfiles: &[PathBuf], used: &[Used], config: &[ImageConfig]) -> an
             Err((why, guess)) => return Err(fail(why, guess)),
         };
         validate_repository(&pick.repository)?;
-        out.push(spec(
-            &pick.repository,
-            d,
-            format!("{} -> role {word} -> {}", d.display(), pick.at),
-        ));
+        out.push(spec(pick, d, format!("{} -> role {word} -> {}", d.display(), pick.at)));
     }
     if let Some((why, guess)) = unused.filter(|_| out.is_empty() && plain.is_empty()) {
         return Err(fail(why, guess));
     }
     // A lone Dockerfile builds every repository no named Dockerfile took.
     if let [d] = plain.as_slice() {
-        let taken: Vec<String> = out.iter().map(|s| s.repository.clone()).collect();
-        for u in repos.iter().filter(|u| !taken.contains(&u.repository)) {
+        let taken: Vec<(String, Option<String>)> =
+            out.iter().map(|s| (s.repository.clone(), s.component.clone())).collect();
+        for u in repos.iter().filter(|u| !taken.contains(&(u.repository.clone(), u.component.clone()))) {
             validate_repository(&u.repository)?;
             let source = format!("the only plain Dockerfile, {} -> {}", d.display(), u.at);
-            out.push(spec(&u.repository, d, source));
+            out.push(spec(u, d, source));
         }
     } else if plain.len() > 1 && roled.is_empty() {
         return Err(fail(
@@ -188,9 +208,10 @@ pub fn map(dockerfiles: &[PathBuf], used: &[Used], config: &[ImageConfig]) -> an
 }
 
 /// A spec built from the root context with no build arguments.
-fn spec(repository: &str, dockerfile: &Path, source: String) -> ImageSpec {
+fn spec(used: &Used, dockerfile: &Path, source: String) -> ImageSpec {
     ImageSpec {
-        repository: repository.to_string(),
+        component: used.component.clone(),
+        repository: used.repository.clone(),
         dockerfile: dockerfile.to_path_buf(),
         context: PathBuf::from("."),
         build_args: BTreeMap::new(),
@@ -229,6 +250,7 @@ fn from_config(c: &ImageConfig, dockerfiles: &[PathBuf], used: &[Used]) -> anyho
         build_args: c.build_args.clone(),
         platform: c.platform.clone(),
         source: "images: in .release.yml".into(),
+        component: c.component.clone(),
     })
 }
 
@@ -246,7 +268,10 @@ fn pick<'u>(d: &Path, word: &str, role: Role, repos: &[&'u Used]) -> Result<&'u 
         .copied()
         .filter(|u| {
             let last = u.repository.rsplit('/').next().unwrap_or("");
-            last.to_ascii_lowercase().contains(&word)
+            match &u.component {
+                Some(c) => c.eq_ignore_ascii_case(&word),
+                None => last.to_ascii_lowercase().contains(&word),
+            }
         })
         .collect();
     match (by_role.as_slice(), by_name.as_slice()) {

@@ -104,9 +104,14 @@ pub fn used_repositories(layout: &Layout) -> Vec<Used> {
 }
 
 fn collect_used(layout: &Layout, env: &crate::manifests::model::Env) -> Vec<Used> {
+    let schemes = crate::manifests::patch::Schemes::of(env.objects(), &layout.project);
     layout
         .project_refs(env)
         .map(|p| Used {
+            component: match schemes.kind(&p.image) {
+                crate::manifests::imageref::TagKind::Component(c) => Some(c),
+                _ => None,
+            },
             repository: p.image.repository(),
             role: p.object.role,
             at: format!("{}:{}", p.object.file.display(), p.line),

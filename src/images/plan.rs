@@ -124,11 +124,11 @@ fn jobs(ctx: &Context, specs: &[super::discover::ImageSpec], c: &mut Contributio
                 continue;
             }
         };
-        let image = format!("{}:{}", s.repository, ctx.tag);
+        let image = format!("{}:{}", s.repository, s.tag_for(ctx.tag));
         jobs.push(ImageJob {
             log: run::log_path(ctx.facts.repo.git_dir(), &ctx.next.to_string(), &image),
             repository: s.repository.clone(),
-            tag: ctx.tag.to_string(),
+            tag: s.tag_for(ctx.tag),
             dockerfile: s.dockerfile.clone(),
             context: s.context.clone(),
             context_bytes: bytes,

@@ -20,7 +20,7 @@ impl Step for BuildImages {
     fn describe(&self) -> String {
         let n = self.jobs.iter().filter(|j| j.reuse.is_none()).count();
         if self.endpoint.is_empty() {
-            format!("build {n} image(s) (no Docker engine answered: see the problems below)")
+            format!("build {n} image(s) (the engine or registry check failed: see the problems below)")
         } else {
             format!("build {n} image(s) with the engine at {}", self.endpoint)
         }
