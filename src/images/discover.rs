@@ -3,6 +3,7 @@
 //! matched by role (api/flask, wrk/worker, ...). `images:` in `.release.yml` overrides.
 //! Ambiguity or no match is an error that lists what was found and the config to write.
 
+use super::evidence::Evidence;
 use crate::config::ImageConfig;
 use crate::manifests::imageref::ImageRef;
 use crate::manifests::model::{Role, role_from_words};
@@ -143,9 +144,33 @@ pub fn validate_repository(r: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What the build files say, for the repositories the manifests use: compose's
+/// `build:` + `image:` first (its context wins), then Makefile `docker build` lines.
+fn from_evidence(repos: &[&Used], evidence: &[Evidence]) -> Vec<ImageSpec> {
+    let mut out: Vec<ImageSpec> = Vec::new();
+    for u in repos.iter().filter(|u| u.component.is_none()) {
+        let canonical = |r: &str| ImageRef::parse(r).map(|r| r.canonical_repository()).ok();
+        if let Some(e) = evidence
+            .iter()
+            .find(|e| canonical(&e.repository) == canonical(&u.repository))
+        {
+            let mut s = spec(u, &e.dockerfile, format!("{} -> {}", e.source, u.at));
+            s.context = e.context.clone();
+            out.push(s);
+        }
+    }
+    out
+}
+
 /// Decides the images. `dockerfiles` are relative paths that exist; `used` the project
-/// repositories in the manifests (test first); `config` the `images:` section.
-pub fn map(dockerfiles: &[PathBuf], used: &[Used], config: &[ImageConfig]) -> anyhow::Result<Vec<ImageSpec>> {
+/// repositories in the manifests (test first); `config` the `images:` section;
+/// `evidence` what compose files and the Makefile say.
+pub fn map(
+    dockerfiles: &[PathBuf],
+    used: &[Used],
+    config: &[ImageConfig],
+    evidence: &[Evidence],
+) -> anyhow::Result<Vec<ImageSpec>> {
     if !config.is_empty() {
         return config.iter().map(|c| from_config(c, dockerfiles, used)).collect();
     }
@@ -155,23 +180,37 @@ pub fn map(dockerfiles: &[PathBuf], used: &[Used], config: &[ImageConfig]) -> an
     // distinct repositories, first use wins for the role
     let mut repos: Vec<&Used> = Vec::new();
     for u in used {
-        if !repos.iter().any(|r| r.repository == u.repository && r.component == u.component) {
+        if !repos
+            .iter()
+            .any(|r| r.repository == u.repository && r.component == u.component)
+        {
             repos.push(u);
         }
     }
-    let fail = |why: String, pairs: Vec<(String, PathBuf)>| unclear(dockerfiles, used, why, pairs);
+    let fail = |why: String, pairs: Vec<(String, PathBuf)>| unclear(dockerfiles, used, evidence, why, pairs);
     if repos.is_empty() {
         return Err(fail(
             "there are Dockerfiles but no image of the project in the manifests to name them".into(),
-            vec![],
+            evidence
+                .iter()
+                .map(|e| (e.repository.clone(), e.dockerfile.clone()))
+                .collect(),
         ));
     }
-    let mut out = Vec::new();
+    let mut out = from_evidence(&repos, evidence);
+    repos.retain(|u| {
+        !out.iter()
+            .any(|s| s.repository == u.repository && s.component == u.component)
+    });
     let roled: Vec<(&PathBuf, String, Role)> = dockerfiles
         .iter()
+        .filter(|d| !out.iter().any(|s| &s.dockerfile == *d))
         .filter_map(|d| dockerfile_role(d).map(|(w, r)| (d, w, r)))
         .collect();
-    let plain: Vec<&PathBuf> = dockerfiles.iter().filter(|d| dockerfile_role(d).is_none()).collect();
+    let plain: Vec<&PathBuf> = dockerfiles
+        .iter()
+        .filter(|d| dockerfile_role(d).is_none() && !out.iter().any(|s| &s.dockerfile == *d))
+        .collect();
     let mut unused = None;
     for (d, word, role) in &roled {
         let pick = match pick(d, word, *role, &repos) {
@@ -191,9 +230,14 @@ pub fn map(dockerfiles: &[PathBuf], used: &[Used], config: &[ImageConfig]) -> an
     }
     // A lone Dockerfile builds every repository no named Dockerfile took.
     if let [d] = plain.as_slice() {
-        let taken: Vec<(String, Option<String>)> =
-            out.iter().map(|s| (s.repository.clone(), s.component.clone())).collect();
-        for u in repos.iter().filter(|u| !taken.contains(&(u.repository.clone(), u.component.clone()))) {
+        let taken: Vec<(String, Option<String>)> = out
+            .iter()
+            .map(|s| (s.repository.clone(), s.component.clone()))
+            .collect();
+        for u in repos
+            .iter()
+            .filter(|u| !taken.contains(&(u.repository.clone(), u.component.clone())))
+        {
             validate_repository(&u.repository)?;
             let source = format!("the only plain Dockerfile, {} -> {}", d.display(), u.at);
             out.push(spec(u, d, source));
@@ -297,17 +341,39 @@ fn pick<'u>(d: &Path, word: &str, role: Role, repos: &[&'u Used]) -> Result<&'u 
     }
 }
 
-/// The error for a mapping that must be asked: what was found and the config to write.
-fn unclear(dockerfiles: &[PathBuf], used: &[Used], why: String, pairs: Vec<(String, PathBuf)>) -> anyhow::Error {
-    let example = if pairs.is_empty() {
-        vec![("USER/APP".to_string(), dockerfiles[0].clone())]
-    } else {
-        pairs
-    };
+/// The error for a mapping that must be asked: what was found and the config to write,
+/// filled with the repositories and Dockerfiles found (never a made-up name).
+fn unclear(
+    dockerfiles: &[PathBuf],
+    used: &[Used],
+    evidence: &[Evidence],
+    why: String,
+    pairs: Vec<(String, PathBuf)>,
+) -> anyhow::Error {
+    let found = explain(dockerfiles, used);
+    let said: Vec<String> = evidence
+        .iter()
+        .map(|e| {
+            format!(
+                "\n    {} builds {} from {}",
+                e.source,
+                e.repository,
+                e.dockerfile.display()
+            )
+        })
+        .collect();
+    if pairs.is_empty() {
+        let files: Vec<String> = dockerfiles.iter().map(|d| d.display().to_string()).collect();
+        return anyhow::anyhow!(
+            "{why}\n  {found}{}\n  fix: no manifest, compose file or Makefile names an image repository for {}; add `images:` to .release.yml with your registry repository for each (`- repository: <your Docker Hub name>/<image>` and `dockerfile:`)",
+            said.concat(),
+            files.join(", ")
+        );
+    }
     anyhow::anyhow!(
-        "{why}\n  {}\n  fix: say which is which in .release.yml:\n{}",
-        explain(dockerfiles, used),
-        snippet(&example)
+        "{why}\n  {found}{}\n  fix: say which is which in .release.yml:\n{}",
+        said.concat(),
+        snippet(&pairs)
             .lines()
             .map(|l| format!("    {l}"))
             .collect::<Vec<_>>()

@@ -8,6 +8,7 @@ pub mod docker_context;
 pub mod dockerfile;
 pub mod dockerignore;
 pub mod engine;
+pub mod evidence;
 pub mod plan;
 pub mod run;
 pub mod steps;
@@ -122,5 +123,11 @@ fn collect_used(layout: &Layout, env: &crate::manifests::model::Env) -> Vec<Used
 /// Which images this project builds, and where each mapping came from.
 pub fn specs(root: &Path, config: &Config) -> anyhow::Result<Vec<ImageSpec>> {
     let layout = Layout::load_to_read(root, config)?;
-    discover::map(&find_dockerfiles(root), &used_repositories(&layout), &config.images)
+    let evidence = evidence::gather(root);
+    discover::map(
+        &find_dockerfiles(root),
+        &used_repositories(&layout),
+        &config.images,
+        &evidence,
+    )
 }

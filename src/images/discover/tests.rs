@@ -6,6 +6,7 @@ fn used(list: &[(&str, Role)]) -> Vec<Used> {
             repository: r.to_string(),
             role: *role,
             at: "k.yml:1".into(),
+            component: None,
         })
         .collect()
 }
@@ -19,6 +20,7 @@ fn the_course_layout() {
     let m = map(
         &[p("docker/Dockerfile.api"), p("docker/Dockerfile.wrk")],
         &used(&[("u/my-api", Role::Api), ("u/my-wrk", Role::Worker), ("redis", Role::Db)][..2]),
+        &[],
         &[],
     )
     .unwrap();
@@ -45,6 +47,7 @@ fn one_dockerfile_many_uses() {
             ("kd/final", Role::Debug),
         ]),
         &[],
+        &[],
     )
     .unwrap();
     assert_eq!(m.len(), 1);
@@ -52,6 +55,7 @@ fn one_dockerfile_many_uses() {
     let m = map(
         &[p("Dockerfile")],
         &used(&[("hs/tvs_api", Role::Api), ("hs/tvs_worker", Role::Worker)]),
+        &[],
         &[],
     )
     .unwrap();
@@ -71,10 +75,11 @@ fn placeholders_and_capitals_are_questions() {
             ("wallen/pssp-app-wrk", Role::Worker),
         ]),
         &[],
+        &[],
     )
     .unwrap();
     assert_eq!(m.len(), 2);
-    let e = map(&[p("Dockerfile")], &used(&[("User/App", Role::Api)]), &[])
+    let e = map(&[p("Dockerfile")], &used(&[("User/App", Role::Api)]), &[], &[])
         .unwrap_err()
         .to_string();
     assert!(e.contains("capital letters") && e.contains("use `user/app`"), "{e}");
@@ -86,6 +91,7 @@ fn ambiguity_and_no_match_print_the_config_to_write() {
         &[p("docker/Dockerfile.api")],
         &used(&[("u/a-api", Role::Api), ("u/b-api", Role::Api)]),
         &[],
+        &[],
     )
     .unwrap_err()
     .to_string();
@@ -93,28 +99,29 @@ fn ambiguity_and_no_match_print_the_config_to_write() {
         e.contains("could build any of u/a-api, u/b-api") && e.contains("images:\n      - repository: u/a-api"),
         "{e}"
     );
-    let e = map(&[p("docker/Dockerfile.cron")], &used(&[("u/api", Role::Api)]), &[])
+    let e = map(&[p("docker/Dockerfile.cron")], &used(&[("u/api", Role::Api)]), &[], &[])
         .unwrap_err()
         .to_string();
     assert!(
         e.contains("matches no image") && e.contains("found Dockerfiles:\n    docker/Dockerfile.cron"),
         "{e}"
     );
-    let e = map(&[p("Dockerfile")], &[], &[]).unwrap_err().to_string();
+    let e = map(&[p("Dockerfile")], &[], &[], &[]).unwrap_err().to_string();
     assert!(e.contains("no image of the project"), "{e}");
-    assert!(map(&[], &used(&[("u/api", Role::Api)]), &[]).unwrap().is_empty());
+    assert!(map(&[], &used(&[("u/api", Role::Api)]), &[], &[]).unwrap().is_empty());
 }
 
 #[test]
 fn config_overrides() {
     let cfg = vec![ImageConfig {
         platform: None,
+        component: None,
         repository: "localhost:5000/u/app".into(),
         dockerfile: Some(p("build/Containerfile")),
         context: Some(p("src")),
         build_args: [("PY".to_string(), "3.11".to_string())].into(),
     }];
-    let m = map(&[p("docker/Dockerfile.api")], &[], &cfg).unwrap();
+    let m = map(&[p("docker/Dockerfile.api")], &[], &cfg, &[]).unwrap();
     assert_eq!(
         (
             m[0].dockerfile.clone(),
@@ -125,13 +132,14 @@ fn config_overrides() {
     );
     let cfg = vec![ImageConfig {
         platform: None,
+        component: None,
         repository: "u/App".into(),
         dockerfile: None,
         context: None,
         build_args: BTreeMap::new(),
     }];
     assert!(
-        map(&[p("Dockerfile")], &[], &cfg)
+        map(&[p("Dockerfile")], &[], &cfg, &[])
             .unwrap_err()
             .to_string()
             .contains("capital")
@@ -141,4 +149,54 @@ fn config_overrides() {
         Some(("wrk".into(), Role::Worker))
     );
     assert_eq!(dockerfile_role(&p("Dockerfile")), None);
+}
+
+#[test]
+fn build_files_decide_before_names_and_a_question_names_what_was_found() {
+    let ev = |repo: &str, df: &str, ctx: &str| Evidence {
+        repository: repo.into(),
+        dockerfile: p(df),
+        context: p(ctx),
+        source: "Makefile:3: docker build".into(),
+        compose: false,
+    };
+    let dfs = [p("database/Dockerfile"), p("redis/Dockerfile")];
+    let u = used(&[("ph/avocado-test-db", Role::Db), ("jm/avocado-postgres", Role::Db)]);
+    // by role alone either Dockerfile could build either image; the Makefile says which
+    let m = map(&dfs, &u, &[], &[ev("ph/avocado-test-db", "redis/Dockerfile", ".")]).unwrap();
+    let got: Vec<(&str, &str)> = m
+        .iter()
+        .map(|s| (s.repository.as_str(), s.dockerfile.to_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("ph/avocado-test-db", "redis/Dockerfile"),
+            ("jm/avocado-postgres", "database/Dockerfile")
+        ]
+    );
+    // compose's context wins
+    let m = map(
+        &[p("docker-src/Dockerfile")],
+        &used(&[("t/stats", Role::Api)]),
+        &[],
+        &[ev("t/stats", "docker-src/Dockerfile", "docker-src")],
+    )
+    .unwrap();
+    assert_eq!(m[0].context, p("docker-src"));
+    // nothing names a repository: no made-up name is suggested
+    let e = map(&[p("docker/Dockerfile")], &[], &[], &[]).unwrap_err().to_string();
+    assert!(!e.contains("USER/APP") && e.contains("docker/Dockerfile"), "{e}");
+    let e = map(
+        &[p("docker/Dockerfile")],
+        &[],
+        &[],
+        &[ev("ca/gene", "docker/Dockerfile", "docker")],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("repository: ca/gene") && e.contains("dockerfile: docker/Dockerfile"),
+        "{e}"
+    );
 }
