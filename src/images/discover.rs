@@ -230,18 +230,7 @@ pub fn map(
     }
     // A lone Dockerfile builds every repository no named Dockerfile took.
     if let [d] = plain.as_slice() {
-        let taken: Vec<(String, Option<String>)> = out
-            .iter()
-            .map(|s| (s.repository.clone(), s.component.clone()))
-            .collect();
-        for u in repos
-            .iter()
-            .filter(|u| !taken.contains(&(u.repository.clone(), u.component.clone())))
-        {
-            validate_repository(&u.repository)?;
-            let source = format!("the only plain Dockerfile, {} -> {}", d.display(), u.at);
-            out.push(spec(u, d, source));
-        }
+        lone_builds_the_rest(d, &repos, &mut out)?;
     } else if plain.len() > 1 && roled.is_empty() {
         return Err(fail(
             "there are several Dockerfiles without a role in their name".into(),
@@ -249,6 +238,23 @@ pub fn map(
         ));
     }
     Ok(out)
+}
+
+/// The only plain Dockerfile builds every repository nothing else took.
+fn lone_builds_the_rest(d: &Path, repos: &[&Used], out: &mut Vec<ImageSpec>) -> anyhow::Result<()> {
+    let taken: Vec<(String, Option<String>)> = out
+        .iter()
+        .map(|s| (s.repository.clone(), s.component.clone()))
+        .collect();
+    for u in repos
+        .iter()
+        .filter(|u| !taken.contains(&(u.repository.clone(), u.component.clone())))
+    {
+        validate_repository(&u.repository)?;
+        let source = format!("the only plain Dockerfile, {} -> {}", d.display(), u.at);
+        out.push(spec(u, d, source));
+    }
+    Ok(())
 }
 
 /// A spec built from the root context with no build arguments.
