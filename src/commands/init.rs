@@ -7,25 +7,36 @@ use crate::{sample, ui};
 use anyhow::Result;
 use std::path::Path;
 
-/// The names that go into the sample (the command's arguments).
+/// `release init`'s arguments.
 #[derive(Debug, Clone, clap::Args)]
-pub struct Names {
+pub struct Args {
     /// The app's name, used in object names (lower-case, digits, `-`).
     #[arg(long, default_value = "hello")]
     pub app: String,
-    /// Your Docker Hub user (required): images are USER/APP-api and USER/APP-wrk.
+    /// Your Docker Hub user (needed for the sample layout): images are USER/APP-api and
+    /// USER/APP-wrk. A project that has test or prod keeps its own images.
     #[arg(long)]
-    pub user: String,
-    /// The test API's nodePort (30000-32767).
-    #[arg(long, default_value_t = 30081)]
-    pub nodeport_test: u16,
+    pub user: Option<String>,
+    /// The test API's nodePort (30000-32767); when test is built from prod, its nodePort
+    /// (default: the second port of ~/portinfo, else a free one beside prod's).
+    #[arg(long)]
+    pub nodeport_test: Option<u16>,
     /// The prod API's nodePort (30000-32767, not the test one).
-    #[arg(long, default_value_t = 30082)]
-    pub nodeport_prod: u16,
+    #[arg(long)]
+    pub nodeport_prod: Option<u16>,
+    /// Show the files it would write, and write none.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
-/// `release init`'s arguments.
-pub type Args = Names;
+/// The names that go into the sample.
+#[derive(Debug, Clone)]
+pub struct Names {
+    pub app: String,
+    pub user: String,
+    pub nodeport_test: u16,
+    pub nodeport_prod: u16,
+}
 
 fn dns_label(s: &str) -> bool {
     !s.is_empty()
@@ -90,10 +101,125 @@ impl Names {
     }
 }
 
-/// Writes the layout into the project containing `dir`.
-pub fn run(dir: &Path, names: Names) -> Result<()> {
-    names.validate()?;
+/// `release init` in the project containing `dir`: with one environment, the other built
+/// from it; with none, the reference layout; with both, nothing.
+pub fn run(dir: &Path, a: Args) -> Result<()> {
+    for (flag, p) in [
+        ("--nodeport-test", a.nodeport_test),
+        ("--nodeport-prod", a.nodeport_prod),
+    ] {
+        if let Some(p) = p.filter(|p| !(30000..=32767).contains(p)) {
+            return Err(refused(format!(
+                "{flag} {p}: a nodePort must be between 30000 and 32767"
+            )));
+        }
+    }
     let root = crate::git::project_root(dir);
+    let config = crate::config::Config::load(&root)?;
+    let layout = crate::manifests::Layout::load(&root, &config)?;
+    match (layout.test.exists, layout.prod.exists) {
+        (true, true) => {
+            ui::say(&format!("{}: nothing to write", layout.found()));
+            ui::success("test and prod both exist; `release check` lints them");
+            Ok(())
+        }
+        (false, true) => adopt(&root, &layout.prod, "test", a.nodeport_test, a.dry_run),
+        (true, false) => adopt(&root, &layout.test, "prod", a.nodeport_prod, a.dry_run),
+        (false, false) => sample(&root, &a),
+    }
+}
+
+/// Builds environment `to` from `from`, file for file; never over an existing file.
+fn adopt(
+    root: &Path,
+    from: &crate::manifests::model::Env,
+    to: &'static str,
+    port: Option<u16>,
+    dry_run: bool,
+) -> Result<()> {
+    let files: Vec<(std::path::PathBuf, String)> =
+        from.files.iter().map(|f| (f.path.clone(), f.text.clone())).collect();
+    let ports = port.map_or_else(|| portinfo(to), |p| vec![p]);
+    let adopted = crate::manifests::adopt::adopt(&files, to, ports).map_err(|p| {
+        refused(format!(
+            "{} cannot be copied yet:\n{}",
+            from.label(),
+            crate::problem::list(&p)
+        ))
+    })?;
+    for f in &adopted.files {
+        crate::fs::inside(root, &f.path)?;
+        if root.join(&f.path).exists() {
+            return Err(refused(format!(
+                "{} exists already: init never writes over a file; nothing was written.\n  fix: move it away, or write the {to} environment by hand",
+                f.path.display()
+            )));
+        }
+    }
+    ui::say(&format!(
+        "building {to} from {} ({} files)",
+        from.label(),
+        adopted.files.len()
+    ));
+    for f in &adopted.files {
+        if dry_run {
+            ui::out(&format!(
+                "--- {} (from {})\n{}",
+                f.path.display(),
+                f.from.display(),
+                f.text
+            ));
+        } else {
+            write_atomic(&root.join(&f.path), f.text.as_bytes())?;
+            ui::say(&format!("wrote    {} (from {})", f.path.display(), f.from.display()));
+        }
+    }
+    for n in &adopted.notes {
+        ui::say(&format!("note: {n}"));
+    }
+    if dry_run {
+        ui::success("dry run: nothing was written");
+    } else {
+        ui::success(&format!(
+            "{} file(s) written; next: release check, then git add -A && git commit",
+            adopted.files.len()
+        ));
+    }
+    Ok(())
+}
+
+/// The nodePorts in ~/portinfo (the course hands each student a pair): the second one is
+/// the one for `test` (the first is prod's), and the reverse.
+fn portinfo(to: &str) -> Vec<u16> {
+    let Some(home) = std::env::var_os("HOME") else {
+        return Vec::new();
+    };
+    let Ok(text) = std::fs::read_to_string(std::path::Path::new(&home).join("portinfo")) else {
+        return Vec::new();
+    };
+    let ports: Vec<u16> = text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse::<u16>().ok())
+        .filter(|p| (30000..=32767).contains(p))
+        .collect();
+    let pick = if to == "test" { 1 } else { 0 };
+    ports.get(pick).map(|p| vec![*p]).unwrap_or_default()
+}
+
+/// Writes the reference layout (and a `.release.yml`), never overwriting a file.
+fn sample(root: &Path, a: &Args) -> Result<()> {
+    let Some(user) = a.user.clone() else {
+        return Err(refused(
+            "this project has no test or prod manifests, so init writes the sample layout, which needs your Docker Hub user: release init --user NAME",
+        ));
+    };
+    let names = Names {
+        app: a.app.clone(),
+        user,
+        nodeport_test: a.nodeport_test.unwrap_or(30081),
+        nodeport_prod: a.nodeport_prod.unwrap_or(30082),
+    };
+    names.validate()?;
     let mut files: Vec<(String, String)> = sample::FILES
         .iter()
         .filter(|(p, _)| p.starts_with("kubernetes/") || p.starts_with("docker/"))
@@ -106,8 +232,10 @@ pub fn run(dir: &Path, names: Names) -> Result<()> {
         if path.exists() {
             ui::say(&format!("kept     {rel} (exists; not overwritten)"));
             kept += 1;
+        } else if a.dry_run {
+            ui::out(&format!("--- {rel}\n{text}"));
         } else {
-            write_atomic(&path, text.as_bytes())?;
+            write_atomic(&path, scaffold(root, &rel, &text).as_bytes())?;
             ui::say(&format!("wrote    {rel}"));
             wrote += 1;
         }
@@ -116,6 +244,25 @@ pub fn run(dir: &Path, names: Names) -> Result<()> {
         "{wrote} file(s) written, {kept} kept; next: release check, then git add -A && git commit"
     ));
     Ok(())
+}
+
+/// A sample Dockerfile COPYs only what the project has: a COPY of a missing file or folder
+/// becomes a comment saying so (a build would stop there).
+fn scaffold(root: &Path, rel: &str, text: &str) -> String {
+    if !rel.starts_with("docker/") {
+        return text.to_string();
+    }
+    text.lines()
+        .map(
+            |l| match l.strip_prefix("COPY ").and_then(|rest| rest.split_whitespace().next()) {
+                Some(src) if !root.join(src).exists() => {
+                    format!("# {l}   <- {src} is not in this project yet: add it, or change this line")
+                }
+                _ => l.to_string(),
+            },
+        )
+        .map(|l| l + "\n")
+        .collect()
 }
 
 #[cfg(test)]

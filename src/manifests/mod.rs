@@ -2,6 +2,7 @@
 //! test/prod pairing, and layout checks. This file is the thin adapter: it loads the
 //! environment folders and plugs the pure parts into the release plan.
 
+pub mod adopt;
 pub mod check;
 pub mod imageref;
 pub mod model;
