@@ -64,15 +64,17 @@ fn same_version(a: &str, b: &str) -> bool {
 
 /// Both folders must exist: one to take the tested images from, one to put them in.
 fn require_envs(layout: &Layout) -> Result<()> {
-    for (env, what) in [
-        (&layout.test, "the tested images"),
-        (&layout.prod, "the images to promote"),
+    for (env, other, what) in [
+        (&layout.test, &layout.prod, "the tested images"),
+        (&layout.prod, &layout.test, "the images to promote"),
     ] {
         if !env.exists {
             return Err(refused(format!(
-                "there is no {} folder, so there is nowhere to take {what} {}: create it (release init writes a sample)",
+                "no {} manifests ({} has none), so there is nowhere to take {what} {}.\n  fix: `release init` builds them from {} (names, labels, hosts and nodePorts its own); commit them, then promote",
+                env.name,
                 env.label(),
-                if env.name == "test" { "from" } else { "to" }
+                if env.name == "test" { "from" } else { "to" },
+                other.label()
             )));
         }
     }

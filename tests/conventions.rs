@@ -229,7 +229,7 @@ fn the_small_things_that_were_broken() {
     );
     let r = sb.release_in(&empty, &["check"]);
     assert_eq!(r.code, 2, "{}", r.all());
-    let r = sb.release(&["init", "--app", "shop"]);
+    let r = sb.release_in(&empty, &["init", "--app", "shop"]);
     assert_eq!(r.code, 2, "init needs --user: {}", r.all());
     assert!(r.stderr.contains("--user"), "{}", r.stderr);
     // Higher tags on another branch: one note, not one each.

@@ -202,7 +202,7 @@ fn post_merge_says_what_changed_and_which_release_runs() {
         "{err}"
     );
     assert!(
-        err.contains("release: kubernetes/prod runs 0.1.0; 0.2.0 is released: test it, then `release promote 0.2.0`"),
+        err.contains("release: kubernetes/prod runs 0.0.0; 0.2.0 is released: test it, then `release promote 0.2.0`"),
         "{err}"
     );
 }

@@ -21,7 +21,7 @@ fn a_prod_only_project_releases_git_only_with_a_note() {
     let r = sb.release(&["minor", "--yes", "--skip-images"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
-        r.stderr.contains("there is no kubernetes/test folder") && r.stderr.contains("git only"),
+        r.stderr.contains("no test manifests: kubernetes/test does not exist") && r.stderr.contains("git only"),
         "{}",
         r.stderr
     );

@@ -42,7 +42,7 @@ fn init_writes_a_layout_that_checks_clean_and_never_overwrites() {
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(r.stderr.contains("kept     .release.yml"), "{}", r.stderr);
     assert_eq!(read(&sb, ".release.yml"), "branch: main\n");
-    assert!(read(&sb, "kubernetes/test/api-deployment.yml").contains("image: alice/shop-api:0.1.0"));
+    assert!(read(&sb, "kubernetes/test/api-deployment.yml").contains("image: alice/shop-api:0.0.0"));
     assert!(read(&sb, "kubernetes/prod/api-service.yml").contains("nodePort: 30200"));
     let r = sb.release(&["check"]);
     assert_eq!(r.code, 0, "{}", r.all());
@@ -71,7 +71,7 @@ fn release_sets_test_images_in_the_tagged_commit_and_leaves_prod() {
     let test_after = read(&sb, "kubernetes/test/api-deployment.yml");
     assert_eq!(
         test_after,
-        test_before.replace("alice/shop-api:0.1.0", "alice/shop-api:0.2.0")
+        test_before.replace("alice/shop-api:0.0.0", "alice/shop-api:0.2.0")
     );
     assert_ne!(test_after, test_before);
     assert_eq!(read(&sb, "kubernetes/prod/api-deployment.yml"), prod_before);
@@ -107,7 +107,7 @@ fn promote_copies_test_images_to_prod_commits_and_pushes() {
     assert_eq!(r.code, 0, "{}", r.all());
     assert_eq!(
         read(&sb, "kubernetes/prod/wrk-deployment.yml"),
-        prod_before.replace("shop-wrk:0.1.0", "shop-wrk:0.2.0")
+        prod_before.replace("shop-wrk:0.0.0", "shop-wrk:0.2.0")
     );
     assert_eq!(
         sb.git(&sb.origin, &["log", "-1", "--format=%s", "main"]),
@@ -139,11 +139,15 @@ fn promote_refuses_when_workloads_differ_or_prod_is_missing() {
     sb.git(&sb.clone, &["commit", "-q", "-m", "chore: no prod"]);
     let r = sb.release(&["promote", "--yes", "--skip-images"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("there is no kubernetes/prod folder"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no prod manifests (kubernetes/prod has none)"),
+        "{}",
+        r.stderr
+    );
     // the release itself still works without prod (a warning)
     let r = sb.release(&["patch", "--yes", "--skip-images"]);
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(r.stderr.contains("no kubernetes/prod folder"), "{}", r.stderr);
+    assert!(r.stderr.contains("no prod manifests"), "{}", r.stderr);
 }
 
 fn refused_with(sb: &Sandbox, needle: &str) {
@@ -172,22 +176,22 @@ fn bad_manifests_refuse_the_release_with_file_and_line() {
     refused_with(&sb, "a tab is used for indentation");
     sb.commit_file(
         path,
-        &good.replace("image: alice/shop-api:0.1.0", "image: &img alice/shop-api:0.1.0"),
+        &good.replace("image: alice/shop-api:0.0.0", "image: &img alice/shop-api:0.0.0"),
         "fix: anchor",
     );
     refused_with(&sb, "anchor");
     sb.commit_file(
         path,
         &good.replace(
-            "image: alice/shop-api:0.1.0",
-            "image: |\n            alice/shop-api:0.1.0",
+            "image: alice/shop-api:0.0.0",
+            "image: |\n            alice/shop-api:0.0.0",
         ),
         "fix: block",
     );
     refused_with(&sb, "block scalar");
     sb.commit_file(
         path,
-        &good.replace("image: alice/shop-api:0.1.0", "image: alice/shop-api:latest"),
+        &good.replace("image: alice/shop-api:0.0.0", "image: alice/shop-api:latest"),
         "fix: latest",
     );
     refused_with(&sb, "--replace-latest");
@@ -202,7 +206,8 @@ fn no_kubernetes_folder_or_an_empty_one_still_releases() {
     let r = sb.release(&["minor", "--yes", "--skip-images"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
-        r.stderr.contains("no kubernetes/test or kubernetes/prod folder"),
+        r.stderr
+            .contains("no manifests found (kubernetes/test, kubernetes/prod)"),
         "{}",
         r.stderr
     );

@@ -184,8 +184,9 @@ pub fn post_merge(repo: &Repo, config: &Config) {
         let unknown: Vec<&String> = runs
             .iter()
             .filter(|r| {
+                // 0.0.0 is what `release init` writes: nothing released yet, no tag to fetch.
                 crate::version::parse_tag(r, config.tag_prefix.as_deref())
-                    .is_some_and(|(_, v)| versions.find(&v).is_none())
+                    .is_some_and(|(_, v)| versions.find(&v).is_none() && v != semver::Version::new(0, 0, 0))
             })
             .collect();
         if let Some(u) = unknown.first() {
