@@ -481,3 +481,58 @@ fn the_docker_cli_context_is_honoured_and_named() {
         r.stderr
     );
 }
+
+#[test]
+fn one_repository_with_a_tag_per_component_pushes_each_with_the_version() {
+    let env = docker_env();
+    let (sb, ns) = project(&env.registry);
+    for role in ["api", "wrk"] {
+        let p = format!("kubernetes/test/{role}-deployment.yml");
+        let t = std::fs::read_to_string(sb.clone.join(&p))
+            .unwrap()
+            .replace(&format!("{ns}/{role}:0.1.0"), &format!("{ns}/app:{role}"));
+        sb.commit_file(&p, &t, "feat: one repository, a tag per component");
+    }
+    let r = sb.release(&["images"]);
+    assert!(
+        r.stdout.contains(&format!(
+            "{}/{ns}/app:api-*\n    dockerfile: docker/Dockerfile.api",
+            env.registry
+        )),
+        "{}",
+        r.all()
+    );
+    let r = sb.release(&["minor", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let mut tags = registry_tags(&env.registry, &format!("{ns}/app"), None);
+    tags.sort();
+    assert_eq!(tags, ["api-0.2.0", "wrk-0.2.0"]);
+    let api = std::fs::read_to_string(sb.clone.join("kubernetes/test/api-deployment.yml")).unwrap();
+    assert!(
+        api.contains(&format!("image: {}/{ns}/app:api-0.2.0", env.registry)),
+        "{api}"
+    );
+}
+
+#[test]
+fn a_registry_whose_name_does_not_resolve_is_named_as_such() {
+    let _env = docker_env();
+    let (sb, _ns) = project("registry.release-test.invalid");
+    sb.commit_file("src/api.py", "print('v2')\n", "fix: v2");
+    let before = sb.state();
+    let r = sb.release(&["patch", "--dry-run"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr.contains("Steps:") && r.stderr.contains("build 2 image(s)"),
+        "the plan first: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("cannot reach registry registry.release-test.invalid: name lookup failed"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("answered 500"), "{}", r.stderr);
+    assert_eq!(before, sb.state());
+}

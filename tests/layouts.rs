@@ -32,7 +32,12 @@ fn a_prod_only_project_releases_git_only_with_a_note() {
     );
     let r = sb.release(&["promote", "--yes"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("there is no kubernetes/test folder"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no test manifests (kubernetes/test has none)")
+            && r.stderr.contains("`release init` builds them"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -169,4 +174,264 @@ fn promote_refuses_to_lower_prod_unless_asked() {
             .unwrap()
             .contains(":0.1.0")
     );
+}
+
+fn read(sb: &Sandbox, rel: &str) -> String {
+    std::fs::read_to_string(sb.clone.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+#[test]
+fn flat_files_named_by_env_with_a_shared_file_and_component_then_env() {
+    let sb = Sandbox::new();
+    for env in ["test", "prod"] {
+        sb.commit_file(&format!("kubes/app-{env}-api.yaml"), &deploy(env, "api"), "feat: api");
+    }
+    let pvc = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n";
+    sb.commit_file("kubes/data-pvc.yml", pvc, "feat: shared claim");
+    sb.tag_and_push("0.1.0");
+    sb.commit_file("src/api.py", "x\n", "feat(api): more");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["check"]);
+    assert!(
+        r.stdout.starts_with(
+            "test: kubes/*test* (1 files), prod: kubes/*prod* (1 files), shared: kubes/ (files naming no environment) (1 files)"
+        ),
+        "{}",
+        r.all()
+    );
+    let r = sb.release(&["minor", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(
+        read(&sb, "kubes/app-test-api.yaml"),
+        deploy("test", "api").replace(":0.1.0", ":0.2.0")
+    );
+    assert_eq!(read(&sb, "kubes/app-prod-api.yaml"), deploy("prod", "api"));
+    assert_eq!(read(&sb, "kubes/data-pvc.yml"), pvc, "shared files are never patched");
+    // component then env: kubernetes/api/test, kubernetes/api/prod
+    let sb = Sandbox::new();
+    for env in ["test", "prod"] {
+        sb.commit_file(&format!("kubernetes/api/{env}/d.yml"), &deploy(env, "api"), "feat: api");
+    }
+    let r = sb.release(&["check"]);
+    assert!(
+        r.stdout
+            .starts_with("test: kubernetes/*test* (1 files), prod: kubernetes/*prod* (1 files), shared: none"),
+        "{}",
+        r.all()
+    );
+}
+
+#[test]
+fn one_unnamed_environment_is_told_by_its_labels() {
+    let sb = Sandbox::new();
+    let labelled = deploy("x", "api").replace(
+        "metadata:\n  name: app-x-api\n",
+        "metadata:\n  name: app-api\n  labels:\n    env: test\n",
+    );
+    sb.commit_file("deploy/api/api.yml", &labelled, "feat: api");
+    sb.tag_and_push("0.1.0");
+    sb.commit_file("src/api.py", "x\n", "fix(api): more");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["check"]);
+    assert!(
+        r.stdout.starts_with("test: deploy/ (labelled env: test) (1 files)"),
+        "{}",
+        r.all()
+    );
+    let r = sb.release(&["patch", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(read(&sb, "deploy/api/api.yml").contains("alice/app-api:0.1.1"));
+}
+
+#[test]
+fn compose_and_makefile_say_which_dockerfile_builds_which_image() {
+    let sb = Sandbox::new();
+    for role in ["stats", "wrk"] {
+        sb.commit_file(
+            &format!("k8/app-test-{role}.yml"),
+            &deploy("test", role),
+            "feat: manifests",
+        );
+    }
+    sb.commit_file("docker-src/Dockerfile", "FROM scratch\n", "feat: image");
+    sb.commit_file("docker-src/Dockerfile.worker", "FROM scratch\n", "feat: image");
+    sb.commit_file(
+        "docker-src/docker-compose.yml",
+        "services:\n  web:\n    build:\n      context: ./\n      dockerfile: ./Dockerfile\n    image: alice/app-stats:final\n",
+        "feat: compose",
+    );
+    sb.commit_file(
+        "Makefile",
+        "NS = alice\nbuild:\n\tdocker build -t $(NS)/app-wrk:${VER} \\\n\t\t-f docker-src/Dockerfile.worker .\n",
+        "feat: make",
+    );
+    let r = sb.release(&["images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("alice/app-stats\n    dockerfile: docker-src/Dockerfile\n    context:    docker-src ("),
+        "compose's context wins: {}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("found by:   docker-src/docker-compose.yml: service web ->"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("found by:   Makefile:3: docker build -t alice/app-wrk ->"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn the_images_version_seeds_the_first_release_and_initial_version_overrides() {
+    let sb = Sandbox::new();
+    sb.commit_file(
+        "kubernetes/test/api.yml",
+        &deploy("test", "api").replace(":0.1.0", ":1.0"),
+        "feat: api",
+    );
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["version", "--explain"]);
+    assert!(
+        r.stdout
+            .contains("current: 1.0.0 (no release tag yet; the images run it)")
+            && r.stdout.contains("image tag 1.0 at kubernetes/test/api.yml:10"),
+        "{}",
+        r.all()
+    );
+    std::fs::write(sb.clone.join(".release.yml"), "initial_version: 2.0.0\n").unwrap();
+    let r = sb.release(&["version", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["next"]["minor"]["version"], "2.0.0", "{}", r.stdout);
+    assert_eq!(v["seed"]["exact"], true);
+    std::fs::remove_file(sb.clone.join(".release.yml")).unwrap();
+    let r = sb.release(&["minor", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(sb.origin_tag("1.1.0").is_some(), "{}", r.all());
+    assert!(read(&sb, "kubernetes/test/api.yml").contains("alice/app-api:1.1.0"));
+}
+
+#[test]
+fn component_tags_of_one_repository_get_the_version_after_the_component() {
+    let sb = Sandbox::new();
+    for role in ["api", "wrk"] {
+        let y = deploy("test", role).replace(&format!("alice/app-{role}:0.1.0"), &format!("alice/app:{role}"));
+        sb.commit_file(&format!("kubernetes/test/{role}.yml"), &y, "feat: manifests");
+    }
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["check"]);
+    assert!(
+        !r.stdout.contains("floating-tag"),
+        "a component tag is not floating: {}",
+        r.stdout
+    );
+    let r = sb.release(&["minor", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(read(&sb, "kubernetes/test/api.yml").contains("image: alice/app:api-0.1.0"));
+    sb.commit_file("src/x", "x\n", "fix: x");
+    let r = sb.release(&["patch", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(read(&sb, "kubernetes/test/wrk.yml").contains("image: alice/app:wrk-0.1.1"));
+    // any other word on a project image is floating, not only `latest`
+    sb.commit_file(
+        "kubernetes/test/api.yml",
+        &deploy("test", "api").replace(":0.1.0", ":release"),
+        "fix: release tag",
+    );
+    let r = sb.release(&["check"]);
+    assert!(
+        r.stdout.contains("`alice/app-api:release` names no fixed build"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn lint_errors_block_unless_allowed_on_purpose() {
+    let sb = Sandbox::new();
+    for env in ["test", "prod"] {
+        // both environments name their Deployment the same: applying test overwrites prod
+        sb.commit_file(&format!("kubernetes/{env}/api.yml"), &deploy("x", "api"), "feat: api");
+    }
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let before = sb.local_state();
+    let r = sb.release(&["minor", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr.contains("--allow-check-errors") && r.stderr.contains("allow: [name-shared]"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(before, sb.local_state());
+    let cfg = sb.home.join("release.yml");
+    let cfg_arg = cfg.to_str().unwrap();
+    std::fs::write(&cfg, "check:\n  allow: [name-shared]\n").unwrap();
+    let r = sb.release(&["minor", "--dry-run", "--skip-images", "--config", cfg_arg]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("allowed by check.allow: [name-shared]"),
+        "{}",
+        r.stderr
+    );
+    std::fs::write(&cfg, "check:\n  allow: [no-such-rule]\n").unwrap();
+    let r = sb.release(&["minor", "--dry-run", "--skip-images", "--config", cfg_arg]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("`no-such-rule`, which is no rule"), "{}", r.stderr);
+    let r = sb.release(&["minor", "--yes", "--skip-images", "--allow-check-errors"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("allowed by --allow-check-errors"), "{}", r.stderr);
+}
+
+#[test]
+fn init_builds_test_from_a_prod_only_project_that_then_releases() {
+    let sb = Sandbox::new();
+    let svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: app-prod-api\nspec:\n  type: NodePort\n  selector:\n    app: api\n  ports:\n    - port: 5000\n      nodePort: 30500\n";
+    let dep = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-prod-api\nspec:\n  selector:\n    matchLabels:\n      app: api\n  template:\n    metadata:\n      labels:\n        app: api\n    spec:\n      containers:\n        - name: api\n          image: alice/app-api:1.2.0\n";
+    sb.commit_file("kubernetes/prod/api-deployment.yml", dep, "feat: prod");
+    sb.commit_file("kubernetes/prod/api-service.yml", svc, "feat: prod");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let home = sb.home.join("portinfo");
+    std::fs::write(&home, "your ports: 30500 30501\n").unwrap();
+    let r = sb.release(&["init", "--dry-run"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("--- kubernetes/test/api-service.yml (from kubernetes/prod/api-service.yml)"),
+        "{}",
+        r.stdout
+    );
+    assert!(!sb.clone.join("kubernetes/test").exists());
+    let r = sb.release(&["init"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(
+        read(&sb, "kubernetes/test/api-service.yml"),
+        svc.replace("app-prod-api", "app-test-api")
+            .replace("app: api", "app: api-test")
+            .replace("30500", "30501")
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(sb.clone.join("kubernetes/test/api-service.yml"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o077, 0o044 & mode, "the umask's mode, not 0600: {mode:o}");
+    assert_ne!(mode & 0o044, 0, "readable by others as umask 022 gives: {mode:o}");
+    let r = sb.release(&["check"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains("0 error(s)"), "{}", r.stdout);
+    sb.git(&sb.clone, &["add", "-A"]);
+    sb.git(&sb.clone, &["commit", "-q", "-m", "feat: test environment"]);
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["minor", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(read(&sb, "kubernetes/test/api-deployment.yml").contains("alice/app-api:1.3.0"));
+    assert_eq!(read(&sb, "kubernetes/prod/api-deployment.yml"), dep);
+    // with both there: nothing written
+    let r = sb.release(&["init"]);
+    assert!(r.stderr.contains("nothing to write"), "{}", r.all());
 }
