@@ -174,8 +174,7 @@ pub fn node_ports(env: &Env) -> Vec<String> {
     env.objects()
         .filter(|o| o.kind == "Service")
         .flat_map(|o| {
-            o.node_ports
-                .iter()
+            o.node_ports()
                 .map(move |(p, _)| format!("{}: reachable on NodePort {p} of every node", o.name))
         })
         .collect()
@@ -190,7 +189,7 @@ pub fn probe(repo: &Repo, k: &Kubectl, env: &Env, path: &str) -> Result<(), Stri
     let ports: Vec<i64> = env
         .objects()
         .filter(|o| o.kind == "Service")
-        .flat_map(|o| o.node_ports.iter().map(|(p, _)| *p))
+        .flat_map(|o| o.node_ports().map(|(p, _)| p))
         .collect();
     if ports.is_empty() {
         return Err("there is no NodePort Service to probe".into());

@@ -104,11 +104,10 @@ pub struct Object {
     /// Pod template labels (a Pod's own labels).
     pub pod_labels: Labels,
     pub images: Vec<ImageSite>,
-    pub node_ports: Vec<(i64, usize)>,
     pub claims: Vec<(String, usize)>,
     pub hosts: Vec<(String, usize)>,
     /// Ports, backends, env values and secret-looking keys (most objects have none).
-    pub wiring: Option<Box<super::wiring::Wiring>>,
+    pub wiring: Option<super::wiring::Wiring>,
 }
 
 /// One manifest file.
@@ -134,6 +133,16 @@ pub struct Env {
     pub place: Place,
     pub exists: bool,
     pub files: Vec<ManifestFile>,
+}
+
+impl Object {
+    /// A Service's nodePorts and their lines.
+    pub fn node_ports(&self) -> impl Iterator<Item = (i64, usize)> + '_ {
+        self.wiring
+            .iter()
+            .flat_map(|w| w.ports())
+            .filter_map(|p| p.node_port.map(|n| (i64::from(n), p.node_port_line as usize)))
+    }
 }
 
 impl Env {
@@ -232,7 +241,6 @@ fn object(path: &std::sync::Arc<Path>, doc: &Node) -> Option<Object> {
         match_labels: Labels::default(),
         pod_labels: Labels::default(),
         images: Vec::new(),
-        node_ports: Vec::new(),
         claims: Vec::new(),
         hosts: Vec::new(),
         wiring: None,
@@ -296,13 +304,6 @@ fn service_fields(o: &mut Object, doc: &Node) {
             .unwrap_or("ClusterIP")
             .to_string(),
     );
-    for p in doc.path(&["spec", "ports"]).map(Node::items).unwrap_or(&[]) {
-        if let Some(n) = p.get("nodePort")
-            && let Some(v) = n.as_str().and_then(|s| s.parse::<i64>().ok())
-        {
-            o.node_ports.push((v, n.line()));
-        }
-    }
 }
 
 fn image_site(container: &Node, img: &Node, list: &'static str) -> ImageSite {
@@ -476,7 +477,7 @@ mod tests {
         assert_eq!(o[0].images[0].line, 21);
         assert_eq!(o[0].claims, vec![("data".to_string(), 25)]);
         assert_eq!(o[0].match_labels["app"], "hello-test-api");
-        assert_eq!(o[1].node_ports, vec![(30081, 36)]);
+        assert_eq!(o[1].node_ports().collect::<Vec<_>>(), vec![(30081, 36)]);
         assert_eq!(o[1].service_type.as_deref(), Some("NodePort"));
         assert_eq!(o[2].hosts[0].0, "a.example.com");
     }

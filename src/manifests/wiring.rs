@@ -1,15 +1,17 @@
 //! What ties objects to each other by name and port: a Service's ports, an Ingress's
-//! backends, the env values that name hosts, and the keys that hold secrets. Read once
-//! per object that has any (most objects of a big manifest have none, and pay one word).
+//! backends, the env values that name hosts, and the keys that hold secrets. An object has
+//! one kind of them at most, kept in one boxed slice (a 50 MB manifest holds 100,000s).
 
 use super::yaml::Node;
 
 /// One entry of a Service's `spec.ports`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServicePort {
-    pub port: Option<i64>,
-    pub name: Option<String>,
-    pub node_port: Option<i64>,
+    pub port: Option<i32>,
+    pub name: Option<Box<str>>,
+    /// The nodePort as written (out of range ones too) and its line.
+    pub node_port: Option<i32>,
+    pub node_port_line: u32,
 }
 
 /// The port an Ingress backend asks for, as written.
@@ -38,34 +40,63 @@ pub struct EnvValue {
     pub line: usize,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Wiring {
-    pub ports: Vec<ServicePort>,
-    pub backends: Vec<Backend>,
-    pub env: Vec<EnvValue>,
+/// What one object ties to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wiring {
+    /// A Service's `spec.ports`.
+    Ports(Box<[ServicePort]>),
+    /// An Ingress's backends.
+    Backends(Box<[Backend]>),
+    /// A workload's env values.
+    Env(Box<[EnvValue]>),
     /// A ConfigMap's `data` keys with a non-empty value, and their lines.
-    pub data_keys: Vec<(String, usize)>,
+    DataKeys(Box<[(String, usize)]>),
 }
 
 impl Wiring {
     /// What `doc` (an object of `kind`) ties to; `None` when nothing.
-    pub fn read(kind: &str, doc: &Node, pod_spec: Option<&Node>) -> Option<Box<Wiring>> {
-        let mut w = Wiring::default();
-        match kind {
-            "Service" => w.ports = service_ports(doc),
-            "Ingress" => w.backends = backends(doc),
-            "ConfigMap" => w.data_keys = data_keys(doc),
-            _ => {}
+    pub fn read(kind: &str, doc: &Node, pod_spec: Option<&Node>) -> Option<Wiring> {
+        let w = match (kind, pod_spec) {
+            ("Service", _) => Wiring::Ports(service_ports(doc).into()),
+            ("Ingress", _) => Wiring::Backends(backends(doc).into()),
+            ("ConfigMap", _) => Wiring::DataKeys(data_keys(doc).into()),
+            (_, Some(spec)) => Wiring::Env(env_values(spec).into()),
+            _ => return None,
+        };
+        let empty = w.ports().is_empty() && w.backends().is_empty() && w.env().is_empty() && w.data_keys().is_empty();
+        (!empty).then_some(w)
+    }
+
+    pub fn ports(&self) -> &[ServicePort] {
+        match self {
+            Wiring::Ports(p) => p,
+            _ => &[],
         }
-        if let Some(spec) = pod_spec {
-            w.env = env_values(spec);
+    }
+
+    pub fn backends(&self) -> &[Backend] {
+        match self {
+            Wiring::Backends(b) => b,
+            _ => &[],
         }
-        let empty = w.ports.is_empty() && w.backends.is_empty() && w.env.is_empty() && w.data_keys.is_empty();
-        (!empty).then(|| Box::new(w))
+    }
+
+    pub fn env(&self) -> &[EnvValue] {
+        match self {
+            Wiring::Env(e) => e,
+            _ => &[],
+        }
+    }
+
+    pub fn data_keys(&self) -> &[(String, usize)] {
+        match self {
+            Wiring::DataKeys(d) => d,
+            _ => &[],
+        }
     }
 }
 
-fn int(n: Option<&Node>) -> Option<i64> {
+fn int(n: Option<&Node>) -> Option<i32> {
     n.and_then(Node::as_str).and_then(|s| s.trim().parse().ok())
 }
 
@@ -76,8 +107,9 @@ fn service_ports(doc: &Node) -> Vec<ServicePort> {
         .iter()
         .map(|p| ServicePort {
             port: int(p.get("port")),
-            name: p.get("name").and_then(Node::as_str).map(str::to_string),
+            name: p.get("name").and_then(Node::as_str).map(Box::from),
             node_port: int(p.get("nodePort")),
+            node_port_line: p.get("nodePort").map_or(0, |n| n.line() as u32),
         })
         .collect()
 }
@@ -165,7 +197,7 @@ fn data_keys(doc: &Node) -> Vec<(String, usize)> {
 mod tests {
     use super::*;
 
-    fn read(text: &str) -> Box<Wiring> {
+    fn read(text: &str) -> Wiring {
         let doc = super::super::yaml::parse(text).unwrap().remove(0).unwrap();
         let kind = doc.get("kind").and_then(Node::as_str).unwrap().to_string();
         let spec = doc.path(&["spec", "template", "spec"]);
@@ -177,10 +209,10 @@ mod tests {
         let w = read(
             "kind: Ingress\nspec:\n  rules:\n    - http:\n        paths:\n          - backend:\n              service:\n                name: api\n                port:\n                  number: 31294 <YourPortHere>\n          - backend:\n              serviceName: old\n              servicePort: 5000\n",
         );
-        assert_eq!(w.backends[0].service, "api");
-        assert_eq!(w.backends[0].port, BackendPort::Bad("31294 <YourPortHere>".into()));
-        assert_eq!(w.backends[0].line, 8);
-        assert_eq!(w.backends[1].port, BackendPort::Number(5000));
+        assert_eq!(w.backends()[0].service, "api");
+        assert_eq!(w.backends()[0].port, BackendPort::Bad("31294 <YourPortHere>".into()));
+        assert_eq!(w.backends()[0].line, 8);
+        assert_eq!(w.backends()[1].port, BackendPort::Number(5000));
     }
 
     #[test]
@@ -189,14 +221,14 @@ mod tests {
             "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: c\n          env:\n            - name: REDIS_IP\n              value: redis-svc\n            - name: FROM\n              valueFrom: {}\n",
         );
         assert_eq!(
-            w.env,
-            vec![EnvValue {
+            w.env(),
+            [EnvValue {
                 name: "REDIS_IP".into(),
                 value: "redis-svc".into(),
                 line: 9
             }]
         );
         let c = read("kind: ConfigMap\ndata:\n  POSTGRES_PASSWORD: hunter2\n  EMPTY: ''\n");
-        assert_eq!(c.data_keys, vec![("POSTGRES_PASSWORD".to_string(), 3)]);
+        assert_eq!(c.data_keys(), [("POSTGRES_PASSWORD".to_string(), 3)]);
     }
 }

@@ -151,9 +151,9 @@ pub fn matchlabels_not_in_template(v: &EnvView, out: &mut Hits) {
 
 pub fn nodeport_range(v: &EnvView, out: &mut Hits) {
     for o in &v.objects {
-        for (port, line) in o.node_ports.iter().filter(|(p, _)| !(30000..=32767).contains(p)) {
+        for (port, line) in o.node_ports().filter(|(p, _)| !(30000..=32767).contains(p)) {
             out.add(
-                (&o.file, *line),
+                (&o.file, line),
                 format!("nodePort {port} is outside the range Kubernetes allows (30000-32767)"),
                 "pick a free port between 30000 and 32767, or leave nodePort out to get one",
             );

@@ -91,15 +91,15 @@ fn env_name(name: &str, env: &str) -> String {
 pub fn nodeport_shared(v: &PairView, out: &mut Hits) {
     let mut by_port: HashMap<i64, &Object> = HashMap::new();
     for b in &v.p {
-        for (q, _) in &b.node_ports {
-            by_port.entry(*q).or_insert(b);
+        for (q, _) in b.node_ports() {
+            by_port.entry(q).or_insert(b);
         }
     }
     for a in &v.t {
-        for (port, line) in &a.node_ports {
-            if let Some(b) = by_port.get(port) {
+        for (port, line) in a.node_ports() {
+            if let Some(b) = by_port.get(&port) {
                 out.add(
-                    (&a.file, *line),
+                    (&a.file, line),
                     format!(
                         "nodePort {port} is used in test and in prod (`{}` in {}): the second apply fails",
                         b.name,

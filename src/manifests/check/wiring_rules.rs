@@ -16,7 +16,7 @@ fn services<'a>(objects: &[&'a Object]) -> HashMap<&'a str, &'a Object> {
 }
 
 fn ports(svc: &Object) -> &[ServicePort] {
-    svc.wiring.as_ref().map_or(&[], |w| &w.ports)
+    svc.wiring.as_ref().map_or(&[], |w| w.ports())
 }
 
 fn show_ports(svc: &Object) -> String {
@@ -43,7 +43,7 @@ fn names(map: &HashMap<&str, &Object>) -> String {
 pub fn ingress_backend(v: &EnvView, out: &mut Hits) {
     let svcs = services(&v.objects);
     for o in v.objects.iter().filter(|o| o.kind == "Ingress") {
-        for b in o.wiring.iter().flat_map(|w| &w.backends) {
+        for b in o.wiring.iter().flat_map(|w| w.backends()) {
             let at = (&*o.file, b.line);
             let Some(svc) = svcs.get(b.service.as_str()) else {
                 if !v.unreadable {
@@ -66,10 +66,11 @@ pub fn ingress_backend(v: &EnvView, out: &mut Hits) {
                 show_ports(svc)
             );
             let what = match &b.port {
-                BackendPort::Number(n) if ports(svc).iter().any(|p| p.port == Some(*n)) => continue,
-                BackendPort::Name(n) if ports(svc).iter().any(|p| p.name.as_deref() == Some(n)) => continue,
+                BackendPort::Number(n) if ports(svc).iter().any(|p| p.port.map(i64::from) == Some(*n)) => continue,
+                BackendPort::Name(n) if ports(svc).iter().any(|p| p.name.as_deref() == Some(n.as_str())) => continue,
                 BackendPort::Number(n)
-                    if ports(svc).iter().any(|p| p.node_port == Some(*n)) || (30000..=32767).contains(n) =>
+                    if ports(svc).iter().any(|p| p.node_port.map(i64::from) == Some(*n))
+                        || (30000..=32767).contains(n) =>
                 {
                     format!(
                         "Ingress `{}` targets Service `{}` by nodePort {n}: an Ingress reaches a Service on its port ({}), so this route answers 503",
@@ -104,7 +105,7 @@ fn host_values<'a>(v: &'a EnvView) -> impl Iterator<Item = (&'a Object, &'a crat
     v.objects.iter().copied().flat_map(|o| {
         o.wiring
             .iter()
-            .flat_map(|w| &w.env)
+            .flat_map(|w| w.env())
             .filter(|e| names_host(&e.name))
             .map(move |e| (o, e))
     })
@@ -222,7 +223,7 @@ pub fn plaintext_secret(v: &EnvView, out: &mut Hits) {
     for o in &v.objects {
         let Some(w) = &o.wiring else { continue };
         for e in w
-            .env
+            .env()
             .iter()
             .filter(|e| secret_name(&e.name) && !e.value.trim().is_empty() && !e.value.contains('$'))
         {
@@ -232,7 +233,7 @@ pub fn plaintext_secret(v: &EnvView, out: &mut Hits) {
                 fix,
             );
         }
-        for (key, line) in w.data_keys.iter().filter(|(k, _)| secret_name(k)) {
+        for (key, line) in w.data_keys().iter().filter(|(k, _)| secret_name(k)) {
             out.add(
                 (&*o.file, *line),
                 format!("ConfigMap `{}` holds {key} in plain text", o.name),
