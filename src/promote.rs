@@ -3,7 +3,7 @@
 //! transaction and rollback.
 
 use crate::error::refused;
-use crate::manifests::imageref::ImageRef;
+use crate::manifests::imageref::{self, ImageRef, TagKind};
 use crate::manifests::model::{Object, pair};
 use crate::manifests::{Layout, patch};
 use crate::problem::Problem;
@@ -18,8 +18,10 @@ use std::path::{Path, PathBuf};
 /// The version test runs, from its project images' tags.
 fn test_version(layout: &Layout) -> Result<String> {
     let mut tags: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let schemes = patch::Schemes::of(layout.test.objects(), &layout.project);
     for p in layout.project_refs(&layout.test) {
-        if p.image.has_placeholder() || p.image.is_floating() {
+        let floating = p.image.digest.is_none() && schemes.kind(&p.image) == TagKind::Floating;
+        if p.image.has_placeholder() || floating {
             return Err(refused(format!(
                 "{}:{}: test runs `{}`, which names no fixed version: release a version first (release patch), then promote it",
                 p.object.file.display(),
@@ -27,7 +29,8 @@ fn test_version(layout: &Layout) -> Result<String> {
                 p.value
             )));
         }
-        tags.entry(p.image.tag.clone().unwrap_or_default())
+        let tag = p.image.tag.as_deref().unwrap_or_default();
+        tags.entry(imageref::version_part(tag).to_string())
             .or_default()
             .push(format!("{}:{} {}", p.object.file.display(), p.line, p.value));
     }
@@ -53,7 +56,7 @@ fn prod_above(layout: &Layout, running: &str) -> Option<String> {
     let test = parse(running)?;
     layout
         .project_refs(&layout.prod)
-        .filter_map(|p| p.image.tag.clone())
+        .filter_map(|p| p.image.tag.as_deref().map(|t| imageref::version_part(t).to_string()))
         .filter(|t| parse(t).is_some_and(|v| v.cmp_precedence(&test).is_gt()))
         .max_by(|a, b| parse(a).cmp(&parse(b)))
 }

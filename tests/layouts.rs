@@ -319,9 +319,11 @@ fn the_images_version_seeds_the_first_release_and_initial_version_overrides() {
 #[test]
 fn component_tags_of_one_repository_get_the_version_after_the_component() {
     let sb = Sandbox::new();
-    for role in ["api", "wrk"] {
-        let y = deploy("test", role).replace(&format!("alice/app-{role}:0.1.0"), &format!("alice/app:{role}"));
-        sb.commit_file(&format!("kubernetes/test/{role}.yml"), &y, "feat: manifests");
+    for env in ["test", "prod"] {
+        for role in ["api", "wrk"] {
+            let y = deploy(env, role).replace(&format!("alice/app-{role}:0.1.0"), &format!("alice/app:{role}"));
+            sb.commit_file(&format!("kubernetes/{env}/{role}.yml"), &y, "feat: manifests");
+        }
     }
     sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
     let r = sb.release(&["check"]);
@@ -337,6 +339,14 @@ fn component_tags_of_one_repository_get_the_version_after_the_component() {
     let r = sb.release(&["patch", "--yes", "--skip-images"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(read(&sb, "kubernetes/test/wrk.yml").contains("image: alice/app:wrk-0.1.1"));
+    // promote copies each component's image; test runs one version, 0.1.1
+    let r = sb.release(&["promote", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("promoted 0.1.1"), "{}", r.stderr);
+    assert_eq!(
+        read(&sb, "kubernetes/prod/api.yml"),
+        deploy("prod", "api").replace("alice/app-api:0.1.0", "alice/app:api-0.1.1")
+    );
     // any other word on a project image is floating, not only `latest`
     sb.commit_file(
         "kubernetes/test/api.yml",

@@ -29,6 +29,22 @@ pub struct Args {
     pub dry_run: bool,
 }
 
+impl Args {
+    /// The sample's names: the flags, with the sample's defaults for what was not given.
+    fn names(&self) -> Names {
+        Names {
+            app: self.app.clone(),
+            user: self.user.clone().unwrap_or_default(),
+            nodeport_test: self.nodeport_test.unwrap_or(30081),
+            nodeport_prod: self.nodeport_prod.unwrap_or(if self.nodeport_test == Some(30082) {
+                30081
+            } else {
+                30082
+            }),
+        }
+    }
+}
+
 /// The names that go into the sample.
 #[derive(Debug, Clone)]
 pub struct Names {
@@ -48,6 +64,7 @@ fn dns_label(s: &str) -> bool {
 }
 
 impl Names {
+    /// Checks the names; an empty user passes (only the sample layout needs one).
     pub fn validate(&self) -> Result<()> {
         if !dns_label(&self.app) {
             return Err(refused(format!(
@@ -55,11 +72,10 @@ impl Names {
                 self.app
             )));
         }
-        if self.user.is_empty()
-            || !self
-                .user
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+        if !self
+            .user
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
         {
             return Err(refused(format!(
                 "--user `{}`: a Docker Hub user name is lower-case letters and digits (image names cannot have capitals)",
@@ -104,16 +120,7 @@ impl Names {
 /// `release init` in the project containing `dir`: with one environment, the other built
 /// from it; with none, the reference layout; with both, nothing.
 pub fn run(dir: &Path, a: Args) -> Result<()> {
-    for (flag, p) in [
-        ("--nodeport-test", a.nodeport_test),
-        ("--nodeport-prod", a.nodeport_prod),
-    ] {
-        if let Some(p) = p.filter(|p| !(30000..=32767).contains(p)) {
-            return Err(refused(format!(
-                "{flag} {p}: a nodePort must be between 30000 and 32767"
-            )));
-        }
-    }
+    a.names().validate()?;
     let root = crate::git::project_root(dir);
     let config = crate::config::Config::load(&root)?;
     let layout = crate::manifests::Layout::load(&root, &config)?;
@@ -213,13 +220,7 @@ fn sample(root: &Path, a: &Args) -> Result<()> {
             "this project has no test or prod manifests, so init writes the sample layout, which needs your Docker Hub user: release init --user NAME",
         ));
     };
-    let names = Names {
-        app: a.app.clone(),
-        user,
-        nodeport_test: a.nodeport_test.unwrap_or(30081),
-        nodeport_prod: a.nodeport_prod.unwrap_or(30082),
-    };
-    names.validate()?;
+    let names = Names { user, ..a.names() };
     let mut files: Vec<(String, String)> = sample::FILES
         .iter()
         .filter(|(p, _)| p.starts_with("kubernetes/") || p.starts_with("docker/"))

@@ -148,7 +148,12 @@ pub fn pre_push(repo: &Repo, config: &Config, remote_arg: Option<&str>, input: &
 fn env_versions(env: &crate::manifests::model::Env, layout: &Layout) -> BTreeSet<String> {
     layout
         .project_refs(env)
-        .map(|p| p.image.tag.unwrap_or_else(|| "latest".into()))
+        .map(|p| {
+            p.image.tag.as_deref().map_or_else(
+                || "latest".into(),
+                |t| crate::manifests::imageref::version_part(t).to_string(),
+            )
+        })
         .collect()
 }
 

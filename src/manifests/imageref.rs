@@ -152,6 +152,15 @@ pub fn is_word(tag: &str) -> bool {
     !tag.is_empty() && tag.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
 }
 
+/// The version a tag stands for: `api-0.2.0` (the component scheme) -> `0.2.0`; any other
+/// tag as it is.
+pub fn version_part(tag: &str) -> &str {
+    match tag.split_once('-') {
+        Some((word, rest)) if is_word(word) && crate::version::parse_loose(rest).is_some() => rest,
+        _ => tag,
+    }
+}
+
 /// The tag a release gives an image that now carries `tag`: the version, or
 /// `<component>-<version>` in the component scheme.
 pub fn next_tag(kind: &TagKind, version_tag: &str) -> String {
@@ -204,6 +213,8 @@ mod tests {
         assert_eq!(k(Some("9")), TagKind::Build);
         assert_eq!(next_tag(&TagKind::Component("api".into()), "0.2.0"), "api-0.2.0");
         assert_eq!(next_tag(&TagKind::Floating, "0.2.0"), "0.2.0");
+        assert_eq!(version_part("api-v0.2.0"), "v0.2.0");
+        assert_eq!(version_part("0.2.0-rc.1"), "0.2.0-rc.1");
     }
 
     fn p(s: &str) -> ImageRef {
