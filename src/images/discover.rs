@@ -331,11 +331,8 @@ fn pick<'u>(d: &Path, word: &str, role: Role, repos: &[&'u Used]) -> Result<&'u 
                 "{} matches no image in the manifests (by role `{word}` or by name)",
                 d.display()
             ),
-            repos
-                .iter()
-                .take(1)
-                .map(|r| (r.repository.clone(), d.to_path_buf()))
-                .collect(),
+            // No guess: pairing it with another role's image would build the wrong thing.
+            Vec::new(),
         )),
         (many, _) => {
             let names: Vec<&str> = many.iter().map(|u| u.repository.as_str()).collect();
@@ -370,11 +367,21 @@ fn unclear(
         .collect();
     if pairs.is_empty() {
         let files: Vec<String> = dockerfiles.iter().map(|d| d.display().to_string()).collect();
-        return anyhow::anyhow!(
-            "{why}\n  {found}{}\n  fix: no manifest, compose file or Makefile names an image repository for {}; add `images:` to .release.yml with your registry repository for each (`- repository: <your Docker Hub name>/<image>` and `dockerfile:`)",
-            said.concat(),
-            files.join(", ")
-        );
+        let mut repos: Vec<&str> = used.iter().map(|u| u.repository.as_str()).collect();
+        repos.dedup();
+        let fix = if repos.is_empty() {
+            format!(
+                "no manifest, compose file or Makefile names an image repository for {}; add `images:` to .release.yml with your registry repository for each (`- repository: <your Docker Hub name>/<image>` and `dockerfile:`)",
+                files.join(", ")
+            )
+        } else {
+            format!(
+                "add `images:` to .release.yml giving, for each repository the manifests use ({}), the Dockerfile that builds it (found: {})",
+                repos.join(", "),
+                files.join(", ")
+            )
+        };
+        return anyhow::anyhow!("{why}\n  {found}{}\n  fix: {fix}", said.concat());
     }
     anyhow::anyhow!(
         "{why}\n  {found}{}\n  fix: say which is which in .release.yml:\n{}",

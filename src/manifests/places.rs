@@ -27,7 +27,7 @@ const PROD_WORDS: &[&str] = &["prod", "production", "prd"];
 const MAX_DEPTH: usize = 4;
 
 /// Which files under a place's folder belong to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Holds {
     /// Every manifest under the folder (a folder per environment, or `environments:`).
     All,
@@ -37,6 +37,9 @@ pub enum Holds {
     MarkedOrUnmarked(&'static str),
     /// Files that name no environment while both exist: shared by test and prod.
     Unmarked,
+    /// These files (relative to the root): no path names an environment, the objects'
+    /// `env:` labels do, file by file.
+    Listed(Vec<PathBuf>),
 }
 
 /// One environment's (or the shared) manifests: a folder and which files in it.
@@ -84,11 +87,12 @@ impl Place {
         };
         let is_yaml = rel.extension().is_some_and(|x| x == "yml" || x == "yaml");
         is_yaml
-            && match self.holds {
+            && match &self.holds {
                 Holds::All => true,
-                Holds::Marked(e) => mark(inner) == Some(e),
-                Holds::MarkedOrUnmarked(e) => mark(inner).is_none_or(|m| m == e),
+                Holds::Marked(e) => mark(inner) == Some(*e),
+                Holds::MarkedOrUnmarked(e) => mark(inner).is_none_or(|m| m == *e),
                 Holds::Unmarked => mark(inner).is_none(),
+                Holds::Listed(files) => files.iter().any(|f| f == rel),
             }
     }
 
@@ -272,48 +276,64 @@ fn has_loose_files(root: &Path, dir: &Path, own: &Path) -> bool {
     files.iter().any(|f| !f.starts_with(own))
 }
 
-/// No file names an environment: the objects' `env`/`environment` labels may.
-fn by_labels(root: &Path, dir: &Path, files: &[PathBuf]) -> Places {
+/// The environment words of a file's objects' `env`/`environment`/`tier`/`stage` labels.
+fn labelled(root: &Path, file: &Path) -> std::collections::BTreeSet<&'static str> {
     let mut seen = std::collections::BTreeSet::new();
-    for f in files {
-        let Ok(text) = std::fs::read_to_string(root.join(f)) else {
-            continue;
-        };
-        let file = super::model::read_file(f.clone(), text);
-        for o in &file.objects {
-            for key in ["env", "environment", "tier", "stage"] {
-                let values = [o.labels.get(key), o.pod_labels.get(key)];
-                seen.extend(
-                    values
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|v| env_of_word(&v.to_ascii_lowercase())),
-                );
-            }
+    let Ok(text) = std::fs::read_to_string(root.join(file)) else {
+        return seen;
+    };
+    for o in &super::model::read_file(file.to_path_buf(), text).objects {
+        for key in ["env", "environment", "tier", "stage"] {
+            let values = [o.labels.get(key), o.pod_labels.get(key)];
+            seen.extend(
+                values
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| env_of_word(&v.to_ascii_lowercase())),
+            );
         }
     }
-    let env: Vec<&str> = seen.into_iter().collect();
-    let whole = |e: &str| Place {
+    seen
+}
+
+/// No path names an environment: the objects' labels may. One environment labelled: the
+/// whole folder is it. Both: each file goes where its labels say, the rest is shared.
+fn by_labels(root: &Path, dir: &Path, files: &[PathBuf]) -> Places {
+    let (mut test, mut prod, mut neither) = (Vec::new(), Vec::new(), Vec::new());
+    for f in files {
+        match labelled(root, f).into_iter().collect::<Vec<_>>().as_slice() {
+            ["test"] => test.push(f.clone()),
+            ["prod"] => prod.push(f.clone()),
+            _ => neither.push(f.clone()),
+        }
+    }
+    let place = |env: &str, holds: Holds| Place {
         dir: dir.to_path_buf(),
-        holds: Holds::All,
-        label: format!("{}/ (labelled env: {e})", dir.display()),
+        holds,
+        label: format!("{}/ (labelled env: {env})", dir.display()),
     };
-    match env.as_slice() {
-        ["test"] => Places {
-            test: whole("test"),
-            prod: Place::folder(dir.join("prod")),
+    let none = |env: &str| Place::folder(dir.join(env));
+    match (test.is_empty(), prod.is_empty()) {
+        (false, true) => Places {
+            test: place("test", Holds::All),
+            prod: none("prod"),
             shared: None,
         },
-        ["prod"] => Places {
-            test: Place::folder(dir.join("test")),
-            prod: whole("prod"),
+        (true, false) => Places {
+            test: none("test"),
+            prod: place("prod", Holds::All),
             shared: None,
         },
-        _ => Places {
-            test: Place::folder(dir.join("test")),
-            prod: Place::folder(dir.join("prod")),
-            shared: None,
+        (false, false) => Places {
+            test: place("test", Holds::Listed(test)),
+            prod: place("prod", Holds::Listed(prod)),
+            shared: (!neither.is_empty()).then(|| Place {
+                dir: dir.to_path_buf(),
+                holds: Holds::Listed(neither),
+                label: format!("{}/ (labelled with neither)", dir.display()),
+            }),
         },
+        (true, true) => Places::configured(dir.join("test"), dir.join("prod")),
     }
 }
 
@@ -465,6 +485,21 @@ mod tests {
         let p = Places::find(d.path());
         assert_eq!(p.test.files(d.path()), paths(&["deploy/api/d.yml"]));
         assert_eq!(p.test.label, "deploy/ (labelled env: test)");
+    }
+
+    #[test]
+    fn labels_sort_the_files_of_one_folder_when_both_are_labelled() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("ops")).unwrap();
+        let obj =
+            |env: &str| format!("apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n  labels:\n    env: {env}\n");
+        std::fs::write(d.path().join("ops/a.yml"), obj("test")).unwrap();
+        std::fs::write(d.path().join("ops/b.yml"), obj("production")).unwrap();
+        std::fs::write(d.path().join("ops/c.yml"), obj("other")).unwrap();
+        let p = Places::find(d.path());
+        assert_eq!(p.test.files(d.path()), paths(&["ops/a.yml"]));
+        assert_eq!(p.prod.files(d.path()), paths(&["ops/b.yml"]));
+        assert_eq!(p.shared.unwrap().files(d.path()), paths(&["ops/c.yml"]));
     }
 
     #[test]

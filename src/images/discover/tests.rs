@@ -106,6 +106,10 @@ fn ambiguity_and_no_match_print_the_config_to_write() {
         e.contains("matches no image") && e.contains("found Dockerfiles:\n    docker/Dockerfile.cron"),
         "{e}"
     );
+    assert!(
+        !e.contains("repository: u/api") && e.contains("the manifests use (u/api)"),
+        "never paired with another role's image: {e}"
+    );
     let e = map(&[p("Dockerfile")], &[], &[], &[]).unwrap_err().to_string();
     assert!(e.contains("no image of the project"), "{e}");
     assert!(map(&[], &used(&[("u/api", Role::Api)]), &[], &[]).unwrap().is_empty());
