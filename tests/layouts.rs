@@ -445,3 +445,30 @@ fn init_builds_test_from_a_prod_only_project_that_then_releases() {
     let r = sb.release(&["init"]);
     assert!(r.stderr.contains("nothing to write"), "{}", r.all());
 }
+
+#[test]
+fn init_that_cannot_write_every_file_leaves_none() {
+    let sb = Sandbox::new();
+    sb.commit_file("kubernetes/prod/a.yml", &deploy("prod", "api"), "feat: prod api");
+    sb.commit_file(
+        "kubernetes/prod/sub/b.yml",
+        &deploy("prod", "worker"),
+        "feat: prod worker",
+    );
+    // `kubernetes/test/sub` is a file, so the second copy cannot be written
+    std::fs::create_dir_all(sb.clone.join("kubernetes/test")).unwrap();
+    std::fs::write(sb.clone.join("kubernetes/test/sub"), "not a folder\n").unwrap();
+    let r = sb.release(&["init"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr
+            .contains("writing kubernetes/test/sub/b.yml; nothing was written"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !sb.clone.join("kubernetes/test/a.yml").exists(),
+        "the first copy was taken back"
+    );
+    assert_eq!(read(&sb, "kubernetes/test/sub"), "not a folder\n");
+}

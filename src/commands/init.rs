@@ -124,7 +124,8 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
     let root = crate::git::project_root(dir);
     let config = crate::config::Config::load(&root)?;
     let layout = crate::manifests::Layout::load(&root, &config)?;
-    match (layout.test.exists, layout.prod.exists) {
+    // An empty environment folder is one to fill.
+    match (!layout.test.files.is_empty(), !layout.prod.files.is_empty()) {
         (true, true) => {
             ui::say(&format!("{}: nothing to write", layout.found()));
             ui::success("test and prod both exist; `release check` lints them");
@@ -168,6 +169,7 @@ fn adopt(
         from.label(),
         adopted.files.len()
     ));
+    let mut written: Vec<std::path::PathBuf> = Vec::new();
     for f in &adopted.files {
         if dry_run {
             ui::out(&format!(
@@ -176,10 +178,17 @@ fn adopt(
                 f.from.display(),
                 f.text
             ));
-        } else {
-            write_atomic(&root.join(&f.path), f.text.as_bytes())?;
-            ui::say(&format!("wrote    {} (from {})", f.path.display(), f.from.display()));
+            continue;
         }
+        if let Err(e) = write_atomic(&root.join(&f.path), f.text.as_bytes()) {
+            // All or nothing: what this run wrote goes again (the project's own files were never touched).
+            for w in &written {
+                let _ = std::fs::remove_file(root.join(w));
+            }
+            return Err(e.context(format!("writing {}; nothing was written", f.path.display())));
+        }
+        written.push(f.path.clone());
+        ui::say(&format!("wrote    {} (from {})", f.path.display(), f.from.display()));
     }
     for n in &adopted.notes {
         ui::say(&format!("note: {n}"));
