@@ -193,6 +193,13 @@ fn images_of(kc: &str, ns: &str, deployment: &str) -> String {
 fn release_deploy_test_promote_deploy_prod_then_go_back() {
     let (sb, ns, kc, port, _cleanup) = project(30100);
     let reg = docker_env().registry;
+    // a file both environments use: applied with each, never patched
+    sb.commit_file(
+        "kubernetes/common/settings.yml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-settings\ndata:\n  LOG_LEVEL: info\n",
+        "feat: shared settings",
+    );
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
     let r = sb.release(&["minor", "--yes"]);
     assert_eq!(r.code, 0, "{}", r.all());
     let r = sb.release(&["deploy", "test", "--dry-run"]);
@@ -217,6 +224,15 @@ fn release_deploy_test_promote_deploy_prod_then_go_back() {
             &["get", "pvc", "app-test-data", "-o", "jsonpath={.status.phase}"]
         ),
         "Bound"
+    );
+    assert_eq!(
+        kubectl(
+            &kc,
+            &ns,
+            &["get", "configmap", "app-settings", "-o", "jsonpath={.data.LOG_LEVEL}"]
+        ),
+        "info",
+        "the shared file was applied with test"
     );
     let r = sb.release(&["deploy", "prod"]);
     assert_eq!(r.code, 2, "prod names 0.0.1, which test never ran: {}", r.all());
