@@ -28,7 +28,15 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
     let warnings = findings.len() - errors;
     if json {
-        let v = serde_json::json!({ "schema": 1, "errors": errors, "warnings": warnings, "findings": findings });
+        let env = |e: &crate::manifests::model::Env| {
+            serde_json::json!({ "place": e.label(), "exists": e.exists, "files": e.files.len() })
+        };
+        let found = serde_json::json!({
+            "test": env(&layout.test),
+            "prod": env(&layout.prod),
+            "shared": layout.shared.as_ref().map(env),
+        });
+        let v = serde_json::json!({ "schema": 1, "found": found, "errors": errors, "warnings": warnings, "findings": findings });
         ui::out(&serde_json::to_string_pretty(&v)?);
     } else if !layout.exists() {
         return Err(crate::error::refused(format!(
