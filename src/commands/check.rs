@@ -28,9 +28,7 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
     let warnings = findings.len() - errors;
     if json {
-        let env = |e: &crate::manifests::model::Env| {
-            serde_json::json!({ "place": e.label(), "exists": e.exists, "files": e.files.len() })
-        };
+        let env = |e: &crate::manifests::model::Env| serde_json::json!({ "place": e.label(), "exists": e.exists, "files": e.files.len() });
         let found = serde_json::json!({
             "test": env(&layout.test),
             "prod": env(&layout.prod),

@@ -1,0 +1,124 @@
+use super::*;
+
+fn tree(files: &[&str]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    for f in files {
+        let p = d.path().join(f);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n").unwrap();
+    }
+    d
+}
+
+fn found(files: &[&str]) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<PathBuf>) {
+    let d = tree(files);
+    let p = Places::find(d.path());
+    let shared = p.shared.as_ref().map(|s| s.files(d.path())).unwrap_or_default();
+    (p.test.files(d.path()), p.prod.files(d.path()), shared)
+}
+
+fn paths(v: &[&str]) -> Vec<PathBuf> {
+    v.iter().map(PathBuf::from).collect()
+}
+
+#[test]
+fn words_are_whole_and_the_first_decides() {
+    assert_eq!(mark(Path::new("test/app-prod-worker.yml")), Some("test"));
+    assert_eq!(mark(Path::new("gene-prod-api.yml")), Some("prod"));
+    assert_eq!(mark(Path::new("api/production/x.yaml")), Some("prod"));
+    assert_eq!(mark(Path::new("pytest-job.yml")), None);
+    assert_eq!(mark(Path::new("contest.yml")), None);
+    assert_eq!(mark(Path::new("App_TEST_api.yml")), Some("test"));
+}
+
+#[test]
+fn folders_per_env_and_a_shared_folder() {
+    let (t, p, s) = found(&[
+        "kubernetes/test/a.yml",
+        "kubernetes/prod/a.yaml",
+        "kubernetes/db/pvc.yml",
+    ]);
+    assert_eq!(t, paths(&["kubernetes/test/a.yml"]));
+    assert_eq!(p, paths(&["kubernetes/prod/a.yaml"]));
+    assert_eq!(s, paths(&["kubernetes/db/pvc.yml"]));
+}
+
+#[test]
+fn component_then_env() {
+    let (t, p, s) = found(&["k8s/api/test/d.yml", "k8s/api/prod/d.yml", "k8s/db/test/d.yml"]);
+    assert_eq!(t, paths(&["k8s/api/test/d.yml", "k8s/db/test/d.yml"]));
+    assert_eq!(p, paths(&["k8s/api/prod/d.yml"]));
+    assert!(s.is_empty());
+}
+
+#[test]
+fn flat_with_env_in_file_names() {
+    let (t, p, s) = found(&["kubes/app-test-api.yml", "kubes/app-prod-api.yml", "kubes/debug.yml"]);
+    assert_eq!(
+        (t, p),
+        (paths(&["kubes/app-test-api.yml"]), paths(&["kubes/app-prod-api.yml"]))
+    );
+    assert_eq!(s, paths(&["kubes/debug.yml"]));
+    // One environment only: unnamed files are its own.
+    let (t, p, _) = found(&["k8files/asteroid-test-api.yml", "k8files/asteroid_ingress.yml"]);
+    assert_eq!(
+        t,
+        paths(&["k8files/asteroid-test-api.yml", "k8files/asteroid_ingress.yml"])
+    );
+    assert!(p.is_empty());
+}
+
+#[test]
+fn any_top_level_folder_with_manifests() {
+    let d = tree(&["ops/app-prod-api.yml"]);
+    std::fs::write(d.path().join("compose.yml"), "services: {}\n").unwrap();
+    let p = Places::find(d.path());
+    assert_eq!(p.prod.files(d.path()), paths(&["ops/app-prod-api.yml"]));
+}
+
+#[test]
+fn labels_decide_when_no_name_does() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(d.path().join("deploy/api")).unwrap();
+    std::fs::write(
+        d.path().join("deploy/api/d.yml"),
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n  labels:\n    env: test\n",
+    )
+    .unwrap();
+    let p = Places::find(d.path());
+    assert_eq!(p.test.files(d.path()), paths(&["deploy/api/d.yml"]));
+    assert_eq!(p.test.label, "deploy/ (labelled env: test)");
+}
+
+#[test]
+fn labels_sort_the_files_of_one_folder_when_both_are_labelled() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(d.path().join("ops")).unwrap();
+    let obj = |env: &str| format!("apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n  labels:\n    env: {env}\n");
+    std::fs::write(d.path().join("ops/a.yml"), obj("test")).unwrap();
+    std::fs::write(d.path().join("ops/b.yml"), obj("production")).unwrap();
+    std::fs::write(d.path().join("ops/c.yml"), obj("other")).unwrap();
+    let p = Places::find(d.path());
+    assert_eq!(p.test.files(d.path()), paths(&["ops/a.yml"]));
+    assert_eq!(p.prod.files(d.path()), paths(&["ops/b.yml"]));
+    assert_eq!(p.shared.unwrap().files(d.path()), paths(&["ops/c.yml"]));
+}
+
+#[test]
+fn counterparts_swap_the_first_word() {
+    let c = |p: &str, to| Place::counterpart(Path::new(p), to).unwrap();
+    assert_eq!(
+        c("kubes/gene-prod-api.yml", "test"),
+        PathBuf::from("kubes/gene-test-api.yml")
+    );
+    assert_eq!(
+        c("k8s/prod/api/bradenp-ged-prod-x.yml", "test"),
+        PathBuf::from("k8s/test/api/bradenp-ged-test-x.yml")
+    );
+    assert_eq!(Place::counterpart(Path::new("kubernetes/api.yml"), "test"), None);
+    assert_eq!(
+        c("k8files/asteroid-test-api.yml", "prod"),
+        PathBuf::from("k8files/asteroid-prod-api.yml")
+    );
+    assert_eq!(c("k/Production/PROD-x.yml", "test"), PathBuf::from("k/Test/TEST-x.yml"));
+}
