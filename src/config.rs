@@ -155,6 +155,14 @@ pub struct ManifestsConfig {
     /// Turn `app:latest` / untagged project images into the version instead of refusing.
     #[serde(default)]
     pub replace_floating: bool,
+    /// How one repository's component tags carry the version: `{component}-{version}`
+    /// gives `u/app:api-0.2.0`.
+    #[serde(default = "default_component_tag")]
+    pub component_tag: String,
+}
+
+fn default_component_tag() -> String {
+    "{component}-{version}".to_string()
 }
 
 impl Default for ManifestsConfig {
@@ -162,6 +170,7 @@ impl Default for ManifestsConfig {
         ManifestsConfig {
             patch: true,
             replace_floating: false,
+            component_tag: default_component_tag(),
         }
     }
 }
@@ -353,6 +362,9 @@ impl Config {
                 "{}: initial_version `{v}` is not a semantic version: write MAJOR.MINOR.PATCH, e.g. 1.0.0",
                 path.display()
             )));
+        }
+        if let Err(e) = crate::version::ComponentTag::new(&cfg.manifests.component_tag) {
+            return Err(refused(format!("{}: manifests: {e:#}", path.display())));
         }
         cfg.check_names_and_paths(path)?;
         Ok(cfg)

@@ -3,7 +3,7 @@
 //! transaction and rollback.
 
 use crate::error::refused;
-use crate::manifests::imageref::{self, ImageRef, TagKind};
+use crate::manifests::imageref::{ImageRef, TagKind};
 use crate::manifests::model::{Object, pair};
 use crate::manifests::{Layout, patch};
 use crate::problem::Problem;
@@ -30,7 +30,7 @@ fn test_version(layout: &Layout) -> Result<String> {
             )));
         }
         let tag = p.image.tag.as_deref().unwrap_or_default();
-        tags.entry(imageref::version_part(tag).to_string())
+        tags.entry(layout.project.version_of(tag).to_string())
             .or_default()
             .push(format!("{}:{} {}", p.object.file.display(), p.line, p.value));
     }
@@ -56,7 +56,7 @@ fn prod_above(layout: &Layout, running: &str) -> Option<String> {
     let test = parse(running)?;
     layout
         .project_refs(&layout.prod)
-        .filter_map(|p| p.image.tag.as_deref().map(|t| imageref::version_part(t).to_string()))
+        .filter_map(|p| p.image.tag.as_deref().map(|t| layout.project.version_of(t).to_string()))
         .filter(|t| parse(t).is_some_and(|v| v.cmp_precedence(&test).is_gt()))
         .max_by(|a, b| parse(a).cmp(&parse(b)))
 }

@@ -340,6 +340,60 @@ impl Versions {
     }
 }
 
+/// How a component and a version make one tag in the component scheme:
+/// `{component}-{version}` (the default) or any other order and separator
+/// (`manifests: { component_tag: "{version}_{component}" }`).
+#[derive(Debug, Clone)]
+pub struct ComponentTag {
+    template: String,
+    pattern: regex::Regex,
+}
+
+impl Default for ComponentTag {
+    fn default() -> ComponentTag {
+        ComponentTag::new("{component}-{version}").expect("the default template is valid")
+    }
+}
+
+impl ComponentTag {
+    /// A template with `{component}` and `{version}` once each, and only the characters a
+    /// tag may hold around them.
+    pub fn new(template: &str) -> anyhow::Result<ComponentTag> {
+        let once = |p: &str| template.matches(p).count() == 1;
+        let rest = template.replace("{component}", "").replace("{version}", "");
+        if !once("{component}")
+            || !once("{version}")
+            || rest.is_empty()
+            || !rest.chars().all(|c| "-_.".contains(c) || c.is_ascii_alphanumeric())
+        {
+            anyhow::bail!(
+                "component_tag `{template}` must hold {{component}} and {{version}} once each, with a separator (`-`, `_`, `.`) between them, e.g. {{component}}-{{version}}"
+            );
+        }
+        let re = regex::escape(template)
+            .replace(r"\{component\}", "(?P<c>[A-Za-z_]+)")
+            .replace(r"\{version\}", r"(?P<v>[vV]?[0-9][0-9A-Za-z.+\-]*)");
+        Ok(ComponentTag {
+            template: template.to_string(),
+            pattern: regex::Regex::new(&format!("^{re}$"))?,
+        })
+    }
+
+    /// `api-0.2.0` -> (`api`, `0.2.0`), when the version part is one.
+    pub fn split<'t>(&self, tag: &'t str) -> Option<(&'t str, &'t str)> {
+        let m = self.pattern.captures(tag)?;
+        let (c, v) = (m.name("c")?.as_str(), m.name("v")?.as_str());
+        // `build-123` is no component scheme: a version here has a dot (`1.0`, `0.2.0`)
+        (v.contains('.') && crate::version::parse_loose(v).is_some()).then_some((c, v))
+    }
+
+    pub fn make(&self, component: &str, version: &str) -> String {
+        self.template
+            .replace("{component}", component)
+            .replace("{version}", version)
+    }
+}
+
 /// `1.4.2` + minor = `1.5.0`. Pre-release and build metadata are dropped.
 pub fn bump_level(v: &Version, level: Level) -> Version {
     match level {

@@ -472,3 +472,38 @@ fn init_that_cannot_write_every_file_leaves_none() {
     );
     assert_eq!(read(&sb, "kubernetes/test/sub"), "not a folder\n");
 }
+
+#[test]
+fn the_component_tag_format_is_configurable() {
+    let sb = Sandbox::new();
+    for role in ["api", "wrk"] {
+        let y = deploy("test", role).replace(&format!("alice/app-{role}:0.1.0"), &format!("alice/app:{role}"));
+        sb.commit_file(&format!("kubernetes/test/{role}.yml"), &y, "feat: manifests");
+    }
+    sb.commit_file(
+        ".release.yml",
+        "manifests:\n  component_tag: \"{version}_{component}\"\n",
+        "chore: tags",
+    );
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["minor", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(read(&sb, "kubernetes/test/api.yml").contains("image: alice/app:0.1.0_api"));
+    sb.commit_file("src/x", "x\n", "fix: x");
+    let r = sb.release(&["patch", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(read(&sb, "kubernetes/test/wrk.yml").contains("image: alice/app:0.1.1_wrk"));
+    std::fs::write(
+        sb.clone.join(".release.yml"),
+        "manifests:\n  component_tag: \"{component}{version}\"\n",
+    )
+    .unwrap();
+    let r = sb.release(&["check"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr
+            .contains(".release.yml: manifests: component_tag `{component}{version}`"),
+        "{}",
+        r.stderr
+    );
+}

@@ -17,7 +17,7 @@ fn env_of(text: String) -> Env {
 }
 
 fn project() -> ProjectImages {
-    ProjectImages(
+    ProjectImages::new(
         ["u/api", "u/wrk", "localhost:5000/u/app"]
             .iter()
             .map(|s| s.to_string())

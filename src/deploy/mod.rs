@@ -145,11 +145,7 @@ fn environment(name: &str, place: &Place, files: &[(String, String)], config: &C
         .flat_map(|o| o.images.iter().filter_map(|s| s.scalar.as_ref()))
         .filter_map(|s| crate::manifests::imageref::ImageRef::parse(&s.value).ok())
         .filter(|r| project.contains(r))
-        .filter_map(|r| {
-            r.tag
-                .as_deref()
-                .map(|t| crate::manifests::imageref::version_part(t).to_string())
-        })
+        .filter_map(|r| r.tag.as_deref().map(|t| project.version_of(t).to_string()))
         .collect();
     tags.sort();
     tags.dedup();

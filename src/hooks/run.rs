@@ -149,10 +149,10 @@ fn env_versions(env: &crate::manifests::model::Env, layout: &Layout) -> BTreeSet
     layout
         .project_refs(env)
         .map(|p| {
-            p.image.tag.as_deref().map_or_else(
-                || "latest".into(),
-                |t| crate::manifests::imageref::version_part(t).to_string(),
-            )
+            p.image
+                .tag
+                .as_deref()
+                .map_or_else(|| "latest".into(), |t| layout.project.version_of(t).to_string())
         })
         .collect()
 }

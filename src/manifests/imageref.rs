@@ -124,18 +124,20 @@ pub enum TagKind {
     Floating,
 }
 
+pub use crate::version::ComponentTag;
+
 /// Reads a project image's tag. `component_words` are the word tags its repository carries
-/// more than one of (`api` and `wrk` on one repository: the component scheme).
-pub fn tag_kind(tag: Option<&str>, component_words: &[&str]) -> TagKind {
+/// more than one of (`api` and `wrk` on one repository: the component scheme); `format`
+/// how such a tag carries a version.
+pub fn tag_kind(tag: Option<&str>, component_words: &[&str], format: &ComponentTag) -> TagKind {
     let Some(tag) = tag else { return TagKind::Floating };
-    if tag.contains('.') && crate::version::parse_loose(tag).is_some() {
-        return TagKind::Version;
-    }
-    if let Some((word, rest)) = tag.split_once('-')
-        && is_word(word)
-        && crate::version::parse_loose(rest).is_some()
+    if let Some((word, _)) = format.split(tag)
+        && (component_words.contains(&word) || crate::version::parse_loose(tag).is_none())
     {
         return TagKind::Component(word.to_string());
+    }
+    if tag.contains('.') && crate::version::parse_loose(tag).is_some() {
+        return TagKind::Version;
     }
     if component_words.contains(&tag) {
         return TagKind::Component(tag.to_string());
@@ -154,18 +156,18 @@ pub fn is_word(tag: &str) -> bool {
 
 /// The version a tag stands for: `api-0.2.0` (the component scheme) -> `0.2.0`; any other
 /// tag as it is.
-pub fn version_part(tag: &str) -> &str {
-    match tag.split_once('-') {
-        Some((word, rest)) if is_word(word) && crate::version::parse_loose(rest).is_some() => rest,
+pub fn version_part<'t>(tag: &'t str, format: &ComponentTag) -> &'t str {
+    match format.split(tag) {
+        Some((_, v)) if crate::version::parse_loose(tag).is_none() => v,
         _ => tag,
     }
 }
 
-/// The tag a release gives an image that now carries `tag`: the version, or
-/// `<component>-<version>` in the component scheme.
-pub fn next_tag(kind: &TagKind, version_tag: &str) -> String {
+/// The tag a release gives an image that now carries `tag`: the version, or the component
+/// with it in the component scheme (`api-0.2.0`).
+pub fn next_tag(kind: &TagKind, version_tag: &str, format: &ComponentTag) -> String {
     match kind {
-        TagKind::Component(word) => format!("{word}-{version_tag}"),
+        TagKind::Component(word) => format.make(word, version_tag),
         _ => version_tag.to_string(),
     }
 }
@@ -189,7 +191,8 @@ mod tests {
 
     #[test]
     fn tags_are_versions_components_commits_or_floating() {
-        let k = |t: Option<&str>| tag_kind(t, &["api", "wrk"]);
+        let f = ComponentTag::default();
+        let k = |t: Option<&str>| tag_kind(t, &["api", "wrk"], &f);
         assert_eq!(k(Some("1.0")), TagKind::Version);
         assert_eq!(k(Some("v1.3.0")), TagKind::Version);
         for floating in [
@@ -205,16 +208,25 @@ mod tests {
         assert_eq!(k(Some("api")), TagKind::Component("api".into()));
         assert_eq!(k(Some("wrk-0.2.0")), TagKind::Component("wrk".into()));
         assert_eq!(
-            tag_kind(Some("api"), &[]),
+            tag_kind(Some("api"), &[], &f),
             TagKind::Floating,
             "one word tag alone is a channel"
         );
         assert_eq!(k(Some("3f9c2ab")), TagKind::Build);
         assert_eq!(k(Some("9")), TagKind::Build);
-        assert_eq!(next_tag(&TagKind::Component("api".into()), "0.2.0"), "api-0.2.0");
-        assert_eq!(next_tag(&TagKind::Floating, "0.2.0"), "0.2.0");
-        assert_eq!(version_part("api-v0.2.0"), "v0.2.0");
-        assert_eq!(version_part("0.2.0-rc.1"), "0.2.0-rc.1");
+        assert_eq!(next_tag(&TagKind::Component("api".into()), "0.2.0", &f), "api-0.2.0");
+        assert_eq!(next_tag(&TagKind::Floating, "0.2.0", &f), "0.2.0");
+        assert_eq!(version_part("api-v0.2.0", &f), "v0.2.0");
+        assert_eq!(version_part("0.2.0-rc.1", &f), "0.2.0-rc.1");
+        // another order: the version first; a pre-release is still a version
+        let r = ComponentTag::new("{version}_{component}").unwrap();
+        assert_eq!(tag_kind(Some("0.2.0_api"), &[], &r), TagKind::Component("api".into()));
+        assert_eq!(tag_kind(Some("0.2.0-rc.1"), &[], &r), TagKind::Version);
+        assert_eq!(next_tag(&TagKind::Component("wrk".into()), "1.0.0", &r), "1.0.0_wrk");
+        assert_eq!(version_part("1.0.0_wrk", &r), "1.0.0");
+        for bad in ["{component}{version}", "{version}", "x/{component}-{version}"] {
+            assert!(ComponentTag::new(bad).is_err(), "{bad}");
+        }
     }
 
     fn p(s: &str) -> ImageRef {

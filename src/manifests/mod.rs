@@ -133,7 +133,10 @@ pub fn project_images(config: &Config, envs: &[&Env]) -> ProjectImages {
             .filter_map(|i| ImageRef::parse(&i.repository).ok())
             .map(|r| r.canonical_repository())
             .collect();
-        return ProjectImages(set);
+        return ProjectImages {
+            repos: set,
+            component_tag: component_tag(config),
+        };
     }
     let mut set = std::collections::BTreeSet::new();
     for env in envs {
@@ -150,7 +153,15 @@ pub fn project_images(config: &Config, envs: &[&Env]) -> ProjectImages {
             }
         }
     }
-    ProjectImages(set)
+    ProjectImages {
+        repos: set,
+        component_tag: component_tag(config),
+    }
+}
+
+/// `manifests: { component_tag: ... }` (validated when the config is read).
+fn component_tag(config: &Config) -> imageref::ComponentTag {
+    imageref::ComponentTag::new(&config.manifests.component_tag).unwrap_or_default()
 }
 
 /// The release plan's contribution: kubernetes/test set to the new tag, and the layout
@@ -243,7 +254,7 @@ fn patches(ctx: &Context, layout: &Layout) -> Contribution {
     };
     match patch::plan(&layout.test, &layout.project, ctx.tag, opts) {
         Ok(patches) => {
-            if patches.is_empty() && !layout.project.0.is_empty() {
+            if patches.is_empty() && !layout.project.repos.is_empty() {
                 c.notices.push(format!(
                     "{}: no image of the project needed a new tag",
                     layout.test.label()

@@ -2,27 +2,44 @@
 //! compute edits from the model, splice only the bytes of each image value, re-parse, and
 //! verify that only the intended values changed.
 
-use super::imageref::{ImageRef, TagKind};
+use super::imageref::{ComponentTag, ImageRef, TagKind};
 use super::model::{Env, ManifestFile};
 use super::yaml::{self, Scalar};
 use std::collections::BTreeSet;
 use std::ops::Range;
 use std::path::PathBuf;
 
-/// Which repositories are the project's own (compared in canonical form).
+/// Which repositories are the project's own (compared in canonical form), and how their
+/// component tags are written.
 #[derive(Debug, Clone, Default)]
-pub struct ProjectImages(pub BTreeSet<String>);
+pub struct ProjectImages {
+    pub repos: BTreeSet<String>,
+    pub component_tag: ComponentTag,
+}
 
 impl ProjectImages {
+    /// These repositories, with the default component tag (`api-0.2.0`).
+    pub fn new(repos: BTreeSet<String>) -> ProjectImages {
+        ProjectImages {
+            repos,
+            component_tag: ComponentTag::default(),
+        }
+    }
+
     pub fn contains(&self, r: &ImageRef) -> bool {
-        self.0.contains(&r.canonical_repository())
+        self.repos.contains(&r.canonical_repository())
+    }
+
+    /// The version a project image's tag stands for (`api-0.2.0` -> `0.2.0`).
+    pub fn version_of<'t>(&self, tag: &'t str) -> &'t str {
+        super::imageref::version_part(tag, &self.component_tag)
     }
 }
 
 /// The tag schemes of the project's repositories: the word tags a repository carries more
 /// than one of (`u/app:api` and `u/app:wrk`: one repository, a tag per component).
 #[derive(Debug, Clone, Default)]
-pub struct Schemes(std::collections::HashMap<String, Vec<String>>);
+pub struct Schemes(std::collections::HashMap<String, Vec<String>>, ComponentTag);
 
 impl Schemes {
     pub fn of<'a>(objects: impl Iterator<Item = &'a super::model::Object>, project: &ProjectImages) -> Schemes {
@@ -46,6 +63,7 @@ impl Schemes {
                 .filter(|(_, w)| w.len() > 1)
                 .map(|(k, w)| (k, w.into_iter().collect()))
                 .collect(),
+            project.component_tag.clone(),
         )
     }
 
@@ -56,7 +74,7 @@ impl Schemes {
             .get(&r.canonical_repository())
             .map(|w| w.iter().map(String::as_str).collect())
             .unwrap_or_default();
-        super::imageref::tag_kind(r.tag.as_deref(), &words)
+        super::imageref::tag_kind(r.tag.as_deref(), &words, &self.1)
     }
 }
 
@@ -124,7 +142,10 @@ pub fn plan(env: &Env, project: &ProjectImages, tag: &str, opts: Options) -> Res
         ..opts
     };
     for file in &env.files {
-        let target = |_, _, r: &ImageRef| Some(r.with_tag(&super::imageref::next_tag(&schemes.kind(r), tag)));
+        let target = |_, _, r: &ImageRef| {
+            let kind = schemes.kind(r);
+            Some(r.with_tag(&super::imageref::next_tag(&kind, tag, &project.component_tag)))
+        };
         match edits_for(file, project, target, opts) {
             Ok(edits) if edits.is_empty() => {}
             Ok(edits) => match apply(file, edits) {
@@ -185,10 +206,7 @@ pub fn edits_for(
                 continue;
             }
             let mut note = None;
-            let kind = opts
-                .schemes
-                .map_or_else(|| super::imageref::tag_kind(r.tag.as_deref(), &[]), |s| s.kind(&r));
-            if r.digest.is_none() && kind == TagKind::Floating {
+            if floating(&r, project, opts.schemes) {
                 if !opts.replace_floating {
                     refusals.push(refuse(site.line, format!(
                         "`{}` names no fixed build ({}), so nobody can tell which release runs: use --replace-latest once to set it to the version (or `manifests: {{ replace_floating: true }}`)",
@@ -221,6 +239,16 @@ pub fn edits_for(
         }
     }
     if refusals.is_empty() { Ok(edits) } else { Err(refusals) }
+}
+
+/// A project image that names no fixed build (no digest; a tag that is no version,
+/// component tag or build id).
+fn floating(r: &ImageRef, project: &ProjectImages, schemes: Option<&Schemes>) -> bool {
+    let kind = schemes.map_or_else(
+        || super::imageref::tag_kind(r.tag.as_deref(), &[], &project.component_tag),
+        |s| s.kind(r),
+    );
+    r.digest.is_none() && kind == TagKind::Floating
 }
 
 /// The file's bytes at the scalar must be exactly its value (no escapes, no folding).

@@ -30,7 +30,7 @@ fn rules(f: &[Finding]) -> Vec<&'static str> {
 }
 
 fn project() -> ProjectImages {
-    ProjectImages(["u/api".to_string()].into_iter().collect())
+    ProjectImages::new(["u/api".to_string()].into_iter().collect())
 }
 
 #[test]

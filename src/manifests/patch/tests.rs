@@ -14,7 +14,7 @@ fn env(files: &[(&str, &str)]) -> Env {
 }
 
 fn project() -> ProjectImages {
-    ProjectImages(
+    ProjectImages::new(
         ["u/api", "u/wrk", "localhost:5000/u/app"]
             .iter()
             .map(|s| s.to_string())
