@@ -507,3 +507,36 @@ fn the_component_tag_format_is_configurable() {
         r.stderr
     );
 }
+
+#[test]
+fn a_project_in_a_subfolder_builds_from_its_own_dockerfile_and_context() {
+    let sb = Sandbox::new();
+    // an older copy at the root, the real project in final/ (as found in the wild)
+    sb.commit_file("Dockerfile.api", "FROM scratch\nCOPY api.py /app/\n", "feat: old");
+    sb.commit_file("api.py", "x\n", "feat: old");
+    sb.commit_file(
+        "final/Dockerfile.api",
+        "FROM scratch\nCOPY ./source /app/\n",
+        "feat: api",
+    );
+    sb.commit_file("final/source/api.py", "x\n", "feat: api");
+    sb.commit_file(
+        "final/deploy/test/api/api.yml",
+        &deploy("test", "api"),
+        "feat: manifests",
+    );
+    let r = sb.release(&["images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.starts_with("test: final/ (1 files), prod: none"),
+        "the manifests are found below a top-level folder: {}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("alice/app-api\n    dockerfile: final/Dockerfile.api\n    context:    final ("),
+        "one image, one Dockerfile (the one beside its manifests), its COPY sources' folder as context: {}",
+        r.stdout
+    );
+    assert_eq!(r.stdout.matches("alice/app-api\n").count(), 1, "{}", r.stdout);
+}

@@ -83,6 +83,9 @@ fn component(path: &Path) -> Option<String> {
     (!DOCKER_DIRS.contains(&parent) && !last.is_empty()).then(|| last.to_string())
 }
 
+/// The `source` of an image `.release.yml` names (its context is the user's word).
+pub const FROM_CONFIG: &str = "images: in .release.yml";
+
 /// Repository and Dockerfile pairs to suggest in a config snippet.
 type Pairs = Vec<(String, PathBuf)>;
 
@@ -237,6 +240,48 @@ pub fn map(
             vec![],
         ));
     }
+    one_per_image(out, used).map_err(|(why, pairs)| fail(why, pairs))
+}
+
+/// Two Dockerfiles for one image (`Dockerfile.api` and `app/Dockerfile.api`): the one
+/// nearest the manifests that use the image builds it; equally near is a question.
+fn one_per_image(specs: Vec<ImageSpec>, used: &[Used]) -> Result<Vec<ImageSpec>, (String, Pairs)> {
+    let shared = |a: &Path, b: &Path| a.components().zip(b.components()).take_while(|(x, y)| x == y).count();
+    let mut out: Vec<ImageSpec> = Vec::new();
+    for s in specs {
+        let Some(i) = out
+            .iter()
+            .position(|o| o.repository == s.repository && o.component == s.component)
+        else {
+            out.push(s);
+            continue;
+        };
+        let near = |spec: &ImageSpec| {
+            let dir = spec.dockerfile.parent().unwrap_or(Path::new(""));
+            used.iter()
+                .filter(|u| u.repository == spec.repository)
+                .map(|u| shared(dir, Path::new(u.at.split(':').next().unwrap_or(""))))
+                .max()
+                .unwrap_or(0)
+        };
+        match near(&s).cmp(&near(&out[i])) {
+            std::cmp::Ordering::Greater => out[i] = s,
+            std::cmp::Ordering::Less => {}
+            std::cmp::Ordering::Equal => {
+                let why = format!(
+                    "{} and {} could both build {}",
+                    out[i].dockerfile.display(),
+                    s.dockerfile.display(),
+                    s.repository
+                );
+                let pairs = vec![
+                    (s.repository.clone(), out[i].dockerfile.clone()),
+                    (s.repository.clone(), s.dockerfile),
+                ];
+                return Err((why, pairs));
+            }
+        }
+    }
     Ok(out)
 }
 
@@ -299,7 +344,7 @@ fn from_config(c: &ImageConfig, dockerfiles: &[PathBuf], used: &[Used]) -> anyho
         context: c.context.clone().unwrap_or_else(|| PathBuf::from(".")),
         build_args: c.build_args.clone(),
         platform: c.platform.clone(),
-        source: "images: in .release.yml".into(),
+        source: FROM_CONFIG.into(),
         component: c.component.clone(),
     })
 }

@@ -124,10 +124,28 @@ fn collect_used(layout: &Layout, env: &crate::manifests::model::Env) -> Vec<Used
 pub fn specs(root: &Path, config: &Config) -> anyhow::Result<Vec<ImageSpec>> {
     let layout = Layout::load_to_read(root, config)?;
     let evidence = evidence::gather(root);
-    discover::map(
-        &find_dockerfiles(root),
-        &used_repositories(&layout),
-        &config.images,
-        &evidence,
-    )
+    let used = used_repositories(&layout);
+    let mut specs = discover::map(&find_dockerfiles(root), &used, &config.images, &evidence)?;
+    for s in specs
+        .iter_mut()
+        .filter(|s| s.context == Path::new(".") && s.source != discover::FROM_CONFIG)
+    {
+        if let Some(dir) = context_of(root, &s.dockerfile) {
+            s.source = format!("{} (context {}: its COPY sources are there)", s.source, dir.display());
+            s.context = dir;
+        }
+    }
+    Ok(specs)
+}
+
+/// The folder a Dockerfile's literal COPY/ADD sources are in, when that is its own folder
+/// and not the repository root (`finalpractice/Dockerfile.api` with `COPY ./source /app`,
+/// where only `finalpractice/source` exists). `None`: the root is right, or cannot tell.
+fn context_of(root: &Path, dockerfile: &Path) -> Option<PathBuf> {
+    let dir = dockerfile.parent().filter(|d| !d.as_os_str().is_empty())?;
+    let text = std::fs::read_to_string(root.join(dockerfile)).ok()?;
+    let sources = dockerfile::needs(&text).sources?;
+    let literal: Vec<&String> = sources.iter().filter(|s| !s.contains(['*', '?', '['])).collect();
+    let all_in = |base: &Path| !literal.is_empty() && literal.iter().all(|s| base.join(s).exists());
+    (!all_in(root) && all_in(&root.join(dir))).then(|| dir.to_path_buf())
 }
