@@ -23,6 +23,18 @@ const ROOTS: &[&str] = &[
 const TEST_WORDS: &[&str] = &["test", "testing", "tst", "staging", "stage"];
 const PROD_WORDS: &[&str] = &["prod", "production", "prd"];
 
+/// Folders of dependencies and build output: never a project's manifests (and huge).
+const NOT_MANIFESTS: &[&str] = &[
+    "node_modules",
+    "target",
+    "vendor",
+    "venv",
+    "__pycache__",
+    "site-packages",
+    "dist",
+    "build",
+];
+
 /// How deep below the manifest folder files are read (`k8s/test/api/x.yml` is two).
 const MAX_DEPTH: usize = 4;
 
@@ -378,7 +390,8 @@ fn yaml_files(root: &Path, dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
         let name = e.file_name();
         let rel = dir.join(&name);
         let Ok(kind) = e.file_type() else { continue };
-        if kind.is_dir() && depth < MAX_DEPTH && !name.to_string_lossy().starts_with('.') {
+        let text = name.to_string_lossy();
+        if kind.is_dir() && depth < MAX_DEPTH && !text.starts_with('.') && !NOT_MANIFESTS.contains(&text.as_ref()) {
             yaml_files(root, &rel, depth + 1, out);
         } else if !kind.is_dir() && rel.extension().is_some_and(|x| x == "yml" || x == "yaml") {
             out.push(rel);

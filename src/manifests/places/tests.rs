@@ -122,3 +122,11 @@ fn counterparts_swap_the_first_word() {
     );
     assert_eq!(c("k/Production/PROD-x.yml", "test"), PathBuf::from("k/Test/TEST-x.yml"));
 }
+
+#[test]
+fn dependency_folders_are_never_read() {
+    let d = tree(&["web/node_modules/pkg/k8s/app-test-x.yml", "ops/app-prod-api.yml"]);
+    let p = Places::find(d.path());
+    assert_eq!(p.prod.files(d.path()), paths(&["ops/app-prod-api.yml"]));
+    assert!(p.test.files(d.path()).is_empty());
+}
