@@ -39,6 +39,8 @@ pub struct Layout {
     pub prod: Env,
     /// Files both environments use (`kubernetes/db/`): linted, never patched.
     pub shared: Option<Env>,
+    /// Files of environments the release does not know (`k8s/dev/`): only counted.
+    pub other: Vec<std::path::PathBuf>,
     pub project: ProjectImages,
 }
 
@@ -67,6 +69,7 @@ impl Layout {
             test,
             prod,
             shared,
+            other: places.other,
             project,
         })
     }
@@ -84,7 +87,16 @@ impl Layout {
             Some(s) => format!("{} ({} files)", s.label(), s.files.len()),
             None => "none".to_string(),
         };
-        format!("{}, {}, shared: {shared}", one(&self.test), one(&self.prod))
+        let other = match self.other.as_slice() {
+            [] => String::new(),
+            [first, ..] => format!(
+                ", not used: {} file(s) of other environments ({}{})",
+                self.other.len(),
+                first.display(),
+                if self.other.len() > 1 { ", ..." } else { "" }
+            ),
+        };
+        format!("{}, {}, shared: {shared}{other}", one(&self.test), one(&self.prod))
     }
 
     pub fn exists(&self) -> bool {

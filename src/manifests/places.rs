@@ -22,6 +22,9 @@ const ROOTS: &[&str] = &[
 
 const TEST_WORDS: &[&str] = &["test", "testing", "tst", "staging", "stage"];
 const PROD_WORDS: &[&str] = &["prod", "production", "prd"];
+/// Environments the release does not know: their files are neither test's, prod's nor
+/// shared (applying `k8s/dev/` with prod would be wrong), and are only counted.
+const OTHER_WORDS: &[&str] = &["dev", "development", "qa", "uat"];
 
 /// Folders of dependencies and build output: never a project's manifests (and huge).
 const NOT_MANIFESTS: &[&str] = &[
@@ -166,6 +169,8 @@ fn env_of_word(word: &str) -> Option<&'static str> {
         Some("test")
     } else if PROD_WORDS.contains(&word) {
         Some("prod")
+    } else if OTHER_WORDS.contains(&word) {
+        Some("other")
     } else {
         None
     }
@@ -192,6 +197,8 @@ pub struct Places {
     pub test: Place,
     pub prod: Place,
     pub shared: Option<Place>,
+    /// Files of environments the release does not know (`k8s/dev/`): never read.
+    pub other: Vec<PathBuf>,
 }
 
 impl Places {
@@ -201,6 +208,7 @@ impl Places {
             test: Place::folder(test),
             prod: Place::folder(prod),
             shared: None,
+            other: Vec::new(),
         }
     }
 
@@ -228,8 +236,12 @@ impl Places {
         let marks: Vec<Option<&str>> = files.iter().map(|f| mark(f.strip_prefix(&dir).unwrap_or(f))).collect();
         let has = |e: &str| marks.contains(&Some(e));
         let unmarked = marks.contains(&None);
-        match (has("test"), has("prod")) {
-            (false, false) => by_labels(root, &dir, &files),
+        let other: Vec<PathBuf> = files.iter().filter(|f| names_other(&dir, f)).cloned().collect();
+        let mut places = match (has("test"), has("prod")) {
+            (false, false) => {
+                let known: Vec<PathBuf> = files.iter().filter(|f| !names_other(&dir, f)).cloned().collect();
+                by_labels(root, &dir, &known)
+            }
             (t, p) => {
                 let one = t != p;
                 let test = t.then(|| env_place(root, &dir, "test", one, &files));
@@ -238,6 +250,7 @@ impl Places {
                     test: test.clone().unwrap_or_else(|| absent(&dir, "test", prod.as_ref())),
                     prod: prod.clone().unwrap_or_else(|| absent(&dir, "prod", test.as_ref())),
                     shared: None,
+                    other: Vec::new(),
                 };
                 if !one && unmarked {
                     places.shared = Some(Place {
@@ -248,7 +261,9 @@ impl Places {
                 }
                 places
             }
-        }
+        };
+        places.other = other;
+        places
     }
 }
 
@@ -272,11 +287,18 @@ fn absent(dir: &Path, env: &'static str, other: Option<&Place>) -> Place {
 
 /// An environment's place under the manifest folder `dir`: its own folder
 /// (`k8s/test`) when it has one, else the files that name it.
+/// Whether a file under `dir` names an environment the release does not know.
+fn names_other(dir: &Path, f: &Path) -> bool {
+    mark(f.strip_prefix(dir).unwrap_or(f)) == Some("other")
+}
+
 fn env_place(root: &Path, dir: &Path, env: &'static str, only_env: bool, files: &[PathBuf]) -> Place {
     let words = if env == "test" { TEST_WORDS } else { PROD_WORDS };
     let own = words.iter().map(|w| dir.join(w)).find(|d| root.join(d).is_dir());
     match own {
-        Some(d) if !only_env || files.iter().all(|f| f.starts_with(&d)) => Place::folder(d),
+        Some(d) if !only_env || files.iter().filter(|f| !names_other(dir, f)).all(|f| f.starts_with(&d)) => {
+            Place::folder(d)
+        }
         _ => Place::marked(dir, env, only_env),
     }
 }
@@ -309,6 +331,7 @@ fn by_labels(root: &Path, dir: &Path, files: &[PathBuf]) -> Places {
         match labelled(root, f).into_iter().collect::<Vec<_>>().as_slice() {
             ["test"] => test.push(f.clone()),
             ["prod"] => prod.push(f.clone()),
+            ["other"] => {}
             _ => neither.push(f.clone()),
         }
     }
@@ -323,11 +346,13 @@ fn by_labels(root: &Path, dir: &Path, files: &[PathBuf]) -> Places {
             test: place("test", Holds::All),
             prod: none("prod"),
             shared: None,
+            other: Vec::new(),
         },
         (true, false) => Places {
             test: none("test"),
             prod: place("prod", Holds::All),
             shared: None,
+            other: Vec::new(),
         },
         (false, false) => Places {
             test: place("test", Holds::Listed(test)),
@@ -337,6 +362,7 @@ fn by_labels(root: &Path, dir: &Path, files: &[PathBuf]) -> Places {
                 holds: Holds::Listed(neither),
                 label: format!("{}/ (labelled with neither)", dir.display()),
             }),
+            other: Vec::new(),
         },
         (true, true) => Places::configured(dir.join("test"), dir.join("prod")),
     }

@@ -130,3 +130,24 @@ fn dependency_folders_are_never_read() {
     assert_eq!(p.prod.files(d.path()), paths(&["ops/app-prod-api.yml"]));
     assert!(p.test.files(d.path()).is_empty());
 }
+
+#[test]
+fn a_third_environment_is_neither_test_prod_nor_shared() {
+    let (t, p, s) = found(&[
+        "k8s/dev/a.yml",
+        "k8s/staging/a.yml",
+        "k8s/production/a.yml",
+        "k8s/common/db.yml",
+    ]);
+    assert_eq!(t, paths(&["k8s/staging/a.yml"]));
+    assert_eq!(p, paths(&["k8s/production/a.yml"]));
+    assert_eq!(
+        s,
+        paths(&["k8s/common/db.yml"]),
+        "dev is not shared: deploying prod must not apply it"
+    );
+    let d = tree(&["k8s/dev/a.yml", "k8s/prod/a.yml"]);
+    let places = Places::find(d.path());
+    assert_eq!(places.prod, Place::folder("k8s/prod".into()));
+    assert_eq!(places.other, paths(&["k8s/dev/a.yml"]));
+}
