@@ -310,6 +310,17 @@ fn the_images_version_seeds_the_first_release_and_initial_version_overrides() {
     assert_eq!(v["next"]["minor"]["version"], "2.0.0", "{}", r.stdout);
     assert_eq!(v["seed"]["exact"], true);
     std::fs::remove_file(sb.clone.join(".release.yml")).unwrap();
+    // a third party's image beside it (`bob/tool:3.1`) is no version of this project once
+    // the project's own images are known by their Dockerfile
+    sb.commit_file(
+        "kubernetes/test/tool.yml",
+        &deploy("test", "tool").replace("alice/app-tool:0.1.0", "bob/tool:3.1"),
+        "feat: a sidecar",
+    );
+    sb.commit_file("docker/Dockerfile.api", "FROM scratch\n", "feat: api image");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["version"]);
+    assert!(r.stdout.contains("current: 1.0.0"), "{}", r.all());
     let r = sb.release(&["minor", "--yes", "--skip-images"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(sb.origin_tag("1.1.0").is_some(), "{}", r.all());

@@ -86,11 +86,17 @@ fn seed(root: &std::path::Path, config: &Config) -> Option<Seed> {
         });
     }
     let layout = crate::manifests::Layout::load_to_read(root, config).ok()?;
+    // The images the project builds, when that is known: a third party's `tool:3.1` is no
+    // version of this project.
+    let built: Vec<String> = crate::images::specs(root, config)
+        .map(|specs| specs.iter().map(|s| s.repository.clone()).collect())
+        .unwrap_or_default();
     [&layout.test, &layout.prod]
         .into_iter()
         .flat_map(|env| layout.project_refs(env))
+        .filter(|r| built.is_empty() || built.contains(&r.image.repository()))
         .filter_map(|r| {
-            let tag = r.image.tag.as_deref()?;
+            let tag = layout.project.version_of(r.image.tag.as_deref()?);
             let (prefix, version) =
                 crate::version::parse_loose(tag).filter(|(_, v)| *v > semver::Version::new(0, 0, 0))?;
             let from = format!("image tag {tag} at {}:{}", r.object.file.display(), r.line);
