@@ -325,6 +325,14 @@ fn the_images_version_seeds_the_first_release_and_initial_version_overrides() {
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(sb.origin_tag("1.1.0").is_some(), "{}", r.all());
     assert!(read(&sb, "kubernetes/test/api.yml").contains("alice/app-api:1.1.0"));
+    // and the release sets only the images the project builds
+    assert!(read(&sb, "kubernetes/test/tool.yml").contains("image: bob/tool:3.1"));
+    assert!(
+        r.stderr
+            .contains("`bob/tool:3.1` is built by no Dockerfile here, so the release leaves it as it is"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -257,14 +257,40 @@ fn lint(ctx: &Context, layout: &Layout, c: &mut Contribution) {
     }
 }
 
+/// The project images a release sets: those it builds, when its Dockerfiles say (the rest
+/// are said and left alone).
+fn to_set(ctx: &Context, layout: &Layout, c: &mut Contribution) -> ProjectImages {
+    let Some(built) = &ctx.facts.built else {
+        return layout.project.clone();
+    };
+    let canonical = |r: &str| ImageRef::parse(r).map(|r| r.canonical_repository()).ok();
+    let built: std::collections::BTreeSet<String> = built.iter().filter_map(|r| canonical(r)).collect();
+    for r in layout
+        .project_refs(&layout.test)
+        .filter(|r| !built.contains(&r.image.canonical_repository()))
+    {
+        c.notices.push(format!(
+            "{}:{}: `{}` is built by no Dockerfile here, so the release leaves it as it is (add it to `images:` in .release.yml if it is yours)",
+            r.object.file.display(),
+            r.line,
+            r.value
+        ));
+    }
+    ProjectImages {
+        repos: layout.project.repos.intersection(&built).cloned().collect(),
+        component_tag: layout.project.component_tag.clone(),
+    }
+}
+
 /// The test environment's files with the new tag, as write steps (or why not).
 fn patches(ctx: &Context, layout: &Layout) -> Contribution {
     let mut c = Contribution::default();
+    let project = to_set(ctx, layout, &mut c);
     let opts = patch::Options {
         replace_floating: ctx.facts.config.manifests.replace_floating || ctx.options.replace_latest,
         schemes: None,
     };
-    match patch::plan(&layout.test, &layout.project, ctx.tag, opts) {
+    match patch::plan(&layout.test, &project, ctx.tag, opts) {
         Ok(patches) => {
             if patches.is_empty() && !layout.project.repos.is_empty() {
                 c.notices.push(format!(

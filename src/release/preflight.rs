@@ -69,6 +69,7 @@ fn read_with(dir: &std::path::Path, all_tags: bool) -> Result<Facts> {
         remote: None,
         problems: Vec::new(),
         notices,
+        built: None,
     })
 }
 
@@ -113,6 +114,10 @@ fn seed(root: &std::path::Path, config: &Config) -> Option<Seed> {
 /// Reads the facts and checks everything a release needs, origin included.
 pub fn gather(dir: &std::path::Path) -> Result<Facts> {
     let mut f = read_with(dir, false)?;
+    f.built = crate::images::specs(&f.repo.root, &f.config)
+        .ok()
+        .filter(|specs| !specs.is_empty())
+        .map(|specs| specs.into_iter().map(|s| s.repository).collect());
     let remote = f.config.remote.clone();
     let mut problems = Vec::new();
     if f.repo.is_shallow() {

@@ -40,6 +40,9 @@ pub struct Facts {
     pub problems: Vec<Problem>,
     /// Things worth saying that do not block.
     pub notices: Vec<String>,
+    /// The image repositories the project builds from its Dockerfiles, when that is known
+    /// (a release sets only these in the manifests; a third party's image is left alone).
+    pub built: Option<Vec<String>>,
 }
 
 /// What the parts of a release are told about it.
