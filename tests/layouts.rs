@@ -559,3 +559,30 @@ fn a_project_in_a_subfolder_builds_from_its_own_dockerfile_and_context() {
     );
     assert_eq!(r.stdout.matches("alice/app-api\n").count(), 1, "{}", r.stdout);
 }
+
+#[test]
+fn init_writes_no_sample_beside_another_environment() {
+    let sb = Sandbox::new();
+    sb.commit_file("k8s/dev/api.yml", &deploy("dev", "api"), "feat: dev");
+    let before = sb.local_state();
+    let r = sb.release(&["init", "--user", "alice"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr
+            .contains("not used: 1 file(s) of other environments (k8s/dev/api.yml)"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("environments: { test: k8s/dev"), "{}", r.stderr);
+    assert_eq!(before, sb.local_state());
+    assert!(!sb.clone.join("kubernetes").exists());
+    // named as test, init builds prod from it
+    sb.commit_file(
+        ".release.yml",
+        "environments:\n  test: k8s/dev\n  prod: k8s/prod\n",
+        "chore: envs",
+    );
+    let r = sb.release(&["init"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(sb.clone.join("k8s/prod/api.yml").exists(), "{}", r.all());
+}

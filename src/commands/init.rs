@@ -3,6 +3,7 @@
 
 use crate::error::refused;
 use crate::fs::write_atomic;
+use crate::manifests::model::Env;
 use crate::{sample, ui};
 use anyhow::Result;
 use std::path::Path;
@@ -131,24 +132,31 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
             ui::success("test and prod both exist; `release check` lints them");
             Ok(())
         }
-        (false, true) => adopt(&root, &layout.prod, "test", a.nodeport_test, a.dry_run),
-        (true, false) => adopt(&root, &layout.test, "prod", a.nodeport_prod, a.dry_run),
+        (false, true) => adopt(&root, (&layout.prod, &layout.test), a.nodeport_test, a.dry_run),
+        (true, false) => adopt(&root, (&layout.test, &layout.prod), a.nodeport_prod, a.dry_run),
+        (false, false) if !layout.other.is_empty() => Err(refused(format!(
+            "{}: the manifests here name another environment ({}), so a sample would be a second set beside them; nothing was written.\n  fix: say which folder is test (and prod) in .release.yml, e.g. `environments: {{ test: {}, prod: ... }}`, then run init again to build the other",
+            layout.found(),
+            layout.other[0].display(),
+            layout.other[0]
+                .parent()
+                .map_or_else(String::new, |p| p.display().to_string())
+        ))),
         (false, false) => sample(&root, &a),
     }
 }
 
 /// Builds environment `to` from `from`, file for file; never over an existing file.
-fn adopt(
-    root: &Path,
-    from: &crate::manifests::model::Env,
-    to: &'static str,
-    port: Option<u16>,
-    dry_run: bool,
-) -> Result<()> {
+fn adopt(root: &Path, (from, target): (&Env, &Env), port: Option<u16>, dry_run: bool) -> Result<()> {
+    use crate::manifests::places::Holds;
+    let to = if target.name == "test" { "test" } else { "prod" };
     let files: Vec<(std::path::PathBuf, String)> =
         from.files.iter().map(|f| (f.path.clone(), f.text.clone())).collect();
     let ports = port.map_or_else(|| portinfo(to), |p| vec![p]);
-    let adopted = crate::manifests::adopt::adopt(&files, to, ports).map_err(|p| {
+    let folders = (from.place.holds == Holds::All && target.place.holds == Holds::All)
+        .then_some((from.place.dir.as_path(), target.place.dir.as_path()));
+    let into = crate::manifests::adopt::Into { to, folders };
+    let adopted = crate::manifests::adopt::adopt(&files, into, ports).map_err(|p| {
         refused(format!(
             "{} cannot be copied yet:\n{}",
             from.label(),

@@ -108,9 +108,19 @@ fn swap_words(value: &str, to: &'static str) -> Option<String> {
     path.to_str().map(str::to_string)
 }
 
-/// Builds environment `to` from the files of the other one. `ports` are the nodePorts to
-/// give, in file order (`--nodeport-test`, `~/portinfo`); the rest are chosen free ones.
-pub fn adopt(files: &[(PathBuf, String)], to: &'static str, ports: Vec<u16>) -> Result<Adoption, Vec<Problem>> {
+/// Where the new files go: beside the old ones with the environment's word swapped, or,
+/// when both environments are folders (`environments:` names them), into the other folder.
+#[derive(Debug, Clone, Copy)]
+pub struct Into<'a> {
+    pub to: &'static str,
+    /// (the source folder, the target folder) when both are whole folders.
+    pub folders: Option<(&'a Path, &'a Path)>,
+}
+
+/// Builds environment `into.to` from the files of the other one. `ports` are the nodePorts
+/// to give, in file order (`--nodeport-test`, `~/portinfo`); the rest are chosen free ones.
+pub fn adopt(files: &[(PathBuf, String)], into: Into, ports: Vec<u16>) -> Result<Adoption, Vec<Problem>> {
+    let to = into.to;
     let mut out = Adoption::default();
     let mut problems = Vec::new();
     let mut docs = Vec::new();
@@ -147,7 +157,7 @@ pub fn adopt(files: &[(PathBuf, String)], to: &'static str, ports: Vec<u16>) -> 
         for node in d.iter().flatten() {
             edits_in(node, &mut r, &mut edits);
         }
-        let target = target_path(path, to, r.notes);
+        let target = target_path(path, into, r.notes);
         written.push(NewFile {
             path: target,
             from: path.clone(),
@@ -209,9 +219,16 @@ fn splice(text: &str, mut edits: Vec<(std::ops::Range<usize>, String)>) -> Strin
     s
 }
 
-/// The new file's path: the other environment's word swapped, or `to-` put before the
-/// name of a file that names no environment.
-fn target_path(from: &Path, to: &'static str, notes: &mut Vec<String>) -> PathBuf {
+/// The new file's path: the other environment's word swapped (inside the target folder
+/// when both are folders), or `to-` put before the name of a file that names no
+/// environment.
+fn target_path(from: &Path, into: Into, notes: &mut Vec<String>) -> PathBuf {
+    let to = into.to;
+    if let Some((src, dst)) = into.folders
+        && let Ok(inner) = from.strip_prefix(src)
+    {
+        return dst.join(Place::counterpart(inner, to).unwrap_or_else(|| inner.to_path_buf()));
+    }
     if let Some(p) = Place::counterpart(from, to) {
         return p;
     }
@@ -231,13 +248,30 @@ fn target_path(from: &Path, to: &'static str, notes: &mut Vec<String>) -> PathBu
 mod tests {
     use super::*;
 
+    fn beside(to: &'static str) -> Into<'static> {
+        Into { to, folders: None }
+    }
+
+    #[test]
+    fn into_named_folders_whatever_their_names() {
+        let folders = Some((Path::new("k8s/dev"), Path::new("k8s/live")));
+        let a = adopt(
+            &[(PathBuf::from("k8s/dev/api/x-test-api.yml"), "kind: Service\n".into())],
+            Into { to: "prod", folders },
+            vec![],
+        )
+        .unwrap();
+        assert_eq!(a.files[0].path, PathBuf::from("k8s/live/api/x-prod-api.yml"));
+        assert!(a.notes.is_empty());
+    }
+
     const PROD: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: gene-prod-flask\n  labels:\n    app: flask-app\n    username: ann\n    env: prod\nspec:\n  selector:\n    matchLabels:\n      app: flask-app\n  template:\n    metadata:\n      labels:\n        app: flask-app\n    spec:\n      containers:\n        - name: flask\n          image: ann/gene-prod:1.0   # kept\n          env:\n            - name: REDIS_IP\n              value: \"gene-prod-redis\"\n      volumes:\n        - name: d\n          persistentVolumeClaim:\n            claimName: data-pvc\n---\nkind: Service\nmetadata:\n  name: gene-prod-redis\nspec:\n  type: NodePort\n  selector:\n    app: flask-app\n  ports:\n    - port: 5000\n      nodePort: 30312\n---\nkind: PersistentVolumeClaim\nmetadata:\n  name: data-pvc\n---\nkind: Ingress\nmetadata:\n  name: ing\nspec:\n  rules:\n    - host: ann.example.org\n";
 
     #[test]
     fn names_labels_claims_hosts_and_ports_become_the_new_environments() {
         let a = adopt(
             &[(PathBuf::from("kubes/gene-prod-all.yml"), PROD.to_string())],
-            "test",
+            beside("test"),
             vec![],
         )
         .unwrap();
@@ -261,7 +295,7 @@ mod tests {
         assert!(a.notes[0].contains("nodePort 30313 chosen"), "{:?}", a.notes);
         let given = adopt(
             &[(PathBuf::from("k/prod/x.yml"), PROD.to_string())],
-            "test",
+            beside("test"),
             vec![31000],
         )
         .unwrap();
@@ -273,7 +307,7 @@ mod tests {
     fn a_broken_file_is_named_and_nothing_is_built() {
         let e = adopt(
             &[(PathBuf::from("p/a.yml"), "y---\nkind: x\n  bad: [\n".into())],
-            "test",
+            beside("test"),
             vec![],
         )
         .unwrap_err();
