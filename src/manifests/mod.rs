@@ -200,6 +200,7 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
             "manifests: not patched ({why}): this release is git only (changelog, commit, tag, images, push)"
         ))
     };
+    c.notices.insert(0, format!("manifests found: {}", layout.found()));
     lint(ctx, &layout, &mut c);
     Ok(c)
 }
