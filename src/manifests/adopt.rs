@@ -5,7 +5,7 @@
 //! selector still matches), claims follow their PVCs, Ingress hosts and nodePorts become
 //! the environment's own. Image references are kept as they are.
 
-use super::places::Place;
+use super::places::{Place, swap_words};
 use super::yaml::{self, Node, Scalar};
 use crate::problem::Problem;
 use std::collections::BTreeSet;
@@ -100,12 +100,6 @@ impl Renamer<'_> {
         };
         (new != value).then_some(new)
     }
-}
-
-/// The value with every word of the other environment swapped for `to`'s (`None`: none).
-fn swap_words(value: &str, to: &'static str) -> Option<String> {
-    let path = Place::counterpart(Path::new(value), to)?;
-    path.to_str().map(str::to_string)
 }
 
 /// Where the new files go: beside the old ones with the environment's word swapped, or,

@@ -124,26 +124,41 @@ impl Place {
     /// word of the other environment in its path swapped (`kubes/gene-prod-api.yml` ->
     /// `kubes/gene-test-api.yml`, `k8s/prod/api/ged-prod-x.yml` -> `k8s/test/api/ged-test-x.yml`).
     pub fn counterpart(rel: &Path, to: &'static str) -> Option<PathBuf> {
-        let text = rel.to_str()?;
-        let from = if to == "test" { "prod" } else { "test" };
-        let (mut out, mut start, mut swapped) = (String::new(), 0, false);
-        for (i, c) in text.char_indices().chain(std::iter::once((text.len(), '/'))) {
-            if matches!(c, '/' | '-' | '_' | '.' | '\\') {
-                let word = &text[start..i];
-                if env_of_word(&word.to_ascii_lowercase()) == Some(from) {
-                    out.push_str(&match_case(word, to));
-                    swapped = true;
-                } else {
-                    out.push_str(word);
-                }
-                if i < text.len() {
-                    out.push(c);
-                }
-                start = i + c.len_utf8();
-            }
-        }
-        swapped.then(|| PathBuf::from(out))
+        swap_words(rel.to_str()?, to).map(PathBuf::from)
     }
+}
+
+/// `text` with every word of the other environment swapped for `to`'s, case kept
+/// (`gene-prod-api` -> `gene-test-api`); `None` when it names none.
+pub fn swap_words(text: &str, to: &'static str) -> Option<String> {
+    let from = if to == "test" { "prod" } else { "test" };
+    let (mut out, mut at, mut swapped) = (String::new(), 0, false);
+    for (start, end) in words(text) {
+        out.push_str(&text[at..start]);
+        let word = &text[start..end];
+        if env_of_word(&word.to_ascii_lowercase()) == Some(from) {
+            out.push_str(&match_case(word, to));
+            swapped = true;
+        } else {
+            out.push_str(word);
+        }
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    swapped.then_some(out)
+}
+
+/// The byte ranges of the words of a path or name, split at `/ - _ .` (and `\`).
+fn words(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut start = 0;
+    text.char_indices()
+        .chain(std::iter::once((text.len(), '/')))
+        .filter(|(_, c)| matches!(c, '/' | '-' | '_' | '.' | '\\'))
+        .map(move |(i, c)| {
+            let word = (start, i);
+            start = i + c.len_utf8();
+            word
+        })
 }
 
 fn match_case(original: &str, word: &str) -> String {
@@ -160,8 +175,8 @@ fn match_case(original: &str, word: &str) -> String {
 
 /// The environment a path names first, by its words (split at `/ - _ .`).
 pub fn mark(rel: &Path) -> Option<&'static str> {
-    let (_, _, word) = first_word(rel.to_str()?)?;
-    env_of_word(&word)
+    let text = rel.to_str()?;
+    words(text).find_map(|(s, e)| env_of_word(&text[s..e].to_ascii_lowercase()))
 }
 
 fn env_of_word(word: &str) -> Option<&'static str> {
@@ -174,21 +189,6 @@ fn env_of_word(word: &str) -> Option<&'static str> {
     } else {
         None
     }
-}
-
-/// The byte offset, length and lower-cased text of the first environment word in `text`.
-fn first_word(text: &str) -> Option<(usize, usize, String)> {
-    let mut start = 0;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), '/'))) {
-        if matches!(c, '/' | '-' | '_' | '.' | '\\') {
-            let word = text[start..i].to_ascii_lowercase();
-            if env_of_word(&word).is_some() {
-                return Some((start, i - start, word));
-            }
-            start = i + c.len_utf8();
-        }
-    }
-    None
 }
 
 /// Both environments and what they share.
@@ -228,11 +228,9 @@ impl Places {
 
     /// Looks for the manifests under `root` (nothing found: `kubernetes/{test,prod}`).
     pub fn find(root: &Path) -> Places {
-        let Some(dir) = manifest_root(root) else {
+        let Some((dir, files)) = manifest_root(root) else {
             return Places::configured("kubernetes/test".into(), "kubernetes/prod".into());
         };
-        let mut files = Vec::new();
-        yaml_files(root, &dir, 0, &mut files);
         let marks: Vec<Option<&str>> = files.iter().map(|f| mark(f.strip_prefix(&dir).unwrap_or(f))).collect();
         let has = |e: &str| marks.contains(&Some(e));
         let unmarked = marks.contains(&None);
@@ -368,31 +366,31 @@ fn by_labels(root: &Path, dir: &Path, files: &[PathBuf]) -> Places {
     }
 }
 
-/// The folder holding the project's Kubernetes manifests: the first usual one with YAML
-/// in it, else the top-level folder with the most files that look like manifests.
-fn manifest_root(root: &Path) -> Option<PathBuf> {
-    let has_yaml = |d: &Path| {
+/// The folder holding the project's Kubernetes manifests, with its YAML files: the first
+/// usual one with YAML in it, else the top-level folder with the most files that look like
+/// manifests.
+fn manifest_root(root: &Path) -> Option<(PathBuf, Vec<PathBuf>)> {
+    let with_yaml = |d: PathBuf| {
         let mut v = Vec::new();
-        yaml_files(root, d, 0, &mut v);
-        v
+        yaml_files(root, &d, 0, &mut v);
+        (d, v)
     };
-    if let Some(d) = ROOTS.iter().map(PathBuf::from).find(|d| !has_yaml(d).is_empty()) {
-        return Some(d);
+    if let Some(found) = ROOTS
+        .iter()
+        .map(PathBuf::from)
+        .map(with_yaml)
+        .find(|(_, v)| !v.is_empty())
+    {
+        return Some(found);
     }
     let top = std::fs::read_dir(root).ok()?;
     top.filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()) && !e.file_name().to_string_lossy().starts_with('.'))
-        .map(|e| PathBuf::from(e.file_name()))
-        .map(|d| {
-            let n = has_yaml(&d)
-                .iter()
-                .filter(|f| looks_like_manifest(&root.join(f)))
-                .count();
-            (n, d)
-        })
-        .filter(|(n, _)| *n > 0)
-        .max_by_key(|(n, _)| *n)
-        .map(|(_, d)| d)
+        .map(|e| with_yaml(PathBuf::from(e.file_name())))
+        .map(|(d, v)| (v.iter().filter(|f| looks_like_manifest(&root.join(f))).count(), d, v))
+        .filter(|(n, _, _)| *n > 0)
+        .max_by_key(|(n, _, _)| *n)
+        .map(|(_, d, v)| (d, v))
 }
 
 /// `apiVersion:` and `kind:` at the start of a line in the file's first 8 KiB.
