@@ -338,6 +338,7 @@ fn patcher_changes_only_image_values(corpus: &Path) {
 }
 
 fn promote_dry_run_changes_nothing_anywhere(corpus: &Path) {
+    let mut promoted = 0;
     for e in EXPECT {
         let sb = sandbox(corpus, e.name);
         let before = sb.state();
@@ -354,8 +355,13 @@ fn promote_dry_run_changes_nothing_anywhere(corpus: &Path) {
         }
         if r.code == 0 && !r.stderr.contains("already runs what test runs") {
             promote_changes_only_image_lines(&sb, e.name);
+            promoted += 1;
         }
     }
+    assert!(
+        promoted > 0,
+        "no corpus project was really promoted, so the byte check never ran"
+    );
 }
 
 /// A real promote: the commit on origin changes prod files in `image:` lines only, each

@@ -132,10 +132,8 @@ fn ctrl_c_during_the_push_waits_for_it() {
     landed_once(&sb, "0.2.0");
 }
 
-#[test]
-fn an_unpushed_release_commit_without_journal_is_noticed_and_finished() {
-    let sb = ready();
-    // What an older version (or a hand-made mess) leaves: the release commit and tag, local.
+/// What an older version (or a hand-made mess) leaves: the release commit and tag, local.
+fn leave_an_unpushed_release(sb: &Sandbox) {
     std::fs::write(
         sb.clone.join("CHANGELOG.md"),
         "# Changelog\n\n## [0.2.0] - 2026-01-01\n",
@@ -143,6 +141,12 @@ fn an_unpushed_release_commit_without_journal_is_noticed_and_finished() {
     .unwrap();
     sb.git(&sb.clone, &["commit", "-qam", "chore(release): 0.2.0"]);
     sb.git(&sb.clone, &["tag", "-a", "0.2.0", "-m", "Release 0.2.0"]);
+}
+
+#[test]
+fn an_unpushed_release_commit_without_journal_is_noticed_and_finished() {
+    let sb = ready();
+    leave_an_unpushed_release(&sb);
     let r = sb.release(&["patch", "--yes", "--skip-images"]);
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(r.stderr.contains("stopped before its push"), "{}", r.stderr);
@@ -156,13 +160,7 @@ fn an_unpushed_release_commit_without_journal_is_noticed_and_finished() {
 fn an_unpushed_release_commit_without_journal_can_be_aborted() {
     let sb = ready();
     let before = sb.local_state();
-    std::fs::write(
-        sb.clone.join("CHANGELOG.md"),
-        "# Changelog\n\n## [0.2.0] - 2026-01-01\n",
-    )
-    .unwrap();
-    sb.git(&sb.clone, &["commit", "-qam", "chore(release): 0.2.0"]);
-    sb.git(&sb.clone, &["tag", "-a", "0.2.0", "-m", "Release 0.2.0"]);
+    leave_an_unpushed_release(&sb);
     let res = sb.release(&["abort"]);
     assert_eq!(res.code, 0, "{}", res.all());
     assert_eq!(sb.local_state(), before);

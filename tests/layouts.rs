@@ -450,6 +450,13 @@ fn init_builds_test_from_a_prod_only_project_that_then_releases() {
         .mode();
     assert_eq!(mode & 0o077, 0o044 & mode, "the umask's mode, not 0600: {mode:o}");
     assert_ne!(mode & 0o044, 0, "readable by others as umask 022 gives: {mode:o}");
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let umask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Umask:"))
+        .and_then(|u| u32::from_str_radix(u.trim(), 8).ok())
+        .unwrap();
+    assert_eq!(mode & 0o777, 0o666 & !umask, "exactly the umask's mode: {mode:o}");
     let r = sb.release(&["check"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(r.stdout.contains("0 error(s)"), "{}", r.stdout);

@@ -1,7 +1,7 @@
 //! `release images`: which images a release builds, from which Dockerfile, and why.
 
 use crate::config::Config;
-use crate::images::{context, credentials, specs};
+use crate::images::{context, credentials, specs_in};
 use crate::manifests::imageref::ImageRef;
 use crate::ui;
 use crate::ui::human_bytes;
@@ -13,7 +13,7 @@ pub fn run(dir: &Path) -> Result<()> {
     let config = Config::load(&repo.root)?;
     let layout = crate::manifests::Layout::load_to_read(&repo.root, &config)?;
     ui::out(&layout.found());
-    let specs = specs(&repo.root, &config)?;
+    let specs = specs_in(&repo.root, &config, &layout)?;
     if specs.is_empty() {
         ui::out("no Dockerfile found (docker/Dockerfile.*, Dockerfile): a release builds no image");
     }

@@ -171,7 +171,7 @@ pub fn post_merge(repo: &Repo, config: &Config) {
     if !changed.is_empty() {
         say(&format!("this pull changed {}", changed.join(", ")));
     }
-    let Ok(layout) = Layout::load_to_read(&repo.root, config) else {
+    let Ok(layout) = Layout::load_to_read_at(&repo.root, config, places) else {
         return;
     };
     if !layout.exists() {

@@ -122,9 +122,13 @@ fn collect_used(layout: &Layout, env: &crate::manifests::model::Env) -> Vec<Used
 
 /// Which images this project builds, and where each mapping came from.
 pub fn specs(root: &Path, config: &Config) -> anyhow::Result<Vec<ImageSpec>> {
-    let layout = Layout::load_to_read(root, config)?;
+    specs_in(root, config, &Layout::load_to_read(root, config)?)
+}
+
+/// [`specs`] with the manifests already read.
+pub fn specs_in(root: &Path, config: &Config, layout: &Layout) -> anyhow::Result<Vec<ImageSpec>> {
     let evidence = evidence::gather(root);
-    let used = used_repositories(&layout);
+    let used = used_repositories(layout);
     let mut specs = discover::map(&find_dockerfiles(root), &used, &config.images, &evidence)?;
     for s in specs
         .iter_mut()

@@ -124,7 +124,7 @@ pub enum TagKind {
     Floating,
 }
 
-pub use crate::version::ComponentTag;
+use crate::version::ComponentTag;
 
 /// Reads a project image's tag. `component_words` are the word tags its repository carries
 /// more than one of (`api` and `wrk` on one repository: the component scheme); `format`

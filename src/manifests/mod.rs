@@ -47,17 +47,21 @@ pub struct Layout {
 impl Layout {
     /// Both environments with their files' text, ready to patch.
     pub fn load(root: &Path, config: &Config) -> Result<Layout> {
-        Layout::read(root, config, true)
+        Layout::read(root, config, places::of_project(root, config), true)
     }
 
     /// Both environments for reading only (`release check`): the files' text is dropped
     /// once parsed, so a 50 MB manifest is not held twice.
     pub fn load_to_read(root: &Path, config: &Config) -> Result<Layout> {
-        Layout::read(root, config, false)
+        Layout::read(root, config, places::of_project(root, config), false)
     }
 
-    fn read(root: &Path, config: &Config, keep_text: bool) -> Result<Layout> {
-        let places = places::of_project(root, config);
+    /// [`Layout::load_to_read`] at places already found (the post-merge hook's).
+    pub fn load_to_read_at(root: &Path, config: &Config, places: places::Places) -> Result<Layout> {
+        Layout::read(root, config, places, false)
+    }
+
+    fn read(root: &Path, config: &Config, places: places::Places, keep_text: bool) -> Result<Layout> {
         let load = |name: &str, place: &places::Place| {
             model::load_env(root, name, place, keep_text).with_context(|| format!("reading {}", place.label))
         };
@@ -172,8 +176,8 @@ pub fn project_images(config: &Config, envs: &[&Env]) -> ProjectImages {
 }
 
 /// `manifests: { component_tag: ... }` (validated when the config is read).
-fn component_tag(config: &Config) -> imageref::ComponentTag {
-    imageref::ComponentTag::new(&config.manifests.component_tag).unwrap_or_default()
+fn component_tag(config: &Config) -> crate::version::ComponentTag {
+    crate::version::ComponentTag::new(&config.manifests.component_tag).unwrap_or_default()
 }
 
 /// The release plan's contribution: kubernetes/test set to the new tag, and the layout

@@ -2,9 +2,10 @@
 //! compute edits from the model, splice only the bytes of each image value, re-parse, and
 //! verify that only the intended values changed.
 
-use super::imageref::{ComponentTag, ImageRef, TagKind};
+use super::imageref::{ImageRef, TagKind};
 use super::model::{Env, ManifestFile};
 use super::yaml::{self, Scalar};
+use crate::version::ComponentTag;
 use std::collections::BTreeSet;
 use std::ops::Range;
 use std::path::PathBuf;

@@ -36,6 +36,12 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
     }
     let _lock = lock::hold(crate::git::open(dir)?.git_dir(), opts.dry_run)?;
     let mut facts = preflight::gather(dir)?;
+    // Which images the project builds decides which ones the release sets (promote and
+    // resume do not need it).
+    facts.built = crate::images::specs(&facts.repo.root, &facts.config)
+        .ok()
+        .filter(|specs| !specs.is_empty())
+        .map(|specs| specs.into_iter().map(|s| s.repository).collect());
     let opts = &Options {
         sign: opts.sign || facts.config.sign,
         no_push: opts.no_push || !facts.repo.has_remote(&facts.config.remote),

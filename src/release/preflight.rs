@@ -89,7 +89,7 @@ fn seed(root: &std::path::Path, config: &Config) -> Option<Seed> {
     let layout = crate::manifests::Layout::load_to_read(root, config).ok()?;
     // The images the project builds, when that is known: a third party's `tool:3.1` is no
     // version of this project.
-    let built: Vec<String> = crate::images::specs(root, config)
+    let built: Vec<String> = crate::images::specs_in(root, config, &layout)
         .map(|specs| specs.iter().map(|s| s.repository.clone()).collect())
         .unwrap_or_default();
     [&layout.test, &layout.prod]
@@ -114,10 +114,6 @@ fn seed(root: &std::path::Path, config: &Config) -> Option<Seed> {
 /// Reads the facts and checks everything a release needs, origin included.
 pub fn gather(dir: &std::path::Path) -> Result<Facts> {
     let mut f = read_with(dir, false)?;
-    f.built = crate::images::specs(&f.repo.root, &f.config)
-        .ok()
-        .filter(|specs| !specs.is_empty())
-        .map(|specs| specs.into_iter().map(|s| s.repository).collect());
     let remote = f.config.remote.clone();
     let mut problems = Vec::new();
     if f.repo.is_shallow() {
