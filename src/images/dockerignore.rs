@@ -19,7 +19,7 @@ pub struct DockerIgnore {
 }
 
 /// `filepath.Clean` for slash paths: drops `.` and empty parts, resolves `..`.
-fn clean(p: &str) -> String {
+pub(crate) fn clean(p: &str) -> String {
     let abs = p.starts_with('/');
     let mut parts: Vec<&str> = Vec::new();
     for c in p.split('/') {

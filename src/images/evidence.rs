@@ -4,7 +4,7 @@
 //! no evidence.
 
 use crate::manifests::imageref::ImageRef;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// One repository built from one Dockerfile, as a build file says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +15,6 @@ pub struct Evidence {
     pub context: PathBuf,
     /// `docker-src/docker-compose.yml: service flask-app`.
     pub source: String,
-    pub compose: bool,
 }
 
 const COMPOSE_NAMES: &[&str] = &[
@@ -44,24 +43,8 @@ pub fn gather(root: &Path) -> Vec<Evidence> {
 
 /// `a/./b/../c` -> `a/c`; `None` when it leaves the repository.
 fn normal(p: &Path) -> Option<PathBuf> {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    return None;
-                }
-            }
-            Component::Normal(n) => out.push(n),
-            _ => return None,
-        }
-    }
-    Some(if out.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        out
-    })
+    let text = p.to_str()?;
+    crate::fs::stays_inside(p).then(|| PathBuf::from(super::dockerignore::clean(text)))
 }
 
 fn repository(image: &str) -> Option<String> {
@@ -70,20 +53,12 @@ fn repository(image: &str) -> Option<String> {
     (!repo.contains('$') && !repo.contains("{{")).then_some(repo)
 }
 
-fn found(
-    root: &Path,
-    repo: &str,
-    dockerfile: PathBuf,
-    context: PathBuf,
-    source: String,
-    compose: bool,
-) -> Option<Evidence> {
+fn found(root: &Path, repo: &str, dockerfile: PathBuf, context: PathBuf, source: String) -> Option<Evidence> {
     root.join(&dockerfile).is_file().then(|| Evidence {
         repository: repo.to_string(),
         dockerfile,
         context,
         source,
-        compose,
     })
 }
 
@@ -114,7 +89,7 @@ fn compose(root: &Path, rel: &Path, text: &str) -> Vec<Evidence> {
             continue;
         };
         let source = format!("{}: service {name}", rel.display());
-        out.extend(found(root, &repo, df, ctx, source, true));
+        out.extend(found(root, &repo, df, ctx, source));
     }
     out
 }
@@ -192,7 +167,7 @@ fn makefile(root: &Path, text: &str) -> Vec<Evidence> {
         };
         for repo in tags.iter().filter_map(|t| repository(t)) {
             let source = format!("Makefile:{}: docker build -t {repo}", line_of(text, i));
-            out.extend(found(root, &repo, df.clone(), ctx.clone(), source, false));
+            out.extend(found(root, &repo, df.clone(), ctx.clone(), source));
         }
     }
     out

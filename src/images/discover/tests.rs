@@ -162,7 +162,6 @@ fn build_files_decide_before_names_and_a_question_names_what_was_found() {
         dockerfile: p(df),
         context: p(ctx),
         source: "Makefile:3: docker build".into(),
-        compose: false,
     };
     let dfs = [p("database/Dockerfile"), p("redis/Dockerfile")];
     let u = used(&[("ph/avocado-test-db", Role::Db), ("jm/avocado-postgres", Role::Db)]);
