@@ -52,6 +52,8 @@ pub struct Used {
     pub role: Role,
     /// `kubernetes/test/api-deployment.yml:21`
     pub at: String,
+    /// The manifest that uses it (`kubernetes/test/api-deployment.yml`).
+    pub file: PathBuf,
     /// Its tag names a component of one shared repository (`u/app:api`).
     pub component: Option<String>,
 }
@@ -260,7 +262,7 @@ fn one_per_image(specs: Vec<ImageSpec>, used: &[Used]) -> Result<Vec<ImageSpec>,
             let dir = spec.dockerfile.parent().unwrap_or(Path::new(""));
             used.iter()
                 .filter(|u| u.repository == spec.repository)
-                .map(|u| shared(dir, Path::new(u.at.split(':').next().unwrap_or(""))))
+                .map(|u| shared(dir, &u.file))
                 .max()
                 .unwrap_or(0)
         };

@@ -116,6 +116,7 @@ fn collect_used(layout: &Layout, env: &crate::manifests::model::Env) -> Vec<Used
             repository: p.image.repository(),
             role: p.object.role,
             at: format!("{}:{}", p.object.file.display(), p.line),
+            file: p.object.file.to_path_buf(),
         })
         .collect()
 }

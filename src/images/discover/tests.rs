@@ -6,6 +6,7 @@ fn used(list: &[(&str, Role)]) -> Vec<Used> {
             repository: r.to_string(),
             role: *role,
             at: "k.yml:1".into(),
+            file: "k.yml".into(),
             component: None,
         })
         .collect()
