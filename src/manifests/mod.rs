@@ -192,7 +192,7 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
             layout.prod.label()
         )));
     }
-    let mut c = if config.manifests.patch && layout.test.exists {
+    let (mut c, pinned) = if config.manifests.patch && layout.test.exists {
         patches(ctx, &layout)
     } else {
         let why = if layout.test.exists {
@@ -200,25 +200,19 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
         } else {
             format!("no test manifests: {} does not exist", layout.test.label())
         };
-        Contribution::notice(format!(
-            "manifests: not patched ({why}): this release is git only (changelog, commit, tag, images, push)"
-        ))
+        let note =
+            format!("manifests: not patched ({why}): this release is git only (changelog, commit, tag, images, push)");
+        (Contribution::notice(note), Pinned::new())
     };
     c.notices.insert(0, format!("manifests found: {}", layout.found()));
-    lint(ctx, &layout, &mut c);
+    lint(ctx, &layout, &mut c, &pinned);
     Ok(c)
 }
 
 /// The layout check's findings: errors block unless allowed, warnings are said.
-fn lint(ctx: &Context, layout: &Layout, c: &mut Contribution) {
+/// A floating tag the release pins is said once (by the patch), not again by the lint.
+fn lint(ctx: &Context, layout: &Layout, c: &mut Contribution, pinned: &Pinned) {
     let config = &ctx.facts.config;
-    // A floating tag the release pins is said once (by the patch), not again by the lint.
-    let pinned: std::collections::HashSet<String> = c
-        .notices
-        .iter()
-        .filter_map(|n| n.split(": ").next())
-        .map(str::to_string)
-        .collect();
     let allow = &config.check.allow;
     for rule in allow
         .iter()
@@ -287,9 +281,13 @@ fn to_set(ctx: &Context, layout: &Layout, c: &mut Contribution) -> ProjectImages
     }
 }
 
+/// `file:line` of the image values a release changes with a note (a floating tag pinned).
+type Pinned = std::collections::HashSet<String>;
+
 /// The test environment's files with the new tag, as write steps (or why not).
-fn patches(ctx: &Context, layout: &Layout) -> Contribution {
+fn patches(ctx: &Context, layout: &Layout) -> (Contribution, Pinned) {
     let mut c = Contribution::default();
+    let mut pinned = Pinned::new();
     let project = to_set(ctx, layout, &mut c);
     let opts = patch::Options {
         replace_floating: ctx.facts.config.manifests.replace_floating || ctx.options.replace_latest,
@@ -306,7 +304,9 @@ fn patches(ctx: &Context, layout: &Layout) -> Contribution {
             for p in patches {
                 for e in &p.edits {
                     if let Some(n) = &e.note {
-                        c.notices.push(format!("{}:{}: {n}", p.path.display(), e.line));
+                        let at = format!("{}:{}", p.path.display(), e.line);
+                        c.notices.push(format!("{at}: {n}"));
+                        pinned.insert(at);
                     }
                 }
                 let n = p.edits.len();
@@ -320,5 +320,5 @@ fn patches(ctx: &Context, layout: &Layout) -> Contribution {
         }
         Err(refusals) => c.problems.extend(refusals.into_iter().map(|r| r.problem())),
     }
-    c
+    (c, pinned)
 }
