@@ -7,7 +7,7 @@ use super::evidence::Evidence;
 use crate::config::ImageConfig;
 use crate::manifests::imageref::ImageRef;
 use crate::manifests::model::{Role, role_from_words};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// One image to build and push.
@@ -27,7 +27,20 @@ pub struct ImageSpec {
     pub component: Option<String>,
 }
 
+/// An image: its repository and, in the component scheme, its component.
+type Key = (String, Option<String>);
+
+impl Used {
+    fn key(&self) -> Key {
+        (self.repository.clone(), self.component.clone())
+    }
+}
+
 impl ImageSpec {
+    fn key(&self) -> Key {
+        (self.repository.clone(), self.component.clone())
+    }
+
     /// The tag a release gives it: the version, or `<component>-<version>`.
     pub fn tag_for(&self, version_tag: &str) -> String {
         match &self.component {
@@ -183,15 +196,8 @@ pub fn map(
         return Ok(Vec::new());
     }
     // distinct repositories, first use wins for the role
-    let mut repos: Vec<&Used> = Vec::new();
-    for u in used {
-        if !repos
-            .iter()
-            .any(|r| r.repository == u.repository && r.component == u.component)
-        {
-            repos.push(u);
-        }
-    }
+    let mut seen = HashSet::new();
+    let mut repos: Vec<&Used> = used.iter().filter(|u| seen.insert(u.key())).collect();
     let fail = |why: String, pairs: Vec<(String, PathBuf)>| unclear(dockerfiles, used, evidence, why, pairs);
     if repos.is_empty() {
         return Err(fail(
@@ -203,18 +209,17 @@ pub fn map(
         ));
     }
     let mut out = from_evidence(&repos, evidence);
-    repos.retain(|u| {
-        !out.iter()
-            .any(|s| s.repository == u.repository && s.component == u.component)
-    });
+    let taken: HashSet<Key> = out.iter().map(ImageSpec::key).collect();
+    repos.retain(|u| !taken.contains(&u.key()));
+    let claimed: HashSet<&Path> = out.iter().map(|s| s.dockerfile.as_path()).collect();
     let roled: Vec<(&PathBuf, String, Role)> = dockerfiles
         .iter()
-        .filter(|d| !out.iter().any(|s| &s.dockerfile == *d))
+        .filter(|d| !claimed.contains(d.as_path()))
         .filter_map(|d| dockerfile_role(d).map(|(w, r)| (d, w, r)))
         .collect();
     let plain: Vec<&PathBuf> = dockerfiles
         .iter()
-        .filter(|d| dockerfile_role(d).is_none() && !out.iter().any(|s| &s.dockerfile == *d))
+        .filter(|d| dockerfile_role(d).is_none() && !claimed.contains(d.as_path()))
         .collect();
     let mut unused = None;
     for (d, word, role) in &roled {
@@ -250,11 +255,10 @@ pub fn map(
 fn one_per_image(specs: Vec<ImageSpec>, used: &[Used]) -> Result<Vec<ImageSpec>, (String, Pairs)> {
     let shared = |a: &Path, b: &Path| a.components().zip(b.components()).take_while(|(x, y)| x == y).count();
     let mut out: Vec<ImageSpec> = Vec::new();
+    let mut index: HashMap<Key, usize> = HashMap::new();
     for s in specs {
-        let Some(i) = out
-            .iter()
-            .position(|o| o.repository == s.repository && o.component == s.component)
-        else {
+        let Some(&i) = index.get(&s.key()) else {
+            index.insert(s.key(), out.len());
             out.push(s);
             continue;
         };
@@ -289,14 +293,8 @@ fn one_per_image(specs: Vec<ImageSpec>, used: &[Used]) -> Result<Vec<ImageSpec>,
 
 /// The only plain Dockerfile builds every repository nothing else took.
 fn lone_builds_the_rest(d: &Path, repos: &[&Used], out: &mut Vec<ImageSpec>) -> anyhow::Result<()> {
-    let taken: Vec<(String, Option<String>)> = out
-        .iter()
-        .map(|s| (s.repository.clone(), s.component.clone()))
-        .collect();
-    for u in repos
-        .iter()
-        .filter(|u| !taken.contains(&(u.repository.clone(), u.component.clone())))
-    {
+    let taken: HashSet<Key> = out.iter().map(ImageSpec::key).collect();
+    for u in repos.iter().filter(|u| !taken.contains(&u.key())) {
         validate_repository(&u.repository)?;
         let source = format!("the only plain Dockerfile, {} -> {}", d.display(), u.at);
         out.push(spec(u, d, source));

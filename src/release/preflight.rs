@@ -89,7 +89,7 @@ fn seed(root: &std::path::Path, config: &Config) -> Option<Seed> {
     let layout = crate::manifests::Layout::load_to_read(root, config).ok()?;
     // The images the project builds, when that is known: a third party's `tool:3.1` is no
     // version of this project.
-    let built: Vec<String> = crate::images::specs_in(root, config, &layout)
+    let built: std::collections::HashSet<String> = crate::images::specs_in(root, config, &layout)
         .map(|specs| specs.iter().map(|s| s.repository.clone()).collect())
         .unwrap_or_default();
     [&layout.test, &layout.prod]
