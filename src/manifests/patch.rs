@@ -308,47 +308,119 @@ pub fn splice(text: &str, edits: &[Edit]) -> String {
 }
 
 /// Re-parses both texts: every scalar must be the same (value, style, line) except the
-/// edited ones, which must now hold exactly their new value.
+/// edited ones, which must now hold exactly their new value. The two texts are read side by
+/// side, one document at a time (a 50 MB file is never held as two trees).
 pub fn verify(old: &str, new: &str, edits: &[Edit]) -> anyhow::Result<()> {
-    let parse = |t: &str| {
-        yaml::parse(t).map_err(|e| anyhow::anyhow!("the patched file does not parse (line {}): {}", e.line, e.message))
-    };
-    let (a, b) = (parse(old)?, parse(new)?);
-    let collect = |docs: &Vec<Option<yaml::Node>>| {
-        let mut v = Vec::new();
-        docs.iter().flatten().for_each(|d| d.scalars(&mut v));
-        v.into_iter().cloned().collect::<Vec<Scalar>>()
-    };
-    let (sa, sb) = (collect(&a), collect(&b));
-    if sa.len() != sb.len() || a.len() != b.len() {
-        anyhow::bail!("the patched file has a different shape than the original; nothing was written");
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Scalar>>(1);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            yaml::each_document(new, |d| {
+                let mut v = Vec::new();
+                d.iter().for_each(|d| d.scalars(&mut v));
+                // The other side stops listening after a finding; the rest is still parsed.
+                let _ = tx.send(v.into_iter().cloned().collect());
+            })
+        });
+        let mut side = SideBySide::new(rx, edits);
+        let old_docs = yaml::each_document(old, |d| {
+            let mut v = Vec::new();
+            d.iter().for_each(|d| d.scalars(&mut v));
+            side.old_document(&v);
+        });
+        let left = side.finish();
+        let new_docs = reader.join().expect("the reader does not panic");
+        let parsed = |r: Result<(), yaml::SyntaxError>| {
+            r.map_err(|e| anyhow::anyhow!("the patched file does not parse (line {}): {}", e.line, e.message))
+        };
+        parsed(old_docs)?;
+        parsed(new_docs)?;
+        left
+    })
+}
+
+/// The comparison of [`verify`]: the old text's scalars against the new text's, as they
+/// come; the verdict keeps `verify`'s order (shape first, then the first changed value).
+struct SideBySide<'e> {
+    rx: Option<std::sync::mpsc::Receiver<Vec<Scalar>>>,
+    pending: std::collections::VecDeque<Scalar>,
+    expected: std::iter::Peekable<std::slice::Iter<'e, Edit>>,
+    docs: (usize, usize),
+    scalars: (usize, usize),
+    first: Option<anyhow::Error>,
+}
+
+impl<'e> SideBySide<'e> {
+    fn new(rx: std::sync::mpsc::Receiver<Vec<Scalar>>, edits: &'e [Edit]) -> SideBySide<'e> {
+        SideBySide {
+            rx: Some(rx),
+            pending: Default::default(),
+            expected: edits.iter().peekable(),
+            docs: (0, 0),
+            scalars: (0, 0),
+            first: None,
+        }
     }
-    let mut expected = edits.iter().peekable();
-    for (x, y) in sa.iter().zip(&sb) {
-        let edited = expected.peek().is_some_and(|e| e.bytes.start == x.bytes.start);
+
+    /// The next scalar of the new text, receiving its next document when needed.
+    fn next_new(&mut self) -> Option<Scalar> {
+        while self.pending.is_empty() {
+            let doc = self.rx.as_ref()?.recv().ok()?;
+            self.docs.1 += 1;
+            self.scalars.1 += doc.len();
+            self.pending.extend(doc);
+        }
+        self.pending.pop_front()
+    }
+
+    fn old_document(&mut self, old: &[&Scalar]) {
+        self.docs.0 += 1;
+        self.scalars.0 += old.len();
+        for x in old {
+            let Some(y) = self.next_new() else { continue };
+            if self.first.is_none() {
+                self.first = self.compare(x, &y).err();
+            }
+        }
+    }
+
+    fn compare(&mut self, x: &Scalar, y: &Scalar) -> anyhow::Result<()> {
+        let edited = self.expected.peek().is_some_and(|e| e.bytes.start == x.bytes.start);
         if edited {
-            let e = expected.next().expect("peeked");
+            let e = self.expected.next().expect("peeked");
             if y.value != e.new || y.style != x.style {
-                return Err(anyhow::anyhow!(
+                anyhow::bail!(
                     "line {}: the new value reads back as `{}`, not `{}`; nothing was written",
                     e.line,
                     y.value,
                     e.new
-                ));
+                );
             }
         } else if x.value != y.value || x.style != y.style || x.line != y.line {
-            return Err(anyhow::anyhow!(
+            anyhow::bail!(
                 "line {}: `{}` would change to `{}`; nothing was written",
                 x.line,
                 x.value,
                 y.value
-            ));
+            );
         }
+        Ok(())
     }
-    if expected.next().is_some() {
-        anyhow::bail!("an edit did not land on an image value; nothing was written");
+
+    /// The verdict, once the old text is read: the rest of the new one is counted.
+    fn finish(mut self) -> anyhow::Result<()> {
+        while self.next_new().is_some() {}
+        self.rx = None;
+        if self.scalars.0 != self.scalars.1 || self.docs.0 != self.docs.1 {
+            anyhow::bail!("the patched file has a different shape than the original; nothing was written");
+        }
+        if let Some(e) = self.first {
+            return Err(e);
+        }
+        if self.expected.next().is_some() {
+            anyhow::bail!("an edit did not land on an image value; nothing was written");
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// A unified diff of a patch, for `--dry-run`.

@@ -152,3 +152,26 @@ fn verify_catches_a_wrong_edit() {
     assert!(verify(&t, &new, &[claimed]).is_err());
     assert!(verify(&t, &t, &[]).is_ok());
 }
+
+#[test]
+fn verify_reads_many_documents_side_by_side_and_names_each_failure() {
+    let doc = |i: usize| format!("---\nkind: Deployment\nmetadata:\n  name: a{i}\nspec:\n  image: u/api:0.1.0\n");
+    let old: String = (0..50).map(doc).collect();
+    let at = old.rfind("0.1.0").unwrap();
+    let edit = Edit {
+        line: old[..at].lines().count(),
+        bytes: at - 6..at + 5,
+        old: "u/api:0.1.0".into(),
+        new: "u/api:0.2.0".into(),
+        note: None,
+    };
+    let new = splice(&old, std::slice::from_ref(&edit));
+    assert!(verify(&old, &new, std::slice::from_ref(&edit)).is_ok());
+    let err = |new: &str, edits: &[Edit]| verify(&old, new, edits).unwrap_err().to_string();
+    assert!(err(&format!("{new}---\nkind: x\n"), &[edit.clone()]).contains("different shape"));
+    assert!(err(&new.replacen("name: a3", "name: b3", 1), &[edit.clone()]).contains("`a3` would change to `b3`"));
+    assert!(err(&old, &[edit.clone()]).contains("reads back as `u/api:0.1.0`"));
+    let nowhere = Edit { bytes: 0..1, ..edit };
+    assert!(err(&old, &[nowhere]).contains("did not land"));
+    assert!(err(&format!("{new}\n  bad: [\n"), &[]).contains("does not parse"));
+}
