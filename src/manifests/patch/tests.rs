@@ -168,9 +168,12 @@ fn verify_reads_many_documents_side_by_side_and_names_each_failure() {
     let new = splice(&old, std::slice::from_ref(&edit));
     assert!(verify(&old, &new, std::slice::from_ref(&edit)).is_ok());
     let err = |new: &str, edits: &[Edit]| verify(&old, new, edits).unwrap_err().to_string();
-    assert!(err(&format!("{new}---\nkind: x\n"), &[edit.clone()]).contains("different shape"));
-    assert!(err(&new.replacen("name: a3", "name: b3", 1), &[edit.clone()]).contains("`a3` would change to `b3`"));
-    assert!(err(&old, &[edit.clone()]).contains("reads back as `u/api:0.1.0`"));
+    assert!(err(&format!("{new}---\nkind: x\n"), std::slice::from_ref(&edit)).contains("different shape"));
+    assert!(
+        err(&new.replacen("name: a3", "name: b3", 1), std::slice::from_ref(&edit))
+            .contains("`a3` would change to `b3`")
+    );
+    assert!(err(&old, std::slice::from_ref(&edit)).contains("reads back as `u/api:0.1.0`"));
     let nowhere = Edit { bytes: 0..1, ..edit };
     assert!(err(&old, &[nowhere]).contains("did not land"));
     assert!(err(&format!("{new}\n  bad: [\n"), &[]).contains("does not parse"));
