@@ -4,11 +4,13 @@
 #   release minor --dry-run --skip-images   (goal: <= 50 ms; it reads tags and the commits
 #   since the last one) vs git for-each-ref --merged HEAD refs/tags (the same reachability
 #   question asked of git), without and with a commit-graph file.
-# Usage: bench/everyday.sh [REPO] [RUNS]   (default REPO: a clone of the vuejs/core mirror
-# at /work/.mirror/vuejs+core/repo, made in a temporary folder; needs hyperfine)
+# Usage: bench/everyday.sh REPO [RUNS]   REPO: a big git repository to measure on (it is
+# cloned into a temporary folder, never changed): the reference is a clone of vuejs/core
+# (git clone https://github.com/vuejs/core), or make one with
+# `python3 bench/gen-history.py DIR 20000 1000 10000`. Needs hyperfine (.ci/run installs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-src=${1:-/work/.mirror/vuejs+core/repo}
+src=${1:?usage: bench/everyday.sh REPO [RUNS] (a clone of vuejs/core, or a history made by bench/gen-history.py)}
 runs=${2:-20}
 command -v hyperfine >/dev/null || { echo "bench: needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
 [ -d "$src" ] || { echo "bench: no repository at $src (give one as the first argument)" >&2; exit 2; }
