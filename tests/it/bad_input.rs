@@ -1,6 +1,6 @@
 //! Bad input: a clear error, exit 2, and nothing changed.
 
-mod common;
+use crate::common;
 use common::Sandbox;
 
 #[test]

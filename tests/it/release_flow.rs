@@ -1,6 +1,6 @@
 //! `release major|minor|patch|final` end to end against a real bare origin.
 
-mod common;
+use crate::common;
 use common::Sandbox;
 
 #[test]

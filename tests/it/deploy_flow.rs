@@ -3,7 +3,7 @@
 //! with a PVC-bound Redis, rollouts of the release's tag, a missing image, a rollback with
 //! --to, prod refused before test ran the version, and kubectl over ssh on kube-2.
 
-mod common;
+use crate::common;
 use common::{Sandbox, docker_env};
 use std::process::Command;
 

@@ -2,7 +2,7 @@
 //! pages, -v/-q, --config, explicit versions, --no-push and no remote, release hooks,
 //! release notes, one JSON shape per command, and the small things that were broken.
 
-mod common;
+use crate::common;
 use common::Sandbox;
 
 const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-test-api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: alice/app-api:0.1.0\n";

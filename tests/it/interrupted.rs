@@ -4,7 +4,7 @@
 //! version on the intended commit, and `release abort` leaves refs, index, work tree and
 //! origin as they were, byte for byte. No version is ever skipped; nothing is left over.
 
-mod common;
+use crate::common;
 use common::{Run, Sandbox, inject};
 use std::path::Path;
 

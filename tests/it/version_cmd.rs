@@ -1,6 +1,6 @@
 //! `release version`: text, --explain and --json on a real repository.
 
-mod common;
+use crate::common;
 use common::Sandbox;
 
 #[test]

@@ -2,7 +2,7 @@
 //! image tag == git tag, no `latest`, digests match, credentials (with `>>>` and `?`) never
 //! shown, failures roll git back and say which images reached the registry.
 
-mod common;
+use crate::common;
 use common::{DockerEnv, Sandbox, docker_env, registry_digest, registry_tags};
 use std::process::Command;
 

@@ -2,7 +2,7 @@
 //! prod-only project and `manifests: { patch: false }` release git only; Dockerfiles named
 //! `Dockerfile_api`, kept in component folders, or used by no manifest.
 
-mod common;
+use crate::common;
 use common::Sandbox;
 
 const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-ENV-ROLE\nspec:\n  template:\n    spec:\n      containers:\n        - name: ROLE\n          image: alice/app-ROLE:0.1.0\n";

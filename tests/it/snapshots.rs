@@ -3,7 +3,7 @@
 //! binary). Commit ids, dates, ages and temporary paths are redacted, so a reviewer reads
 //! the text a user reads and a change to it shows up in the diff.
 
-mod common;
+use crate::common;
 use common::{Run, Sandbox};
 
 /// Redacts what differs between runs: temporary paths, commit ids, dates and ages.

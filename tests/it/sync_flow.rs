@@ -1,7 +1,7 @@
 //! `release status` and release's peer checks against real clones: local paths and
 //! a real sshd on 127.0.0.1 (`.ci/services start`).
 
-mod common;
+use crate::common;
 use common::{Sandbox, ssh_config};
 use std::path::Path;
 use std::time::Instant;

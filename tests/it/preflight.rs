@@ -1,6 +1,6 @@
 //! Preflight refuses (exit 2), lists every problem with its fix, and changes nothing.
 
-mod common;
+use crate::common;
 use common::Sandbox;
 
 fn refused(sb: &Sandbox, args: &[&str]) -> String {

@@ -3,7 +3,7 @@
 //! git options, absurd nesting, the user's own signing and hooks, a push that times out.
 //! Each is refused with the place and the fix, or handled, and nothing is lost.
 
-mod common;
+use crate::common;
 use common::Sandbox;
 
 const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-test-api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: alice/app-api:0.1.0\n";

@@ -1,7 +1,7 @@
 //! Our build context against `docker build` on the real engine: the same tricky
 //! `.dockerignore`, two images built FROM scratch with `COPY . /ctx/`, the same files.
 
-mod common;
+use crate::common;
 use release::images::{context, engine};
 use std::collections::HashMap;
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! CHANGELOG.md in releases, `release auto` and `release changelog`, on real repositories.
 
-mod common;
+use crate::common;
 use common::Sandbox;
 
 fn changelog(sb: &Sandbox) -> String {

@@ -1,7 +1,7 @@
 //! `release hooks install|uninstall|status` and what the installed hooks say, run by real
 //! `git commit`, `git push` and `git pull`.
 
-mod common;
+use crate::common;
 use common::Sandbox;
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! The release patches kubernetes/test; promote copies test's images to prod; init writes
 //! the reference layout; bad manifests are refused with file:line and nothing lost.
 
-mod common;
+use crate::common;
 use common::Sandbox;
 
 /// A sandbox whose clone has the reference layout (via `release init`), committed and

@@ -1,0 +1,23 @@
+//! The integration tests, one binary (one link of git2, bollard and tokio instead of one per
+//! suite): each module is a suite, run against the real `release` binary and real services.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod bad_input;
+mod changelog_flow;
+mod conventions;
+mod deploy_flow;
+mod dockerignore_conformance;
+mod hooks_flow;
+mod hostile_input;
+mod images_flow;
+mod interrupted;
+mod layouts;
+mod manifests_flow;
+mod patcher_props;
+mod preflight;
+mod release_flow;
+mod snapshots;
+mod sync_flow;
+mod version_cmd;
