@@ -2,6 +2,10 @@
 //!
 //! * [`Refused`] (exit 2): usage or preflight said no; nothing was changed.
 //! * [`Failed`] (exit 1): a step of the release failed and everything local was rolled back.
+//! * [`Incomplete`] (exit 4): something may have changed that was not taken back: a push
+//!   whose outcome is uncertain, an undo that failed or found a user's edit, a change
+//!   outside (cluster, registry, origin). The message says what may have changed.
+//! * [`Interrupted`] (exit 130): a signal stopped it; what was done is said.
 //!
 //! Any other error is reported as refused as well: it can only come from reading facts,
 //! before anything was changed.
@@ -16,6 +20,9 @@ pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_REFUSED: i32 = 2;
 /// Exit code of `release status` when a copy is out of step.
 pub const EXIT_OUT_OF_STEP: i32 = 3;
+/// Exit code when something may have changed that was not taken back (uncertain push,
+/// failed or guarded undo, an outside change): the message says what.
+pub const EXIT_INCOMPLETE: i32 = 4;
 /// Exit code after Ctrl-C, SIGTERM or SIGHUP stopped a transaction (rolled back).
 pub const EXIT_INTERRUPTED: i32 = 130;
 
@@ -50,6 +57,12 @@ message_error!(
     Failed
 );
 
+message_error!(
+    /// Something may have changed that was not taken back; the message says what, and how
+    /// to see and finish it.
+    Incomplete
+);
+
 /// `release status` found a copy out of step (it has said which and why already).
 #[derive(Debug)]
 pub struct OutOfStep;
@@ -70,6 +83,8 @@ pub fn refused(msg: impl Into<String>) -> anyhow::Error {
 pub fn exit_code(err: &anyhow::Error) -> i32 {
     if err.downcast_ref::<OutOfStep>().is_some() {
         EXIT_OUT_OF_STEP
+    } else if err.chain().any(|e| e.downcast_ref::<Incomplete>().is_some()) {
+        EXIT_INCOMPLETE
     } else if err.chain().any(|e| e.downcast_ref::<Interrupted>().is_some()) {
         EXIT_INTERRUPTED
     } else if err.chain().any(|e| e.downcast_ref::<Failed>().is_some()) {

@@ -75,14 +75,38 @@ pub fn inside(root: &Path, rel: &Path) -> Result<std::path::PathBuf> {
     Ok(at)
 }
 
+/// Whether any process has `path` open (Linux: a link to it under /proc/*/fd).
+pub fn held_open(path: &Path) -> bool {
+    let Ok(want) = path.canonicalize() else {
+        return false;
+    };
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    procs.flatten().any(|p| {
+        std::fs::read_dir(p.path().join("fd"))
+            .map(|fds| {
+                fds.flatten()
+                    .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|t| t == want))
+            })
+            .unwrap_or(false)
+    })
+}
+
 /// The 1-based line of the first byte sequence that is not UTF-8; `None` when all is.
 pub fn first_bad_utf8_line(bytes: &[u8]) -> Option<usize> {
     let e = std::str::from_utf8(bytes).err()?;
     Some(bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1)
 }
 
+/// The SHA-256 of `bytes`, in hex: how an undo recognises the bytes it wrote.
+pub fn digest(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The process's umask (new files get `0666 & !umask`, as any program's would).
-fn umask() -> u32 {
+pub fn umask() -> u32 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

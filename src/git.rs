@@ -22,6 +22,8 @@ pub struct Repo {
 pub struct Dirty {
     pub path: String,
     pub untracked: bool,
+    /// Left out of the work tree by a sparse checkout (skip-worktree), not changed.
+    pub sparse: bool,
 }
 
 impl std::fmt::Display for Dirty {
@@ -49,7 +51,14 @@ pub struct RemoteRefs {
     pub heads: HashMap<String, String>,
     /// Tag name -> commit id (peeled when annotated).
     pub tags: HashMap<String, String>,
+    /// Tag name -> what the ref itself names (the tag object when annotated).
+    pub tag_refs: HashMap<String, String>,
 }
+
+crate::message_error!(
+    /// Origin answered a push with a refusal (a rejected ref): nothing of it landed.
+    PushRefused
+);
 
 /// The project root: the git work tree containing `dir`, else `dir` itself.
 pub fn project_root(dir: &Path) -> PathBuf {
@@ -180,12 +189,21 @@ impl Repo {
             .recurse_untracked_dirs(false)
             .include_ignored(false);
         let statuses = self.repo.statuses(Some(&mut opts))?;
+        let index = self.repo.index()?;
+        // git's skip-worktree bit (extended flags): the file is left out, not deleted.
+        const SKIP_WORKTREE: u16 = 1 << 14;
+        let skipped = |path: &[u8]| {
+            index
+                .get_path(Path::new(&*String::from_utf8_lossy(path)), 0)
+                .is_some_and(|e| e.flags_extended & SKIP_WORKTREE != 0)
+        };
         Ok(statuses
             .iter()
             .filter(|s| s.status() != Status::CURRENT && !s.status().contains(Status::IGNORED))
             .map(|s| Dirty {
                 path: String::from_utf8_lossy(s.path_bytes()).into_owned(),
                 untracked: s.status().contains(Status::WT_NEW),
+                sparse: s.status() == Status::WT_DELETED && skipped(s.path_bytes()),
             })
             .collect())
     }
@@ -413,34 +431,52 @@ impl Repo {
         Ok(if p.is_absolute() { p } else { self.root.join(p) })
     }
 
-    /// Pushes `commit` as `branch` and the tag, all-or-nothing. The commit's id is sent,
-    /// not the live branch, so a branch moved meanwhile by someone else is never published.
-    pub fn push_atomic(&self, remote: &str, commit: Oid, branch: &str, tag: Option<&str>) -> Result<()> {
+    /// Pushes `commit` as `branch` and the tag object `tag` (name, object id), all or
+    /// nothing. Ids are sent, not the live refs, so a branch or tag moved meanwhile is never
+    /// published. A push that origin answered with a refusal is [`PushRefused`]; any other
+    /// failure (timed out, cut, hung up) may still land on origin's side.
+    pub fn push_atomic(&self, remote: &str, commit: Oid, branch: &str, tag: Option<(&str, Oid)>) -> Result<()> {
         let b = format!("{commit}:refs/heads/{branch}");
         let mut args = vec!["push", "--atomic", "--porcelain", "--", remote, &b];
         let t;
-        if let Some(tag) = tag {
-            t = format!("refs/tags/{tag}:refs/tags/{tag}");
+        if let Some((name, object)) = tag {
+            t = format!("{object}:refs/tags/{name}");
             args.push(&t);
         }
         let out = proc::run_shielded("git", &args, &self.root, network_timeout())?;
         if !out.success {
-            bail!(
-                "git push to {remote} was refused:\n{}\n{}",
-                out.stdout.trim(),
-                out.stderr.trim()
-            );
+            let text = format!("{}\n{}", out.stdout.trim(), out.stderr.trim());
+            // Porcelain marks every ref origin turned down with `!`; only then is it a no.
+            if out.stdout.lines().any(|l| l.starts_with('!')) {
+                return Err(PushRefused(format!("git push to {remote} was refused:\n{}", text.trim())).into());
+            }
+            bail!("git push to {remote} did not finish:\n{}", text.trim());
         }
         Ok(())
     }
 
-    /// Whether `remote` has `branch` at `commit` and, if given, `tag` on `commit` too:
-    /// `Ok(true)` the push landed, `Ok(false)` it did not, `Err` origin could not be asked.
-    pub fn remote_has(&self, remote: &str, commit: Oid, branch: &str, tag: Option<&str>) -> Result<bool> {
+    /// The commit an object (a tag object or a commit) peels to.
+    pub fn commit_of(&self, object: Oid) -> Option<Oid> {
+        let o = self.repo.find_object(object, None).ok()?;
+        o.peel(ObjectType::Commit).ok().map(|c| c.id())
+    }
+
+    /// The object a tag names (the tag object when annotated).
+    pub fn tag_object(&self, name: &str) -> Option<Oid> {
+        self.repo.refname_to_id(&format!("refs/tags/{name}")).ok()
+    }
+
+    /// Whether `remote` has `branch` at `commit` and, if given, the tag naming `object`
+    /// (a tag object, or the commit itself for a tag given by commit): `Ok(true)` the push
+    /// landed, `Ok(false)` it did not (yet), `Err` origin could not be asked.
+    pub fn remote_has(&self, remote: &str, commit: Oid, branch: &str, tag: Option<(&str, Oid)>) -> Result<bool> {
         let refs = self.ls_remote(remote)?;
         let want = commit.to_string();
         let branch_ok = refs.heads.get(branch) == Some(&want);
-        let tag_ok = tag.is_none_or(|t| refs.tags.get(t) == Some(&want));
+        let tag_ok = tag.is_none_or(|(t, object)| {
+            let object = object.to_string();
+            refs.tag_refs.get(t) == Some(&object) || (object == want && refs.tags.get(t) == Some(&want))
+        });
         Ok(branch_ok && tag_ok)
     }
 
@@ -571,6 +607,10 @@ impl Repo {
                 _ => w.modified.push(path),
             }
         }
+        w.in_progress = crate::sync::OPERATIONS
+            .iter()
+            .find(|(f, _)| self.git_dir().join(f).exists())
+            .map(|(_, op)| op.to_string());
         Ok(w)
     }
 
@@ -623,6 +663,7 @@ pub fn parse_ls_remote(out: &str) -> RemoteRefs {
                     refs.tags.insert(peeled.to_string(), oid.to_string());
                 }
                 None => {
+                    refs.tag_refs.insert(t.to_string(), oid.to_string());
                     refs.tags.entry(t.to_string()).or_insert_with(|| oid.to_string());
                 }
             }

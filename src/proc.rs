@@ -43,7 +43,11 @@ impl Output {
         } else {
             &self.stderr
         };
-        s.trim().to_string()
+        match (s.trim(), self.code) {
+            ("", None) => "it was stopped by a signal and said nothing".to_string(),
+            ("", Some(c)) => format!("it exited with {c} and said nothing"),
+            (said, _) => said.to_string(),
+        }
     }
 }
 
@@ -108,10 +112,18 @@ fn spawn_and_wait(
         .stderr(Stdio::piped())
         .spawn()
         .with_context(|| format!("could not start `{program}`: is it installed and on PATH?"))?;
-    if let (Some(data), Some(mut stdin)) = (input, child.stdin.take()) {
-        use std::io::Write;
-        let _ = stdin.write_all(data);
-    }
+    // Stdin is written on its own thread, so a reader that stops reading (a stalled ssh)
+    // cannot hold this past the timeout: the kill below closes the pipe and ends it.
+    let writer = match (input, child.stdin.take()) {
+        (Some(data), Some(mut stdin)) => {
+            let data = data.to_vec();
+            Some(std::thread::spawn(move || {
+                use std::io::Write;
+                let _ = stdin.write_all(&data);
+            }))
+        }
+        _ => None,
+    };
     let out = child.stdout.take().map(reader);
     let err = child.stderr.take().map(reader);
     let status = match child.wait_timeout(timeout)? {
@@ -119,6 +131,7 @@ fn spawn_and_wait(
         None => {
             let _ = child.kill();
             let _ = child.wait();
+            drop(writer);
             return Err(TimedOut(format!(
                 "`{program} {}` did not finish within {} s and was stopped",
                 args.join(" "),
@@ -127,6 +140,9 @@ fn spawn_and_wait(
             .into());
         }
     };
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
     let join = |h: Option<std::thread::JoinHandle<String>>| h.and_then(|h| h.join().ok()).unwrap_or_default();
     Ok(Output {
         success: status.success(),
@@ -167,5 +183,32 @@ fn reader<R: Read + Send + 'static>(mut r: R) -> std::thread::JoinHandle<String>
         let mut buf = Vec::new();
         let _ = r.read_to_end(&mut buf);
         String::from_utf8_lossy(&buf).into_owned()
+    })
+}
+
+/// The pid of a live `git` process working in the repository at `root` (its folder is
+/// inside `root`, or it was pointed at `git_dir`), other than this process. Reads /proc.
+pub fn git_running_in(root: &Path, git_dir: &Path) -> Option<u32> {
+    let me = std::process::id();
+    let root = root.canonicalize().ok()?;
+    let git_dir = git_dir.canonicalize().unwrap_or_else(|_| git_dir.to_path_buf());
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        if pid == me {
+            return None;
+        }
+        let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
+        let argv0 = cmd.split(|b| *b == 0).next()?;
+        let name = Path::new(std::str::from_utf8(argv0).ok()?).file_name()?.to_str()?;
+        if !(name == "git" || name.starts_with("git-")) {
+            return None;
+        }
+        let cwd = std::fs::read_link(e.path().join("cwd")).ok()?;
+        let env = std::fs::read(e.path().join("environ")).unwrap_or_default();
+        let pointed = env
+            .split(|b| *b == 0)
+            .filter_map(|v| std::str::from_utf8(v).ok()?.strip_prefix("GIT_DIR="))
+            .any(|d| Path::new(d).canonicalize().is_ok_and(|d| d == git_dir));
+        (cwd.starts_with(&root) || pointed).then_some(pid)
     })
 }

@@ -244,7 +244,7 @@ pub fn plan(layout: &Layout, version: Option<&str>, allow_downgrade: bool) -> Re
 /// `release promote [VERSION]`: plan, check the registry, show, ask, apply.
 pub fn run(dir: &Path, version: Option<&str>, opts: &Options, allow_downgrade: bool) -> Result<()> {
     let _lock = crate::transaction::lock::hold(crate::git::open(dir)?.git_dir(), opts.dry_run)?;
-    let facts = preflight::gather(dir)?;
+    let facts = preflight::gather(dir, false)?;
     let layout = Layout::load(&facts.repo.root, &facts.config)?;
     let Promotion {
         version: running,

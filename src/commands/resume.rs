@@ -12,10 +12,24 @@ pub struct ResumeArgs {
     /// Print what is left and stop; nothing is changed.
     #[arg(long)]
     pub dry_run: bool,
+    /// Accepted for scripts that pass --yes to every changing command (resume never asks).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 #[derive(Debug, clap::Args, Clone)]
-pub struct AbortArgs {}
+pub struct AbortArgs {
+    /// Keep the files you changed after the interruption as they are (their release edits
+    /// are not taken back) and finish the abort.
+    #[arg(long)]
+    pub keep_edits: bool,
+    /// Take the release back even though its cut push may still land on origin.
+    #[arg(long)]
+    pub force: bool,
+    /// Accepted for scripts that pass --yes to every changing command (abort never asks).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
 
 /// `release resume`
 pub fn resume(dir: &Path, a: ResumeArgs) -> Result<()> {
@@ -29,6 +43,10 @@ pub fn resume(dir: &Path, a: ResumeArgs) -> Result<()> {
 }
 
 /// `release abort`
-pub fn abort(dir: &Path, _a: AbortArgs) -> Result<()> {
-    crate::release::recover::abort(dir)
+pub fn abort(dir: &Path, a: AbortArgs) -> Result<()> {
+    let how = crate::release::recover::AbortOpts {
+        keep_edits: a.keep_edits,
+        force: a.force,
+    };
+    crate::release::recover::abort(dir, how)
 }

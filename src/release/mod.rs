@@ -35,7 +35,7 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
         crate::version::validate_label(label).map_err(|e| refused(e.to_string()))?;
     }
     let _lock = lock::hold(crate::git::open(dir)?.git_dir(), opts.dry_run)?;
-    let mut facts = preflight::gather(dir)?;
+    let mut facts = preflight::gather(dir, opts.resuming)?;
     // Which images the project builds decides which ones the release sets (promote and
     // resume do not need it).
     facts.built = crate::images::specs(&facts.repo.root, &facts.config)

@@ -112,7 +112,7 @@ fn seed(root: &std::path::Path, config: &Config) -> Option<Seed> {
 }
 
 /// Reads the facts and checks everything a release needs, origin included.
-pub fn gather(dir: &std::path::Path) -> Result<Facts> {
+pub fn gather(dir: &std::path::Path, resuming: bool) -> Result<Facts> {
     let mut f = read_with(dir, false)?;
     let remote = f.config.remote.clone();
     let mut problems = Vec::new();
@@ -134,8 +134,25 @@ pub fn gather(dir: &std::path::Path) -> Result<Facts> {
             format!("git switch {expected}"),
         )),
     }
-    let dirty = f.repo.dirty_paths()?;
-    if !dirty.is_empty() {
+    let (sparse, dirty): (Vec<_>, Vec<_>) = f.repo.dirty_paths()?.into_iter().partition(|d| d.sparse);
+    if !sparse.is_empty() {
+        let mut list: Vec<&str> = sparse.iter().take(10).map(|d| d.path.as_str()).collect();
+        if sparse.len() > 10 {
+            list.push("...");
+        }
+        problems.push(problem(
+            format!(
+                "this is a sparse checkout that leaves out files a release reads and writes: {}",
+                list.join(", ")
+            ),
+            "git sparse-checkout disable   (or bring the folders in: git sparse-checkout add <folder>)",
+        ));
+    }
+    // The files an interrupted release or promote left are its own, not the user's: its
+    // journal is the problem to name (with resume and abort), never "commit them".
+    let interrupted =
+        crate::transaction::journal::Journal::load(f.repo.git_dir()).is_ok_and(|j| j.is_some_and(|j| !j.restart));
+    if !dirty.is_empty() && !interrupted {
         let mut list: Vec<String> = dirty.iter().take(10).map(ToString::to_string).collect();
         if dirty.len() > 10 {
             list.push(format!("... and {} more", dirty.len() - 10));
@@ -170,7 +187,7 @@ pub fn gather(dir: &std::path::Path) -> Result<Facts> {
         f.notices.extend(warnings);
     }
     f.problems = problems;
-    let in_progress = super::recover::problems(&f);
+    let in_progress = super::recover::problems(&f, resuming);
     f.problems.splice(0..0, in_progress);
     Ok(f)
 }

@@ -3,11 +3,13 @@
 //! takes every local step back, unless origin already has the release.
 
 use super::preflight;
+use crate::error::{Incomplete, refused};
 use crate::git::Repo;
 use crate::problem::Problem;
-use crate::transaction::apply::undo_all;
+use crate::transaction::apply::{kept_journal, report_text};
 use crate::transaction::journal::{Journal, state_dir};
 use crate::transaction::lock;
+use crate::transaction::undo::undo_all;
 use crate::transaction::{Facts, Options};
 use crate::ui;
 use crate::version::parse_tag;
@@ -16,6 +18,7 @@ use git2::Oid;
 use std::path::Path;
 
 const WAYS_OUT: &str = "release resume   (finish it: push the commit and tag; images already pushed are reused)\n      or: release abort    (take every local step back; nothing on origin is touched)";
+const WAYS_OUT_PROMOTE: &str = "release resume   (finish it: push the promote commit)\n      or: release abort    (take the promote back: prod's files and the commit; nothing on origin is touched)";
 
 /// A release commit at HEAD whose tag is here but not on origin (no journal needed).
 pub struct Unpushed {
@@ -42,13 +45,18 @@ pub fn unpushed_release(
     (!on_origin).then_some(Unpushed { commit: head, tag })
 }
 
-/// Problems that stop any command that changes something: a release in progress.
-pub fn problems(facts: &Facts) -> Vec<Problem> {
+/// Problems that stop any command that changes something: a release in progress (but
+/// not, for the release `resume` starts again, the journal it took back to do so).
+pub fn problems(facts: &Facts, resuming: bool) -> Vec<Problem> {
     let git_dir = facts.repo.git_dir();
     match Journal::load(git_dir) {
-        Ok(Some(j)) => vec![
-            Problem::new(j.describe(), WAYS_OUT).at_place(state_dir(git_dir).join("in-progress").display().to_string()),
-        ],
+        Ok(Some(j)) if j.restart && resuming => Vec::new(),
+        Ok(Some(j)) => {
+            let ways = if j.tag.is_none() { WAYS_OUT_PROMOTE } else { WAYS_OUT };
+            vec![
+                Problem::new(j.describe(), ways).at_place(state_dir(git_dir).join("in-progress").display().to_string()),
+            ]
+        }
         Err(e) => vec![Problem::new(
             format!("{e:#}"),
             "look at the file, then remove it by hand",
@@ -69,45 +77,87 @@ pub fn problems(facts: &Facts) -> Vec<Problem> {
     }
 }
 
+/// How `release abort` may go further than its default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AbortOpts {
+    /// Files changed since the release wrote them stay as they are, and count as settled.
+    pub keep_edits: bool,
+    /// Take back even while a cut push may still land on origin.
+    pub force: bool,
+}
+
 /// `release abort`: takes the interrupted release back, or completes it when origin has it.
-pub fn abort(dir: &Path) -> Result<()> {
+pub fn abort(dir: &Path, how: AbortOpts) -> Result<()> {
     let facts = preflight::read_near(dir)?;
     let _lock = lock::hold(facts.repo.git_dir(), false)?;
     let git_dir = facts.repo.git_dir().to_path_buf();
     match Journal::load(&git_dir)? {
-        Some(j) => abort_journal(&facts, &j),
+        Some(j) => abort_journal(&facts, &j, how),
         None => abort_unpushed(&facts),
-    }?;
-    Journal::finish(&git_dir)
+    }
 }
 
-fn abort_journal(facts: &Facts, j: &Journal) -> Result<()> {
+/// Whether origin has what the journal's push would publish: `Some(true)` it landed.
+fn landed(repo: &Repo, j: &Journal) -> Result<Option<bool>> {
+    let Some(c) = super::resume::made_commit(repo, j) else {
+        return Ok(None);
+    };
+    let tag = j.tag.as_deref().map(|t| (t, super::resume::tag_object(repo, j, t, c)));
+    repo.remote_has(&j.remote, c, &j.branch, tag).map(Some)
+}
+
+/// Refuses to take back a release whose push may still land on origin.
+fn push_may_land(facts: &Facts, j: &Journal, how: AbortOpts) -> Result<bool> {
     let repo = &facts.repo;
-    if let Some(c) = super::resume::made_commit(repo, j)
-        && repo
-            .remote_has(&j.remote, c, &j.branch, j.tag.as_deref())
-            .unwrap_or(false)
+    if (j.pushing || j.uncertain)
+        && let Some(pid) = crate::proc::git_running_in(&repo.root, repo.git_dir())
     {
+        return Err(refused(format!(
+            "a git command (pid {pid}) is still running in this repository, perhaps the interrupted push: wait for it to end, then run `release resume` (it asks origin first); nothing was changed"
+        )));
+    }
+    let what = j.tag.as_deref().unwrap_or(&j.version);
+    match landed(repo, j) {
+        Ok(Some(true)) => Ok(true),
+        Ok(_) if j.uncertain && !how.force => Err(refused(format!(
+            "the push of {what} was cut before {} answered, and a cut push may still land there: run `release resume` (it confirms the release if it landed, else pushes it again); once you know it will not land, `release abort --force` takes it back; nothing was changed",
+            j.remote
+        ))),
+        Err(e) if (j.pushing || j.uncertain) && !how.force => Err(refused(format!(
+            "{} could not be asked whether the push of {what} landed ({e:#}): run this again when it answers (`--force` takes it back anyway); nothing was changed",
+            j.remote
+        ))),
+        _ => Ok(false),
+    }
+}
+
+fn abort_journal(facts: &Facts, j: &Journal, how: AbortOpts) -> Result<()> {
+    let repo = &facts.repo;
+    let git_dir = repo.git_dir();
+    let what = j.tag.as_deref().unwrap_or(&j.version).to_string();
+    if push_may_land(facts, j, how)? {
+        Journal::finish(git_dir)?;
+        Journal::unpark(git_dir)?;
         ui::success(&format!(
-            "{} already has {}: the {} had landed, so nothing was taken back (run `git pull` to update this clone)",
-            j.remote,
-            j.tag.as_deref().unwrap_or(&j.version),
-            j.kind
+            "{} already has {what}: the {} had landed, so nothing was taken back (run `git pull` to update this clone)",
+            j.remote, j.kind
         ));
         return Ok(());
     }
-    let undone = undo_all(repo, &j.undo);
-    remove_stale_index_lock(repo, j.started);
-    if undone.is_empty() {
+    let report = undo_all(repo, &j.undo, how.keep_edits);
+    if !report.complete() {
+        let text = report_text(&format!("the {} of {what} was not fully taken back", j.kind), &report);
+        return Err(Incomplete(format!("{text}\n{}", kept_journal(git_dir))).into());
+    }
+    Journal::finish(git_dir)?;
+    Journal::unpark(git_dir)?;
+    let lines = report.lines();
+    if lines.is_empty() {
         ui::success("nothing had been changed; the journal is removed");
     } else {
         ui::say("rolled back:");
-        undone.iter().for_each(|u| ui::say(&format!("  - {u}")));
-        ui::success(&format!(
-            "the {} of {} was taken back",
-            j.kind,
-            j.tag.as_deref().unwrap_or(&j.version)
-        ));
+        lines.iter().for_each(|u| ui::say(&format!("  - {u}")));
+        ui::success(&format!("the {} of {what} was taken back", j.kind));
     }
     Ok(())
 }
@@ -116,6 +166,7 @@ fn abort_unpushed(facts: &Facts) -> Result<()> {
     let repo = &facts.repo;
     let refs = repo.ls_remote(&facts.config.remote).ok();
     let Some(u) = unpushed_release(repo, refs.as_ref().map(|r| &r.tags)) else {
+        Journal::unpark(repo.git_dir())?;
         ui::success("no release is in progress here: nothing to abort");
         return Ok(());
     };
@@ -124,6 +175,7 @@ fn abort_unpushed(facts: &Facts) -> Result<()> {
         .ok_or_else(|| anyhow::anyhow!("the release commit has no parent"))?;
     repo.delete_tag_if(&u.tag, Some(u.commit))?;
     repo.reset_keep(parent)?;
+    Journal::unpark(repo.git_dir())?;
     ui::success(&format!(
         "took back the unpushed release {}: deleted the tag, moved {} back to {}",
         u.tag,
@@ -133,60 +185,33 @@ fn abort_unpushed(facts: &Facts) -> Result<()> {
     Ok(())
 }
 
-/// A `.git/index.lock` left by a git process killed during the release (no git process
-/// can still own it once the release's journal is being cleaned up).
-fn remove_stale_index_lock(repo: &Repo, started: i64) {
-    let lock = repo.git_dir().join("index.lock");
-    let made = std::fs::metadata(&lock)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
-    if made.is_some_and(|m| m.as_secs() as i64 >= started - 1) && std::fs::remove_file(&lock).is_ok() {
-        ui::say(&format!(
-            "removed {} (left by an interrupted git command)",
-            lock.display()
-        ));
-    }
-}
-
-/// `release resume`: finishes the interrupted release.
+/// `release resume`: finishes the interrupted release (or promote) as it was started:
+/// the journal's branch, tag object and options, whatever HEAD is now.
 pub fn resume(dir: &Path, opts: &Options) -> Result<()> {
     let facts = preflight::read_near(dir)?;
     let git_dir = facts.repo.git_dir().to_path_buf();
+    let lock = lock::hold(&git_dir, opts.dry_run)?;
     let journal = Journal::load(&git_dir)?;
-    let repo = &facts.repo;
-    let (tag, version, skip_images, head_before) = match &journal {
-        Some(j) => {
-            let Some(tag) = j.tag.clone() else {
-                return super::resume::promote(&facts, j, opts);
-            };
-            (
-                tag,
-                j.version.clone(),
-                j.skip_images || opts.skip_images,
-                j.head_before.clone(),
-            )
-        }
+    if let Some(j) = &journal
+        && j.tag.is_none()
+    {
+        return super::resume::promote(facts, j, opts);
+    }
+    let target = match &journal {
+        Some(j) => super::resume::Target::of(j, opts, false),
         None => {
-            let refs = repo.ls_remote(&facts.config.remote).ok();
-            let Some(u) = unpushed_release(repo, refs.as_ref().map(|r| &r.tags)) else {
+            let refs = facts.repo.ls_remote(&facts.config.remote).ok();
+            let Some(u) = unpushed_release(&facts.repo, refs.as_ref().map(|r| &r.tags)) else {
+                Journal::unpark(&git_dir)?;
                 ui::success("no release is in progress here: nothing to resume");
                 return Ok(());
             };
-            let before = repo.parent(u.commit).map(|p| p.to_string()).unwrap_or_default();
-            let version = parse_tag(&u.tag, None).map(|(_, v)| v.to_string()).unwrap_or_default();
-            (u.tag, version, opts.skip_images, before)
+            // A release made with --no-push left its record: publish it as it was made.
+            match Journal::load_parked(&git_dir).filter(|p| p.tag.as_deref() == Some(u.tag.as_str())) {
+                Some(p) => super::resume::Target::of(&p, opts, true),
+                None => super::resume::Target::unpushed(&facts, &u, opts),
+            }
         }
     };
-    super::resume::release(
-        facts,
-        journal,
-        super::resume::Target {
-            tag,
-            version,
-            skip_images,
-            head_before,
-        },
-        opts,
-    )
+    super::resume::release(facts, journal, target, lock)
 }

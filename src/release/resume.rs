@@ -1,86 +1,194 @@
-//! `release resume`: finish what an interruption left. With the tag made, nothing is
-//! built again that the registry has from this commit, and the commit and tag are pushed;
-//! without it nothing was published, so the local steps are taken back and the same
-//! version is released again. No version is ever skipped.
+//! `release resume`: finish what an interruption left, as the release was started: its
+//! branch, its tag object and its options, whatever HEAD is now. With the tag made,
+//! nothing is built again that the registry has from this commit, and the commit and tag
+//! are pushed (by id); without it nothing was published, so the local steps are taken
+//! back and the same version is released again. No version is ever skipped. The resumed
+//! steps run under a journal that keeps the interrupted one's undos, so a resume killed
+//! halfway can still be taken back whole.
 
-use crate::error::refused;
+use super::recover::Unpushed;
+use crate::error::{Incomplete, refused};
 use crate::git::Repo;
-use crate::transaction::apply::undo_all;
+use crate::transaction::apply::{kept_journal, report_text};
 use crate::transaction::git_steps::PushGit;
 use crate::transaction::hooks::Hooks;
 use crate::transaction::journal::Journal;
 use crate::transaction::lock;
-use crate::transaction::{Context, Facts, Intent, Options, Plan, execute};
+use crate::transaction::undo::undo_all;
+use crate::transaction::{Context, Facts, Intent, Options, Plan, execute_from};
 use crate::ui;
-use crate::version::Bump;
+use crate::version::{Bump, parse_tag};
 use anyhow::Result;
 use git2::Oid;
 
-/// The release to finish.
+/// The release to finish, and how it was started.
 pub struct Target {
     pub tag: String,
     pub version: String,
-    pub skip_images: bool,
+    pub branch: Option<String>,
     /// HEAD before the release (the revision its images carry).
     pub head_before: String,
+    /// The release's options, with this run's `--dry-run` (and `--skip-images`) on top.
+    pub options: Options,
 }
 
-fn finish_opts(opts: &Options, skip_images: bool) -> Options {
-    Options {
-        dry_run: opts.dry_run,
-        yes: true,
-        skip_images,
-        ..opts.clone()
+impl Target {
+    /// From a journal; `publish` for a parked `--no-push` release (resume pushes it now).
+    pub fn of(j: &Journal, now: &Options, publish: bool) -> Target {
+        Target {
+            tag: j.tag.clone().unwrap_or_default(),
+            version: j.version.clone(),
+            branch: Some(j.branch.clone()),
+            head_before: j.head_before.clone(),
+            options: Options {
+                dry_run: now.dry_run,
+                yes: true,
+                skip_images: j.options.skip_images || now.skip_images,
+                no_push: j.options.no_push && !publish,
+                ..j.options.clone()
+            },
+        }
+    }
+
+    /// From an unpushed release commit with no record of how it was made.
+    pub fn unpushed(facts: &Facts, u: &Unpushed, now: &Options) -> Target {
+        Target {
+            tag: u.tag.clone(),
+            version: parse_tag(&u.tag, None).map(|(_, v)| v.to_string()).unwrap_or_default(),
+            branch: None,
+            head_before: facts.repo.parent(u.commit).map(|p| p.to_string()).unwrap_or_default(),
+            options: Options {
+                yes: true,
+                no_push: false,
+                ..now.clone()
+            },
+        }
     }
 }
 
-/// Finishes a release whose journal (or unpushed commit) names `t`.
-pub fn release(mut facts: Facts, journal: Option<Journal>, t: Target, opts: &Options) -> Result<()> {
+/// The tag object to publish: the one the release made (by its journal), else the tag's own.
+pub fn tag_object(repo: &Repo, j: &Journal, tag: &str, commit: Oid) -> Oid {
+    j.tag_object
+        .as_deref()
+        .and_then(|o| Oid::from_str(o).ok())
+        .or_else(|| repo.tag_object(tag))
+        .unwrap_or(commit)
+}
+
+/// Takes back the interrupted transaction's local steps; an error when any is left.
+fn take_back(repo: &Repo, j: &Journal) -> Result<()> {
+    let report = undo_all(repo, &j.undo, false);
+    if !report.complete() {
+        let text = report_text("the interrupted steps could not all be taken back", &report);
+        return Err(Incomplete(format!("{text}\n{}", kept_journal(repo.git_dir()))).into());
+    }
+    for line in report.lines() {
+        ui::say(&format!("took back: {line}"));
+    }
+    Ok(())
+}
+
+/// Finishes a release whose journal (or unpushed commit, or parked record) names `t`.
+/// `lock` is this clone's release lock, held by the caller.
+pub fn release(mut facts: Facts, journal: Option<Journal>, t: Target, lock: Option<lock::Lock>) -> Result<()> {
     let git_dir = facts.repo.git_dir().to_path_buf();
-    let lock = lock::hold(&git_dir, false)?;
-    let Some(commit) = facts.repo.tag_commit(&t.tag) else {
-        // The tag was never made, so nothing reached origin or a registry under it.
+    let made_tag = match &journal {
+        Some(j) => j.tag_object.as_deref().and_then(|o| Oid::from_str(o).ok()),
+        None => None,
+    };
+    let object = made_tag.or_else(|| facts.repo.tag_object(&t.tag));
+    let Some((object, commit)) = object.and_then(|o| Some((o, facts.repo.commit_of(o)?))) else {
+        // The tag was never made, so nothing reached origin or a registry under it: take the
+        // local steps back, keeping the intent in the journal until the new release's own
+        // journal replaces it.
         if let Some(j) = &journal {
-            take_back(&facts.repo, j);
+            take_back(&facts.repo, j)?;
+            let mut restart = j.clone();
+            restart.undo.clear();
+            restart.completed = 0;
+            restart.restart = true;
+            restart.save(&git_dir)?;
         }
-        Journal::finish(&git_dir)?;
         drop(lock);
         ui::say(&format!("releasing {} again from the start", t.tag));
         let version = semver::Version::parse(&t.version).map_err(|e| refused(format!("{}: {e}", t.version)))?;
         let req = super::Request::Bump(Bump::Exact(version));
-        return super::run(&facts.repo.root.clone(), &req, &finish_opts(opts, t.skip_images));
+        let options = Options {
+            resuming: true,
+            ..t.options.clone()
+        };
+        return super::run(&facts.repo.root.clone(), &req, &options);
     };
-    let (remote, branch) = (facts.config.remote.clone(), facts.branch.clone());
-    if facts.repo.remote_has(&remote, commit, &branch, Some(&t.tag))? {
+    let branch = t.branch.clone().unwrap_or_else(|| facts.branch.clone());
+    let remote = facts.config.remote.clone();
+    if !t.options.no_push
+        && facts
+            .repo
+            .remote_has(&remote, commit, &branch, Some((&t.tag, object)))?
+    {
         Journal::finish(&git_dir)?;
+        Journal::unpark(&git_dir)?;
         ui::success(&format!(
             "{remote} already has {} on {branch}: the release is complete",
             t.tag
         ));
         return Ok(());
     }
-    if facts.repo.head_commit() != Some(commit) {
-        return Err(refused(format!(
-            "HEAD is not the release commit of {} ({}): switch back to it (git switch {branch}), or run release abort",
+    if facts.repo.tag_object(&t.tag).is_some_and(|now| now != object) {
+        ui::warn(&format!(
+            "tag {} was moved here since the release made it: the release's own tag object ({}) is what is pushed",
             t.tag,
-            &commit.to_string()[..7]
-        )));
+            &object.to_string()[..7]
+        ));
     }
-    let plan = finish_plan(&mut facts, &t, commit, opts)?;
+    facts.branch = branch.clone();
+    let plan = finish_plan(&mut facts, &t, commit)?;
     ui::say(&format!("Finishing the release of {}\n{}", t.tag, plan.render_steps()));
-    Journal::finish(&git_dir)?;
-    drop(lock);
-    if execute(&facts, &plan, &finish_opts(opts, t.skip_images), "resume", "")? {
-        ui::success(&format!("released {} ({branch} on {remote})", t.tag));
+    let prior =
+        journal.unwrap_or_else(|| Journal::load_parked(&git_dir).unwrap_or_else(|| bare_journal(&t, commit, object)));
+    if execute_from(&facts, &plan, &t.options, "resume", "", Some(&prior))? {
+        drop(lock);
+        if t.options.no_push {
+            ui::success(&format!("released {} in this clone (not pushed)", t.tag));
+        } else {
+            Journal::unpark(&git_dir)?;
+            ui::success(&format!("released {} ({branch} on {remote})", t.tag));
+        }
     }
     Ok(())
 }
 
+/// A journal for an unpushed release nobody recorded: it names the tag object to push.
+fn bare_journal(t: &Target, commit: Oid, object: Oid) -> Journal {
+    Journal {
+        schema: 2,
+        kind: "release".into(),
+        version: t.version.clone(),
+        tag: Some(t.tag.clone()),
+        branch: t.branch.clone().unwrap_or_default(),
+        remote: String::new(),
+        head_before: if t.head_before.is_empty() {
+            commit.to_string()
+        } else {
+            t.head_before.clone()
+        },
+        options: t.options.clone(),
+        tag_object: Some(object.to_string()),
+        steps: Vec::new(),
+        completed: 0,
+        pushing: false,
+        uncertain: false,
+        restart: false,
+        undo: Vec::new(),
+        pid: std::process::id(),
+        started: crate::sync::now(),
+    }
+}
+
 /// The steps left: the images (those in the registry from this commit are reused) and
 /// the push of the release commit and tag.
-fn finish_plan(facts: &mut Facts, t: &Target, commit: Oid, opts: &Options) -> Result<Plan> {
+fn finish_plan(facts: &mut Facts, t: &Target, commit: Oid) -> Result<Plan> {
     let next = semver::Version::parse(&t.version).map_err(|e| refused(format!("{}: {e}", t.version)))?;
-    let options = finish_opts(opts, t.skip_images);
     // The images carry the revision the release was cut from.
     facts.head = Oid::from_str(&t.head_before).unwrap_or(commit);
     let images = crate::images::contribute(&Context {
@@ -89,7 +197,7 @@ fn finish_plan(facts: &mut Facts, t: &Target, commit: Oid, opts: &Options) -> Re
         tag: &t.tag,
         prev_tag: None,
         commits: &[],
-        options: &options,
+        options: &t.options,
     })?;
     facts.head = commit;
     if !images.problems.is_empty() {
@@ -106,27 +214,36 @@ fn finish_plan(facts: &mut Facts, t: &Target, commit: Oid, opts: &Options) -> Re
         // The pre hooks ran before the interruption; the post hooks follow the push.
         hooks: Hooks::new(&[], &facts.config.hooks.post_release, &t.version, &t.tag, ""),
     };
-    plan.steps.push(Box::new(PushGit {
-        remote: facts.config.remote.clone(),
-        branch: facts.branch.clone(),
-        tag: Some(t.tag.clone()),
-    }));
+    if !t.options.no_push {
+        plan.steps.push(Box::new(PushGit {
+            remote: facts.config.remote.clone(),
+            branch: facts.branch.clone(),
+            tag: Some(t.tag.clone()),
+        }));
+    }
     Ok(plan)
 }
 
-/// Finishes an interrupted promote: pushes its commit when it was made, else takes it back.
-pub fn promote(facts: &Facts, j: &Journal, opts: &Options) -> Result<()> {
+/// Finishes an interrupted promote: pushes its commit to the journal's branch when it was
+/// made, else takes it back.
+pub fn promote(mut facts: Facts, j: &Journal, opts: &Options) -> Result<()> {
     let git_dir = facts.repo.git_dir().to_path_buf();
-    let lock = lock::hold(&git_dir, false)?;
-    let made = made_commit(&facts.repo, j);
-    if made.filter(|c| facts.repo.head_commit() == Some(*c)).is_none() {
-        take_back(&facts.repo, j);
+    let Some(made) = made_commit(&facts.repo, j) else {
+        take_back(&facts.repo, j)?;
         Journal::finish(&git_dir)?;
         ui::success("the promote had not committed yet, so it was taken back: run release promote again");
         return Ok(());
     };
-    Journal::finish(&git_dir)?;
-    drop(lock);
+    if facts.repo.remote_has(&j.remote, made, &j.branch, None)? {
+        Journal::finish(&git_dir)?;
+        ui::success(&format!(
+            "{} already has the promote of {}: it is complete",
+            j.remote, j.version
+        ));
+        return Ok(());
+    }
+    facts.branch = j.branch.clone();
+    facts.head = made;
     let plan = Plan {
         intent: Intent {
             kind: "promote",
@@ -141,17 +258,16 @@ pub fn promote(facts: &Facts, j: &Journal, opts: &Options) -> Result<()> {
         notices: Vec::new(),
         hooks: Hooks::default(),
     };
-    if execute(facts, &plan, &finish_opts(opts, true), "resume", "")? {
+    let options = Options {
+        dry_run: opts.dry_run,
+        yes: true,
+        no_push: false,
+        ..j.options.clone()
+    };
+    if execute_from(&facts, &plan, &options, "resume", "", Some(j))? {
         ui::success(&format!("promoted {} ({} on {})", j.version, j.branch, j.remote));
     }
     Ok(())
-}
-
-/// Takes back what the interrupted transaction changed, saying each.
-fn take_back(repo: &Repo, j: &Journal) {
-    for line in undo_all(repo, &j.undo) {
-        ui::say(&format!("took back: {line}"));
-    }
 }
 
 /// The commit the transaction made, per its journal.

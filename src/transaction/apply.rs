@@ -1,31 +1,34 @@
 //! Apply: write the journal, walk the plan's steps (each recording its undo first), and
-//! roll back in reverse when one fails or the user interrupts before the push.
+//! roll back in reverse when one fails or the user interrupts before the push. The journal
+//! goes only once everything is back; a push whose outcome is unknown rolls nothing back.
 
 use super::git_steps::Uncertain;
-use super::journal::Journal;
+use super::journal::{Journal, state_dir};
 use super::signals::Signals;
-use super::step::{Tx, Undo};
+use super::step::Tx;
+use super::undo::{Report, undo_all};
 use super::{Facts, Options, Plan};
-use crate::error::{Failed, Interrupted, refused};
-use crate::git::Repo;
+use crate::error::{Failed, Incomplete, Interrupted, refused};
 use crate::ui;
 use anyhow::Result;
-use git2::Oid;
 
-fn begin(facts: &Facts, plan: &Plan, opts: &Options) -> Journal {
+fn begin(facts: &Facts, plan: &Plan, opts: &Options, prior: Option<&Journal>) -> Journal {
     Journal {
-        schema: 1,
+        schema: 2,
         kind: plan.intent.kind.to_string(),
         version: plan.intent.version.clone(),
         tag: plan.intent.tag.clone(),
         branch: facts.branch.clone(),
         remote: facts.config.remote.clone(),
-        head_before: facts.head.to_string(),
-        skip_images: opts.skip_images,
+        head_before: prior.map_or_else(|| facts.head.to_string(), |p| p.head_before.clone()),
+        options: opts.clone(),
+        tag_object: prior.and_then(|p| p.tag_object.clone()),
         steps: plan.steps.iter().map(|s| s.describe()).collect(),
         completed: 0,
         pushing: false,
-        undo: Vec::new(),
+        uncertain: false,
+        restart: false,
+        undo: prior.map(|p| p.undo.clone()).unwrap_or_default(),
         pid: std::process::id(),
         started: crate::sync::now(),
     }
@@ -34,23 +37,37 @@ fn begin(facts: &Facts, plan: &Plan, opts: &Options) -> Journal {
 /// Runs every step of `plan` under a journal; on the first failure (or a signal before
 /// the push) undoes what was done, in reverse, and says what failed and what was undone.
 pub fn apply(facts: &Facts, plan: &Plan, opts: &Options) -> Result<()> {
+    apply_from(facts, plan, opts, None)
+}
+
+/// [`apply`] continuing an interrupted transaction (`release resume`): the new journal
+/// starts with `prior`'s undos and tag object, so a resume killed halfway can still be
+/// taken back whole.
+pub fn apply_from(facts: &Facts, plan: &Plan, opts: &Options, prior: Option<&Journal>) -> Result<()> {
     let repo = &facts.repo;
     let git_dir = repo.git_dir().to_path_buf();
-    begin(facts, plan, opts)
-        .save(&git_dir)
-        .map_err(|e| refused(format!("cannot write the release journal ({e:#}): nothing was changed")))?;
+    begin(facts, plan, opts, prior).save(&git_dir).map_err(|e| {
+        refused(format!(
+            "cannot write the release journal in {} ({e:#}): nothing was changed",
+            state_dir(&git_dir).display()
+        ))
+    })?;
     let signals = Signals::arm();
-    let mut tx = Tx::new(repo, &facts.branch, facts.head, opts, begin(facts, plan, opts));
+    let mut tx = Tx::new(repo, &facts.branch, facts.head, opts, begin(facts, plan, opts, prior));
     let total = plan.steps.len();
     for (i, step) in plan.steps.iter().enumerate() {
         let label = format!("[{}/{total}] {}", i + 1, step.describe());
         if signals.caught() {
-            let undone = undo_all(repo, &tx.into_journal().undo);
-            Journal::finish(&git_dir)?;
-            return Err(Interrupted(report(&format!("interrupted before step {}", i + 1), &undone)).into());
+            return Err(roll_back(
+                tx,
+                Stop::Interrupted,
+                &format!("interrupted before step {}", i + 1),
+            ));
         }
         if step.publishes() {
+            // Said before the push starts: from here on origin may get the release.
             tx.journal_mut().pushing = true;
+            tx.journal_mut().save(&git_dir)?;
         }
         let progress = ui::Progress::start(&label);
         let res = step.run(&mut tx).and_then(|()| {
@@ -64,84 +81,92 @@ pub fn apply(facts: &Facts, plan: &Plan, opts: &Options) -> Result<()> {
         progress.fail(&label);
         let failed = format!("step {} of {total} failed: {}\n  {e:#}", i + 1, step.describe());
         if e.downcast_ref::<Uncertain>().is_some() {
-            return Err(Failed(format!(
-                "{failed}\nnothing was rolled back, since origin may have the release: run `release resume` to finish it (it checks origin first), or `release abort`"
-            ))
-            .into());
+            return Err(uncertain(tx, &failed));
         }
-        let undone = undo_all(repo, &tx.into_journal().undo);
-        Journal::finish(&git_dir)?;
-        return Err(Failed(report(&failed, &undone)).into());
+        if signals.caught() {
+            let head = format!(
+                "interrupted (Ctrl-C or a signal) during step {} of {total}: {}",
+                i + 1,
+                step.describe()
+            );
+            return Err(roll_back(tx, Stop::Interrupted, &format!("{head}\n  {e:#}")));
+        }
+        return Err(roll_back(tx, Stop::Failed, &failed));
     }
-    Journal::finish(&git_dir)?;
-    Ok(())
+    let journal = tx.into_journal();
+    if opts.no_push && journal.tag.is_some() {
+        journal.park(&git_dir)
+    } else {
+        Journal::finish(&git_dir)
+    }
 }
 
-fn report(head: &str, undone: &[String]) -> String {
+/// Why the steps stopped before the end.
+#[derive(Clone, Copy)]
+enum Stop {
+    Failed,
+    Interrupted,
+}
+
+/// Undoes everything in the journal; the journal goes only when all is back.
+fn roll_back(tx: Tx, stop: Stop, head: &str) -> anyhow::Error {
+    let repo = tx.repo;
+    let git_dir = repo.git_dir().to_path_buf();
+    let journal = tx.into_journal();
+    let report = undo_all(repo, &journal.undo, false);
+    let text = report_text(head, &report);
+    if !report.complete() {
+        return Incomplete(format!("{text}\n{}", kept_journal(&git_dir))).into();
+    }
+    if let Err(e) = Journal::finish(&git_dir) {
+        return Incomplete(format!(
+            "{text}\neverything was rolled back, but the journal could not be removed ({e:#}): run `release abort` to finish"
+        ))
+        .into();
+    }
+    match stop {
+        Stop::Failed => Failed(text).into(),
+        Stop::Interrupted => Interrupted(text).into(),
+    }
+}
+
+/// A push was cut and origin did not confirm it: nothing is rolled back, the journal says so.
+fn uncertain(tx: Tx, failed: &str) -> anyhow::Error {
+    let git_dir = tx.repo.git_dir().to_path_buf();
+    let mut journal = tx.into_journal();
+    journal.uncertain = true;
+    let saved = journal
+        .save(&git_dir)
+        .err()
+        .map(|e| format!("\n(the journal could not be updated: {e:#})"))
+        .unwrap_or_default();
+    Incomplete(format!(
+        "{failed}\nUNCERTAIN: origin may still get the release, so nothing was rolled back.{saved}\n  release resume   asks origin: confirms the release if it landed, else pushes it again\n  release abort    is refused while origin may still get it (--force once you know it will not)"
+    ))
+    .into()
+}
+
+/// What to tell when undos are left: the journal stays, and how to finish.
+pub fn kept_journal(git_dir: &std::path::Path) -> String {
+    format!(
+        "not everything is back as it was, so the journal stays ({}): fix what is named above, then run `release abort` again (`release abort --keep-edits` keeps the files you changed since)",
+        state_dir(git_dir).join("in-progress").display()
+    )
+}
+
+/// The head line, then what the rollback did (or that nothing had changed).
+pub fn report_text(head: &str, report: &Report) -> String {
+    let lines = report.lines();
     let mut msg = head.to_string();
-    if undone.is_empty() {
+    if lines.is_empty() {
         msg.push_str("\nnothing had been changed yet.");
-    } else {
+    } else if report.complete() {
         msg.push_str("\nrolled back:");
-        for u in undone {
-            msg.push_str(&format!("\n  - {u}"));
-        }
+    } else {
+        msg.push_str("\nrolled back, except what is marked:");
+    }
+    for u in lines {
+        msg.push_str(&format!("\n  - {u}"));
     }
     msg
-}
-
-/// Takes back every recorded change, newest first; one line for each that changed
-/// something (or could not be taken back). Safe to run again: what is already back is
-/// passed over.
-pub fn undo_all(repo: &Repo, undo: &[Undo]) -> Vec<String> {
-    undo.iter().rev().filter_map(|u| undo_one(repo, u)).collect()
-}
-
-fn oid(s: &str) -> Option<Oid> {
-    Oid::from_str(s).ok()
-}
-
-fn undo_one(repo: &Repo, u: &Undo) -> Option<String> {
-    let failed = |what: String, e: anyhow::Error| Some(format!("FAILED to undo ({what}): {e:#}; fix it by hand"));
-    match u {
-        Undo::Note { text } => Some(text.clone()),
-        Undo::DeleteTag { name, commit } => match repo.delete_tag_if(name, commit.as_deref().and_then(oid)) {
-            Ok(true) => Some(format!("deleted local tag {name}")),
-            Ok(false) => None,
-            Err(e) => failed(format!("delete tag {name}"), e),
-        },
-        Undo::ResetBranch { branch, to, from } => {
-            let to_oid = oid(to)?;
-            match repo.reset_branch_if(branch, to_oid, from.as_deref().and_then(oid)) {
-                Ok(true) => Some(format!("moved {branch} back to {} and reset the index", &to[..7])),
-                Ok(false) => None,
-                Err(e) => failed(format!("move {branch} back to {}", &to[..7]), e),
-            }
-        }
-        Undo::RestoreFile { path, backup } => restore(repo, path, backup.as_deref()),
-    }
-}
-
-fn restore(repo: &Repo, path: &std::path::Path, backup: Option<&std::path::Path>) -> Option<String> {
-    let full = repo.root.join(path);
-    let old = match backup.map(std::fs::read).transpose() {
-        Ok(o) => o,
-        Err(e) => {
-            return Some(format!(
-                "FAILED to undo (restore {}): its backup is unreadable: {e}",
-                path.display()
-            ));
-        }
-    };
-    let now = crate::fs::read_if_exists(&full).ok().flatten();
-    if now == old {
-        return None;
-    }
-    let res = match &old {
-        Some(bytes) => crate::fs::write_atomic(&full, bytes).map(|()| format!("restored {}", path.display())),
-        None => std::fs::remove_file(&full)
-            .map(|()| format!("removed {}", path.display()))
-            .map_err(anyhow::Error::from),
-    };
-    Some(res.unwrap_or_else(|e| format!("FAILED to undo (restore {}): {e:#}; fix it by hand", path.display())))
 }

@@ -9,8 +9,9 @@ use crate::version::Versions;
 use git2::Oid;
 use semver::Version;
 
-/// How the user asked to run it.
-#[derive(Debug, Clone, Default)]
+/// How the user asked to run it (kept in the journal, so resume keeps to it).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Options {
     pub dry_run: bool,
     pub yes: bool,
@@ -26,6 +27,10 @@ pub struct Options {
     pub no_push: bool,
     /// Lint errors do not block; the plan lists them (`--allow-check-errors`).
     pub allow_check_errors: bool,
+    /// Run by `release resume` in place of a journal it took back (`restart`): that
+    /// journal is not a release in progress for this run.
+    #[serde(skip)]
+    pub resuming: bool,
 }
 
 /// What preflight learned about the clone and its origin.

@@ -2,7 +2,7 @@
 //! undo in the journal before it changes anything.
 
 use super::step::{Step, Tx, Undo};
-use crate::proc::TimedOut;
+use crate::git::PushRefused;
 use anyhow::{Context as _, Result};
 use std::path::PathBuf;
 
@@ -30,6 +30,7 @@ impl Step for WriteFile {
         tx.record(Undo::RestoreFile {
             path: self.path.clone(),
             backup,
+            wrote: Some(crate::fs::digest(&self.content)),
         })?;
         crate::fs::write_atomic_in(&full, &self.content, &tx.tmp_dir())?;
         tx.wrote(&self.path);
@@ -76,9 +77,15 @@ impl Step for Tag {
         tx.record(Undo::DeleteTag {
             name: self.name.clone(),
             commit: Some(tx.commit.to_string()),
+            object: None,
         })?;
         let sign = tx.options.sign;
-        tx.repo.create_tag(&self.name, tx.commit, &self.message, sign)
+        tx.repo.create_tag(&self.name, tx.commit, &self.message, sign)?;
+        let object = tx
+            .repo
+            .tag_object(&self.name)
+            .with_context(|| format!("tag {} is missing right after it was made", self.name))?;
+        tx.made_tag(object)
     }
 }
 
@@ -91,10 +98,55 @@ pub struct PushGit {
 }
 
 crate::message_error!(
-    /// A push whose outcome is unknown (it timed out or was cut, and origin cannot be asked):
-    /// nothing may be rolled back, since origin may have the release.
+    /// A push whose outcome is unknown (it timed out or was cut, and origin did not have it
+    /// within the settle time, or could not be asked): nothing may be rolled back, since
+    /// origin may still complete it.
     Uncertain
 );
+
+/// How long a cut push is watched for landing on origin's side (`RELEASE_PUSH_SETTLE`
+/// seconds, default 10).
+fn settle_time() -> std::time::Duration {
+    let secs = std::env::var("RELEASE_PUSH_SETTLE")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(10);
+    std::time::Duration::from_secs(secs)
+}
+
+/// git's words when it never reached origin (nothing was sent, so nothing can land).
+fn never_reached(e: &anyhow::Error) -> bool {
+    let text = format!("{e:#}");
+    [
+        "does not appear to be a git repository",
+        "Could not resolve host",
+        "Connection refused",
+        "unable to access",
+        "Permission denied",
+        "Repository not found",
+        "No route to host",
+    ]
+    .iter()
+    .any(|w| text.contains(w))
+}
+
+/// After a cut push: asks origin once a second, for the settle time, whether it landed.
+pub fn watch_landing(
+    repo: &crate::git::Repo,
+    remote: &str,
+    commit: git2::Oid,
+    branch: &str,
+    tag: Option<(&str, git2::Oid)>,
+) -> Result<bool> {
+    let end = std::time::Instant::now() + settle_time();
+    loop {
+        let landed = repo.remote_has(remote, commit, branch, tag)?;
+        if landed || std::time::Instant::now() >= end {
+            return Ok(landed);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1000));
+    }
+}
 
 impl Step for PushGit {
     fn describe(&self) -> String {
@@ -110,13 +162,27 @@ impl Step for PushGit {
         true
     }
     fn run(&self, tx: &mut Tx) -> Result<()> {
-        let (remote, branch, tag) = (&self.remote, &self.branch, self.tag.as_deref());
+        let (remote, branch) = (&self.remote, &self.branch);
+        let tag = match self.tag.as_deref() {
+            Some(name) => {
+                let object = tx
+                    .tag_object()
+                    .or_else(|| tx.repo.tag_object(name))
+                    .with_context(|| format!("tag {name} is missing: it cannot be pushed"))?;
+                Some((name, object))
+            }
+            None => None,
+        };
         let Err(e) = tx.repo.push_atomic(remote, tx.commit, branch, tag) else {
             return Ok(());
         };
-        // The push said no, timed out or was cut: ask origin what it has before anything is
-        // called rolled back.
-        match tx.repo.remote_has(remote, tx.commit, branch, tag) {
+        if e.downcast_ref::<PushRefused>().is_some() || never_reached(&e) {
+            return Err(e.context(format!(
+                "fix: if {remote} moved on, run `git pull --rebase {remote} {branch}` and release again; if it refuses pushes, check its rules"
+            )));
+        }
+        // Cut, timed out or hung up: origin may still complete it on its side.
+        match watch_landing(tx.repo, remote, tx.commit, branch, tag) {
             Ok(true) => {
                 crate::ui::warn(&format!(
                     "git push reported a failure ({}), but {remote} has the release: it landed",
@@ -124,10 +190,11 @@ impl Step for PushGit {
                 ));
                 Ok(())
             }
-            Ok(false) if e.downcast_ref::<TimedOut>().is_none() => Err(e.context(format!(
-                "fix: if {remote} moved on, run `git pull --rebase {remote} {branch}` and release again; if it refuses pushes, check its rules"
-            ))),
-            Ok(false) => Err(e),
+            Ok(false) => Err(Uncertain(format!(
+                "{e:#}\n{remote} did not have it within {} s, but a push that was cut may still land on its side",
+                settle_time().as_secs()
+            ))
+            .into()),
             Err(asked) => Err(Uncertain(format!(
                 "{e:#}\n{remote} could not be asked whether the push landed ({asked:#})"
             ))

@@ -3,7 +3,12 @@
 //! what was done, and how to take each change back, so a release killed at any moment can
 //! be finished (`release resume`) or taken back (`release abort`) by a later process.
 //! Old file contents are kept beside it under `backup/`; temporary files under `tmp/`.
+//! The journal goes first and its backups after it, so a kill between the two leaves
+//! backups without a journal (swept by the next command), never a journal without them.
+//! A release made with `--no-push` keeps its journal as `parked`: how it was started
+//! (options, branch, tag object) is what `release resume` needs to publish it later.
 
+use super::Options;
 use super::step::Undo;
 use anyhow::{Context as _, Result};
 use serde::{Deserialize, Serialize};
@@ -23,14 +28,27 @@ pub struct Journal {
     pub remote: String,
     /// HEAD before anything changed.
     pub head_before: String,
-    /// The release was git only (`--skip-images`).
-    pub skip_images: bool,
+    /// How it was started (`--skip-images`, `--no-push`, `--sign`, `--no-verify`...):
+    /// resume and abort keep to them.
+    #[serde(default)]
+    pub options: Options,
+    /// The tag object the release made (pushed by id, never by its name).
+    #[serde(default)]
+    pub tag_object: Option<String>,
     /// Every step of the plan, as the plan said it.
     pub steps: Vec<String>,
     /// How many steps finished.
     pub completed: usize,
     /// The git push had started: origin may have the release.
     pub pushing: bool,
+    /// The push was cut or timed out and origin did not have it yet: it may still land.
+    /// Nothing is rolled back while this holds; resume confirms or redoes the push.
+    #[serde(default)]
+    pub uncertain: bool,
+    /// Taken back by `release resume` to be released again from the start: nothing of it
+    /// is left, only the intent (so a kill before the new release began loses nothing).
+    #[serde(default)]
+    pub restart: bool,
     /// How to take back what was changed, oldest first.
     pub undo: Vec<Undo>,
     /// The process that wrote it, and when (seconds since the epoch).
@@ -54,6 +72,43 @@ pub fn tmp_dir(git_dir: &Path) -> PathBuf {
 
 fn backup_dir(git_dir: &Path) -> PathBuf {
     state_dir(git_dir).join("backup")
+}
+
+fn parked_path(git_dir: &Path) -> PathBuf {
+    state_dir(git_dir).join("parked")
+}
+
+fn remove_if_there(p: &Path, dir: bool) -> Result<bool> {
+    let res = if dir {
+        std::fs::remove_dir_all(p)
+    } else {
+        std::fs::remove_file(p)
+    };
+    match res {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e).with_context(|| format!("removing {}", p.display())),
+    }
+}
+
+/// Clears what a killed process left in `.git/release`: its temporary files always (only a
+/// live writer needs them, and the caller holds the lock), and backups that no journal
+/// names. Says what it removed.
+pub fn sweep(git_dir: &Path) -> Result<Vec<String>> {
+    let mut said = Vec::new();
+    let tmp = tmp_dir(git_dir);
+    let had_files = std::fs::read_dir(&tmp).is_ok_and(|mut d| d.next().is_some());
+    if remove_if_there(&tmp, true)? && had_files {
+        said.push(format!(
+            "removed temporary files an interrupted run left in {}",
+            tmp.display()
+        ));
+    }
+    let backups = backup_dir(git_dir);
+    if !path(git_dir).exists() && remove_if_there(&backups, true)? {
+        said.push(format!("removed backups no journal names in {}", backups.display()));
+    }
+    Ok(said)
 }
 
 impl Journal {
@@ -86,20 +141,33 @@ impl Journal {
         Ok(name)
     }
 
-    /// The transaction is over: the journal, its backups and temporary files go.
+    /// The transaction is over: the journal goes first, then its backups and temporary
+    /// files (a kill in between leaves only backups, which [`sweep`] clears).
     pub fn finish(git_dir: &Path) -> Result<()> {
-        for d in [backup_dir(git_dir), tmp_dir(git_dir)] {
-            match std::fs::remove_dir_all(&d) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e).with_context(|| format!("removing {}", d.display())),
-            }
-        }
-        match std::fs::remove_file(path(git_dir)) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(e).with_context(|| format!("removing {}", path(git_dir).display())),
-        }
+        remove_if_there(&path(git_dir), false)?;
+        remove_if_there(&backup_dir(git_dir), true)?;
+        remove_if_there(&tmp_dir(git_dir), true)?;
+        Ok(())
+    }
+
+    /// A finished release that was not pushed (`--no-push`): the journal is kept as the
+    /// parked record of how it was made, for `release resume` to publish it.
+    pub fn park(&self, git_dir: &Path) -> Result<()> {
+        let text = serde_json::to_vec_pretty(self)?;
+        crate::fs::write_atomic_in(&parked_path(git_dir), &text, &tmp_dir(git_dir))?;
+        Journal::finish(git_dir)
+    }
+
+    /// The parked record of a release made with `--no-push`, if any (one that cannot be
+    /// read is as good as none: it only remembers options).
+    pub fn load_parked(git_dir: &Path) -> Option<Journal> {
+        let bytes = std::fs::read(parked_path(git_dir)).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// The parked release was published or taken back.
+    pub fn unpark(git_dir: &Path) -> Result<()> {
+        remove_if_there(&parked_path(git_dir), false).map(|_| ())
     }
 
     /// One paragraph for people: what was in progress and how far it got.
@@ -118,7 +186,9 @@ impl Journal {
             let mark = if i < self.completed { "done" } else { "    " };
             s.push_str(&format!("\n  {mark} {}. {step}", i + 1));
         }
-        if self.pushing {
+        if self.uncertain {
+            s.push_str("\n  the push to origin was cut before origin answered: origin may still get it (uncertain)");
+        } else if self.pushing {
             s.push_str("\n  the push to origin had started: origin may have it");
         }
         s

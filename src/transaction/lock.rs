@@ -1,7 +1,7 @@
 //! One release at a time: an exclusive `flock` on `.git/release/lock`, which holds the pid
 //! and start time of the process running a release or promote. The kernel drops the lock
 //! when that process ends, however it ends, so a lock left by a dead process is simply
-//! taken over (with a note naming it).
+//! taken over (with a note naming it), and the temporary files it left are swept.
 
 use crate::error::refused;
 use anyhow::{Context as _, Result};
@@ -83,6 +83,11 @@ pub fn hold(git_dir: &Path, dry_run: bool) -> Result<Option<Lock>> {
     let (lock, note) = Lock::take(&super::journal::state_dir(git_dir))?;
     if let Some(n) = note {
         crate::ui::warn(&n);
+    }
+    // Holding the lock, no other run of this tool is writing here: what a killed one left
+    // in the temporary and backup folders can go.
+    for said in super::journal::sweep(git_dir)? {
+        crate::ui::say(&said);
     }
     Ok(Some(lock))
 }

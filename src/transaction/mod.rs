@@ -1,7 +1,7 @@
 //! The transaction's vocabulary and its engine: a [`Plan`] is a list of [`Step`]s decided
 //! before anything changes; [`apply`](apply::apply) runs them, records each one's
-//! [`Undo`] after it changed something, and takes everything local back in reverse when
-//! a step fails. Parts of a release (changelog, manifests, images) add steps through a
+//! [`Undo`] in the journal before it changes anything, and takes everything local back in
+//! reverse when a step fails ([`undo`] guards each against later edits). Parts of a release (changelog, manifests, images) add steps through a
 //! [`Contribution`]; promote builds its own plan. This module knows no images, manifests
 //! or changelog: they implement [`Step`].
 
@@ -13,6 +13,7 @@ pub mod journal;
 pub mod lock;
 pub mod signals;
 pub mod step;
+pub mod undo;
 
 pub use context::{Context, Contribution, Facts, Options};
 pub use step::{Step, Tx, Undo};
@@ -63,6 +64,18 @@ impl Plan {
 /// After the plan was shown: stop on `--dry-run`, else ask (or take `--yes`) and apply.
 /// Returns whether it was applied.
 pub fn execute(facts: &Facts, plan: &Plan, opts: &Options, verb: &str, question: &str) -> Result<bool> {
+    execute_from(facts, plan, opts, verb, question, None)
+}
+
+/// [`execute`] continuing the interrupted transaction of `prior` (its undos are kept).
+pub fn execute_from(
+    facts: &Facts,
+    plan: &Plan,
+    opts: &Options,
+    verb: &str,
+    question: &str,
+    prior: Option<&journal::Journal>,
+) -> Result<bool> {
     if opts.dry_run {
         ui::say("dry run: nothing was changed.");
         return Ok(false);
@@ -80,7 +93,7 @@ pub fn execute(facts: &Facts, plan: &Plan, opts: &Options, verb: &str, question:
     if !opts.no_verify {
         plan.hooks.run_pre(&facts.repo.root)?;
     }
-    apply::apply(facts, plan, opts)?;
+    apply::apply_from(facts, plan, opts, prior)?;
     if !opts.no_verify {
         plan.hooks.run_post(&facts.repo.root);
     }

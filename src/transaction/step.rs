@@ -1,7 +1,8 @@
 //! A step knows how to describe, run and take itself back; [`Tx`] is what it runs against:
 //! it writes each [`Undo`] into the journal *before* the change it takes back, so a
-//! process killed halfway can still be rolled back by `release abort`. Taking back is
-//! idempotent and says only what it really changed.
+//! process killed halfway can still be rolled back by `release abort`. Each undo names
+//! what the step left (the hash of the bytes written, the commit or tag object made), so
+//! taking back acts only on exactly that and never on a change made since.
 
 use super::Options;
 use super::journal::{Journal, tmp_dir};
@@ -32,16 +33,28 @@ pub trait Step: std::fmt::Debug {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "undo", rename_all = "snake_case")]
 pub enum Undo {
-    /// Put back the file's old bytes (kept in `backup`), or remove it when it was new.
-    RestoreFile { path: PathBuf, backup: Option<PathBuf> },
+    /// Put back the file's old bytes (kept in `backup`), or remove it when it was new,
+    /// while the file still holds what the step wrote (`wrote`: their SHA-256).
+    RestoreFile {
+        path: PathBuf,
+        backup: Option<PathBuf>,
+        #[serde(default)]
+        wrote: Option<String>,
+    },
     /// Move `branch` back to `to`, if it still points at `from` (the commit this made).
     ResetBranch {
         branch: String,
         to: String,
         from: Option<String>,
     },
-    /// Delete the tag, if it still points at `commit`.
-    DeleteTag { name: String, commit: Option<String> },
+    /// Delete the tag, if it still points at `commit` (and names `object`, the tag object
+    /// the step made, once known).
+    DeleteTag {
+        name: String,
+        commit: Option<String>,
+        #[serde(default)]
+        object: Option<String>,
+    },
     /// Nothing to undo, but the rollback report must say it (images in a registry).
     Note { text: String },
 }
@@ -86,6 +99,21 @@ impl<'a> Tx<'a> {
             *from = Some(oid.to_string());
         }
         self.journal.save(self.repo.git_dir())
+    }
+
+    /// Fills in the tag object the last tag step made: the push sends it by id, and abort
+    /// deletes the tag only while it still names it.
+    pub fn made_tag(&mut self, object: Oid) -> Result<()> {
+        if let Some(Undo::DeleteTag { object: o, .. }) = self.journal.undo.last_mut() {
+            *o = Some(object.to_string());
+        }
+        self.journal.tag_object = Some(object.to_string());
+        self.journal.save(self.repo.git_dir())
+    }
+
+    /// The tag object this transaction made, if any.
+    pub fn tag_object(&self) -> Option<Oid> {
+        self.journal.tag_object.as_deref().and_then(|o| Oid::from_str(o).ok())
     }
 
     /// Keeps a file's old bytes beside the journal; the path to name in its undo.

@@ -152,8 +152,39 @@ pub struct Run {
 }
 
 impl Run {
+    pub fn of(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     pub fn all(&self) -> String {
         format!("{}{}", self.stdout, self.stderr)
+    }
+
+    /// Asserts the exit code, showing `what` and the whole output when it differs.
+    #[track_caller]
+    pub fn exits(&self, code: i32, what: &str) -> &Run {
+        assert_eq!(
+            self.code,
+            code,
+            "{what}: exit {} instead of {code}:\n{}",
+            self.code,
+            self.all()
+        );
+        self
+    }
+
+    /// Asserts that the output says each of `words`.
+    #[track_caller]
+    pub fn says(&self, words: &[&str]) -> &Run {
+        let all = self.all();
+        for w in words {
+            assert!(all.contains(w), "expected {w:?} in:\n{all}");
+        }
+        self
     }
 }
 
@@ -271,14 +302,21 @@ impl Sandbox {
         cmd
     }
 
+    /// Runs the built `release` binary under `wrapper` (`strace -f ...`, `timeout 5`) in the
+    /// clone, with this sandbox's environment.
+    pub fn release_under(&self, wrapper: &[&str], args: &[&str]) -> Run {
+        let mut cmd = Command::new(wrapper[0]);
+        cmd.args(&wrapper[1..])
+            .arg(env!("CARGO_BIN_EXE_release"))
+            .args(args)
+            .current_dir(&self.clone);
+        self.env(&mut cmd);
+        Run::of(cmd.output().unwrap())
+    }
+
     /// Runs the built `release` binary in `dir`.
     pub fn release_in(&self, dir: &Path, args: &[&str]) -> Run {
-        let out = self.command(dir, args).output().unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Run::of(self.command(dir, args).output().unwrap())
     }
 
     pub fn release(&self, args: &[&str]) -> Run {

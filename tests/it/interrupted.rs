@@ -9,7 +9,7 @@ use common::{Run, Sandbox, inject};
 use std::path::Path;
 
 /// Released 0.1.0 (git only), then a feature commit on origin: ready for `release minor`.
-fn ready() -> Sandbox {
+pub(crate) fn ready() -> Sandbox {
     let sb = Sandbox::new();
     sb.commit_file("kubernetes/test/app.yml", DEPLOY, "feat: app");
     sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
@@ -20,9 +20,9 @@ fn ready() -> Sandbox {
     sb
 }
 
-const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-test-api\nspec:\n  selector:\n    matchLabels:\n      app: app-test-api\n  template:\n    metadata:\n      labels:\n        app: app-test-api\n    spec:\n      containers:\n        - name: api\n          image: alice/app-api:0.0.1  # pinned\n";
+pub(crate) const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-test-api\nspec:\n  selector:\n    matchLabels:\n      app: app-test-api\n  template:\n    metadata:\n      labels:\n        app: app-test-api\n    spec:\n      containers:\n        - name: api\n          image: alice/app-api:0.0.1  # pinned\n";
 
-fn leftovers(sb: &Sandbox) -> Vec<String> {
+pub(crate) fn leftovers(sb: &Sandbox) -> Vec<String> {
     let git = sb.clone.join(".git");
     let mut found = Vec::new();
     for p in [
@@ -42,7 +42,7 @@ fn leftovers(sb: &Sandbox) -> Vec<String> {
 }
 
 /// Origin has exactly `tag` on its main, which is the local HEAD, a single release commit.
-fn landed_once(sb: &Sandbox, tag: &str) {
+pub(crate) fn landed_once(sb: &Sandbox, tag: &str) {
     let head = sb.git(&sb.clone, &["rev-parse", "HEAD"]);
     assert_eq!(sb.origin_tag(tag).as_deref(), Some(head.as_str()), "{tag} on origin");
     assert_eq!(sb.git(&sb.origin, &["rev-parse", "main"]), head, "origin main");

@@ -17,6 +17,7 @@ mod layouts;
 mod manifests_flow;
 mod patcher_props;
 mod preflight;
+mod recovery;
 mod release_flow;
 mod snapshots;
 mod sync_flow;
