@@ -198,6 +198,7 @@ fn deploy_story(isp: &Path) -> Result<()> {
             to: None,
             dry_run: false,
             probe: None,
+            force: false,
         };
         crate::deploy::run(isp, &req)
     };

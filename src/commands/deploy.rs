@@ -17,6 +17,9 @@ pub struct Args {
     /// Afterwards GET this path on every NodePort from the clone that applied (`--probe /health`).
     #[arg(long, value_name = "PATH")]
     pub probe: Option<String>,
+    /// Deploy prod although test has not run that version well (the record says which).
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(dir: &Path, a: Args) -> Result<()> {
@@ -27,6 +30,7 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
             to: a.to,
             dry_run: a.dry_run,
             probe: a.probe,
+            force: a.force,
         },
     )
 }

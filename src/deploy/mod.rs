@@ -11,7 +11,7 @@ pub mod record;
 pub mod rollout;
 
 use crate::config::Config;
-use crate::error::{Failed, refused};
+use crate::error::{Incomplete, refused};
 use crate::git::Repo;
 use crate::manifests::model::{Env, Object, read_file};
 use crate::manifests::places::Place;
@@ -32,6 +32,8 @@ pub struct Request {
     pub dry_run: bool,
     /// GET this path on every NodePort afterwards, from the clone that applied.
     pub probe: Option<String>,
+    /// Deploy prod although test has not run that version well.
+    pub force: bool,
 }
 
 /// Where kubectl runs: `deploy.via` names a clone, else here.
@@ -97,21 +99,35 @@ fn not_applied(name: &str, action: crate::sync::SyncAction) -> anyhow::Error {
     ))
 }
 
-/// The commit and files to apply: the release's, or those of tag `to`.
-fn source(repo: &Repo, tip: Oid, to: Option<&str>, place: &Place) -> Result<(Oid, Vec<(String, String)>)> {
-    let commit = match to {
-        None => tip,
-        Some(v) => {
-            let tag = [
-                v.to_string(),
-                format!("v{}", v.trim_start_matches('v')),
-                v.trim_start_matches('v').to_string(),
-            ]
+/// The commit an environment's manifests are taken from for `--to V`: for test the
+/// release tag of V; for prod the commit that promoted V to prod (at V's tag prod did not
+/// run V yet), searched on the release branch up to `tip`.
+fn commit_for(repo: &Repo, tip: Oid, env: &str, v: &str) -> Result<Oid> {
+    let bare = v.trim_start_matches('v');
+    if env == "prod" {
+        let promoted = |s: &str| {
+            s.strip_prefix("chore(deploy): promote ")
+                .and_then(|r| r.strip_suffix(" to prod"))
+                .is_some_and(|p| p.trim_start_matches('v') == bare)
+        };
+        let found = repo
+            .commits_since(None, tip)?
             .into_iter()
-            .find_map(|t| repo.tag_commit(&t));
-            tag.ok_or_else(|| refused(format!("there is no tag {v} here: `git fetch --tags`, or pick a released version (release version --explain lists them)")))?
-        }
-    };
+            .find(|c| promoted(&c.summary));
+        return found.map(|c| c.id).ok_or_else(|| {
+            refused(format!(
+                "prod never ran {v} by this history: no commit promoted {v} to prod. Pick a version prod ran (release deploy prod shows the record), or promote {v} first (release promote {v})"
+            ))
+        });
+    }
+    [v.to_string(), format!("v{bare}"), bare.to_string()]
+        .into_iter()
+        .find_map(|t| repo.tag_commit(&t))
+        .ok_or_else(|| refused(format!("there is no tag {v} here: `git fetch --tags`, or pick a released version (release version --explain lists them)")))
+}
+
+/// The files of `place` at `commit`.
+fn source(repo: &Repo, commit: Oid, place: &Place) -> Result<(Oid, Vec<(String, String)>)> {
     let files: Vec<(String, String)> = repo
         .files_at(commit, &place.dir)?
         .into_iter()
@@ -152,68 +168,135 @@ fn environment(name: &str, place: &Place, files: &[(String, String)], config: &C
     Ok((env, tags.join(", ")))
 }
 
-/// `release deploy ENV [--to VERSION] [--dry-run]`.
-pub fn run(dir: &Path, req: &Request) -> Result<()> {
-    let repo = crate::git::open(dir)?;
-    let config = Config::load(&repo.root)?;
-    let places = crate::manifests::places::of_project(&repo.root, &config);
+/// What one deploy applies.
+struct Target {
+    env: Env,
+    version: String,
+    commit: Oid,
+    stream: String,
+    label: String,
+}
+
+/// Reads what to apply: the environment at the release (or `--to`) commit, with shared files.
+fn target(repo: &Repo, config: &Config, req: &Request, tip: Oid) -> Result<Target> {
+    let places = crate::manifests::places::of_project(&repo.root, config);
     let Some(place) = places.of(&req.env).cloned() else {
         return Err(refused(format!(
             "`{}` is not an environment: release deploy test, or release deploy prod",
             req.env
         )));
     };
-    let k = kubectl_for(&repo, &config)?;
-    let tip = bring_to_release(&repo, &config, &k)?;
-    let (commit, files) = source(&repo, tip, req.to.as_deref(), &place)?;
-    let (env, version) = environment(&req.env, &place, &files, &config)?;
+    let commit = match req.to.as_deref() {
+        Some(v) => commit_for(repo, tip, &req.env, v)?,
+        None => tip,
+    };
+    let (commit, files) = source(repo, commit, &place)?;
+    let (env, version) = environment(&req.env, &place, &files, config)?;
     let shared = match &places.shared {
-        Some(s) => source(&repo, commit, None, s).map(|(_, f)| f).unwrap_or_default(),
+        Some(s) => match source(repo, commit, s) {
+            Ok((_, f)) => f,
+            Err(e) if e.downcast_ref::<crate::error::Refused>().is_some() => Vec::new(),
+            Err(e) => return Err(e.context(format!("reading the shared manifests in {}", s.label))),
+        },
         None => Vec::new(),
     };
     let files: Vec<(String, String)> = shared.into_iter().chain(files).collect();
-    let deployed = record::read(&repo, &k)?;
-    if req.env == "prod" && req.to.is_none() {
-        record::require_tested(&deployed, &version)?;
+    Ok(Target {
+        env,
+        version,
+        commit,
+        stream: order::stream(&files),
+        label: place.label.clone(),
+    })
+}
+
+/// `release deploy ENV [--to VERSION] [--dry-run]`.
+pub fn run(dir: &Path, req: &Request) -> Result<()> {
+    let repo = crate::git::open(dir)?;
+    let config = Config::load(&repo.root)?;
+    let k = kubectl_for(&repo, &config)?;
+    let tip = bring_to_release(&repo, &config, &k)?;
+    let t = target(&repo, &config, req, tip)?;
+    let mut deployed = record::read(&repo, &k)?;
+    if req.env == "prod" && !req.force {
+        record::require_tested(&deployed, &t.version, req.to.is_some())?;
     }
-    let stream = order::stream(&files);
     let timeout = Duration::from_secs(config.deploy.timeout.unwrap_or(120));
-    rollout::check(&repo, &k, &stream)?;
-    let diff = rollout::diff(&repo, &k, &stream)?;
+    rollout::check(&repo, &k, &t.stream, timeout)?;
+    let diff = rollout::diff(&repo, &k, &t.stream)?;
     ui::say(&format!(
-        "Deploy {version} to {} ({}, kubectl {}) from {}:\n{diff}",
+        "Deploy {} to {} ({}, kubectl {}) from {}:\n{diff}",
+        t.version,
         req.env,
-        place.label,
+        t.label,
         k.place(),
-        &commit.to_string()[..7]
+        &t.commit.to_string()[..7]
     ));
     if req.dry_run {
         ui::say("dry run: nothing was applied.");
         return Ok(());
     }
-    k.ok(&repo.root, &["apply", "-f", "-"], Some(stream.as_bytes()), timeout)?;
-    let workloads: Vec<&Object> = env.objects().filter(|o| o.kind == "Deployment").collect();
-    if let Err(why) = rollout::wait_all(&repo, &k, &workloads, timeout) {
-        let back = record::previous(&deployed, &req.env, &version).map_or(String::new(), |p| {
-            format!("\n  to go back: release deploy {} --to {p}", req.env)
+    let back = record::previous(&deployed, &req.env, &t.version).map_or(String::new(), |p| {
+        format!("\n  to go back: release deploy {} --to {p}", req.env)
+    });
+    record::mark(
+        &repo,
+        &k,
+        &mut deployed,
+        &req.env,
+        &t.version,
+        t.commit,
+        record::APPLYING,
+    )
+    .map_err(|e| {
+        refused(format!(
+            "cannot write the deploy record before applying ({e:#}): nothing was applied"
+        ))
+    })?;
+    let workloads: Vec<&Object> = t.env.objects().filter(|o| o.kind == "Deployment").collect();
+    let applied = k
+        .ok(&repo.root, &["apply", "-f", "-"], Some(t.stream.as_bytes()), timeout)
+        .map_err(|e| format!("kubectl apply did not finish: {e:#}"))
+        .and_then(|_| {
+            rollout::wait_all(&repo, &k, &workloads, timeout)
+                .map_err(|why| format!("the rollout did not finish:\n{why}"))
         });
-        return Err(Failed(format!(
-            "the rollout of {version} to {} did not finish:\n{why}{back}",
-            req.env
+    if let Err(why) = applied {
+        let unrecorded = record::mark(&repo, &k, &mut deployed, &req.env, &t.version, t.commit, record::FAILED)
+            .err()
+            .map_or(String::new(), |e| {
+                format!("\n(the deploy record could not be updated: {e:#})")
+            });
+        return Err(Incomplete(format!(
+            "the deploy of {} to {} failed: {why}\nthe cluster may have changed: some objects may run {} while others do not. See it with: kubectl get deployments,pods{}{back}{unrecorded}",
+            t.version,
+            req.env,
+            t.version,
+            k.flags.iter().map(|f| format!(" {f}")).collect::<String>()
         ))
         .into());
     }
-    record::write(&repo, &k, deployed, &req.env, &version, commit)?;
-    for line in rollout::node_ports(&env) {
+    record::mark(&repo, &k, &mut deployed, &req.env, &t.version, t.commit, record::DONE).map_err(|e| {
+        Incomplete(format!(
+            "{} runs {}, but the deploy record could not be written ({e:#}): it still says `applying`, so `deploy prod` will not count it; run release deploy {} again",
+            req.env, t.version, req.env
+        ))
+    })?;
+    finish(&repo, &k, req, &t, workloads.len())
+}
+
+/// After a good rollout: the NodePorts, the probe, the last word.
+fn finish(repo: &Repo, k: &Kubectl, req: &Request, t: &Target, workloads: usize) -> Result<()> {
+    for line in rollout::node_ports(&t.env) {
         ui::say(&line);
     }
     if let Some(path) = &req.probe {
-        rollout::probe(&repo, &k, &env, path).map_err(|e| Failed(format!("{} runs {version}, but {e}", req.env)))?;
+        rollout::probe(repo, k, &t.env, path)
+            .map_err(|e| Incomplete(format!("{} runs {}, but {e}", req.env, t.version)))?;
     }
     ui::success(&format!(
-        "{} runs {version} ({} workload(s) rolled out)",
-        req.env,
-        workloads.len()
+        "{} runs {} ({workloads} workload(s) rolled out)",
+        req.env, t.version
     ));
     Ok(())
 }
@@ -235,7 +318,7 @@ pub fn running(repo: &Repo, config: &Config) -> Option<std::collections::BTreeMa
     let mut out = std::collections::BTreeMap::new();
     let places = crate::manifests::places::of_project(&repo.root, config);
     for (name, place) in [("test", &places.test), ("prod", &places.prod)] {
-        let files = source(repo, head, None, place).map(|(_, f)| f).unwrap_or_default();
+        let files = source(repo, head, place).map(|(_, f)| f).unwrap_or_default();
         let (env, _) = environment(name, place, &files, config).ok()?;
         let project = project_images(config, &[&env]);
         let tags: std::collections::BTreeSet<String> = env

@@ -1,5 +1,8 @@
-//! What each environment last ran successfully, kept by the clone that applies in
-//! `.git/release/deployed.json` (`deploy prod` refuses a version test has not run).
+//! What each environment last ran, kept by the clone that applies in
+//! `.git/release/deployed.json` (`deploy prod` refuses a version test has not run). The
+//! record never disagrees with what was last applied: an entry is written `applying`
+//! before kubectl applies, then `done` or `failed`. A record that does not parse is an
+//! error naming the file, and nothing overwrites it until the user decides.
 
 use super::kubectl::{Kubectl, Where};
 use crate::error::refused;
@@ -10,15 +13,34 @@ use git2::Oid;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// One environment's last good deploy, and the one before it.
+/// One environment's last deploy, how it ended, and the last good one before it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Deployed {
     pub version: String,
     pub commit: String,
     pub at: i64,
+    /// The last version that rolled out well before this one.
     #[serde(default)]
     pub previous: Option<String>,
+    /// `applying`, `failed` or `done` (a record of an older version has none: done).
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Every version that rolled out well here, oldest first (the last 50).
+    #[serde(default)]
+    pub ran: Vec<String>,
 }
+
+impl Deployed {
+    /// Whether this deploy rolled out well.
+    pub fn done(&self) -> bool {
+        self.state.as_deref().is_none_or(|s| s == DONE)
+    }
+}
+
+/// The states an entry goes through.
+pub const APPLYING: &str = "applying";
+pub const FAILED: &str = "failed";
+pub const DONE: &str = "done";
 
 /// Environment -> its last good deploy.
 pub type Record = BTreeMap<String, Deployed>;
@@ -33,7 +55,8 @@ d="$(git rev-parse --git-dir)/release"
 mkdir -p "$d" && cat > "$d/deployed.json.tmp" && mv "$d/deployed.json.tmp" "$d/deployed.json"
 "#;
 
-/// The record of the clone that applies (empty when it has none).
+/// The record of the clone that applies (empty when it has none); one that does not parse
+/// is refused, naming the file.
 pub fn read(repo: &Repo, k: &Kubectl) -> Result<Record> {
     let text = match &k.at {
         Where::Here => crate::fs::read_if_exists(&repo.git_dir().join("release/deployed.json"))?.unwrap_or_default(),
@@ -44,16 +67,40 @@ pub fn read(repo: &Repo, k: &Kubectl) -> Result<Record> {
     if text.iter().all(u8::is_ascii_whitespace) {
         return Ok(Record::new());
     }
-    Ok(serde_json::from_slice(&text).unwrap_or_default())
+    serde_json::from_slice(&text).map_err(|e| {
+        refused(format!(
+            "the deploy record {} ({}) does not parse: {e}. It holds what each environment last ran, so nothing overwrites it: look at it, then mend it or remove it by hand (removing it forgets what test ran; deploy test again before prod)",
+            ".git/release/deployed.json",
+            k.place()
+        ))
+    })
 }
 
-/// Writes `env` ran `version` (from `commit`) into the record of the clone that applies.
-pub fn write(repo: &Repo, k: &Kubectl, mut rec: Record, env: &str, version: &str, commit: Oid) -> Result<()> {
-    let previous = rec
-        .get(env)
-        .map(|d| d.version.clone())
-        .filter(|v| v != version)
-        .or_else(|| rec.get(env).and_then(|d| d.previous.clone()));
+/// Marks `env` as `state` (`APPLYING`, `FAILED`, `DONE`) for `version` (from `commit`)
+/// in `rec` and in the record of the clone that applies.
+pub fn mark(
+    repo: &Repo,
+    k: &Kubectl,
+    rec: &mut Record,
+    env: &str,
+    version: &str,
+    commit: Oid,
+    state: &str,
+) -> Result<()> {
+    let previous = match rec.get(env) {
+        Some(d) if d.done() && d.version != version => Some(d.version.clone()),
+        Some(d) => d.previous.clone(),
+        None => None,
+    };
+    let mut ran = rec.get(env).map(|d| d.ran.clone()).unwrap_or_default();
+    if let Some(d) = rec.get(env).filter(|d| d.done() && !d.ran.contains(&d.version)) {
+        ran.push(d.version.clone());
+    }
+    if state == DONE {
+        ran.retain(|v| v != version);
+        ran.push(version.to_string());
+    }
+    let ran = ran.split_off(ran.len().saturating_sub(50));
     rec.insert(
         env.to_string(),
         Deployed {
@@ -61,11 +108,16 @@ pub fn write(repo: &Repo, k: &Kubectl, mut rec: Record, env: &str, version: &str
             commit: commit.to_string(),
             at: crate::sync::now(),
             previous,
+            state: Some(state.to_string()),
+            ran,
         },
     );
-    let bytes = serde_json::to_vec_pretty(&rec)?;
+    let bytes = serde_json::to_vec_pretty(rec)?;
     match &k.at {
-        Where::Here => crate::fs::write_atomic(&repo.git_dir().join("release/deployed.json"), &bytes),
+        Where::Here => {
+            let dir = repo.git_dir().join("release");
+            crate::fs::write_atomic_in(&dir.join("deployed.json"), &bytes, &dir.join("tmp"))
+        }
         Where::Peer { loc, .. } => {
             let out = peers::run_script_with_input(loc, WRITE, &[], Some(&bytes), peers::PEER_TIMEOUT)?;
             if !out.success {
@@ -79,23 +131,28 @@ pub fn write(repo: &Repo, k: &Kubectl, mut rec: Record, env: &str, version: &str
 /// The version to go back to after a failed deploy of `version` to `env`.
 pub fn previous(rec: &Record, env: &str, version: &str) -> Option<String> {
     let d = rec.get(env)?;
-    if d.version != version {
+    if d.version != version && d.done() {
         Some(d.version.clone())
     } else {
         d.previous.clone()
     }
 }
 
-/// `deploy prod` needs test to have run the same version successfully.
-pub fn require_tested(rec: &Record, version: &str) -> Result<()> {
+/// `deploy prod` needs test to run the same version, rolled out well; going back
+/// (`going_back`) needs test to have run it well at some time.
+pub fn require_tested(rec: &Record, version: &str, going_back: bool) -> Result<()> {
     match rec.get("test") {
-        Some(t) if t.version == version => Ok(()),
+        Some(t) if t.version == version && t.done() => Ok(()),
+        Some(t) if going_back && t.ran.iter().any(|v| v == version) => Ok(()),
         other => Err(refused(format!(
-            "prod's manifests name {version}, but test has not run {version} successfully ({}): deploy it to test first (release deploy test), or go back on purpose with --to",
-            other.map_or("test was never deployed from this clone".to_string(), |t| format!(
-                "test runs {}",
-                t.version
-            ))
+            "prod would run {version}, but test has not run {version} successfully ({}): deploy it to test first (release deploy test), or add --force to deploy it anyway",
+            other.map_or("test was never deployed from this clone".to_string(), |t| {
+                match t.state.as_deref() {
+                    Some(FAILED) => format!("the deploy of {} to test failed", t.version),
+                    Some(APPLYING) => format!("the deploy of {} to test never finished", t.version),
+                    _ => format!("test runs {}", t.version),
+                }
+            })
         ))),
     }
 }

@@ -12,13 +12,14 @@ use std::time::Duration;
 
 const QUICK: Duration = Duration::from_secs(60);
 
-/// `kubectl apply --dry-run=server`: a rejected object stops the deploy before anything changes.
-pub fn check(repo: &Repo, k: &Kubectl, stream: &str) -> Result<()> {
+/// `kubectl apply --dry-run=server` (within the deploy's `timeout`): a rejected object
+/// stops the deploy before anything changes.
+pub fn check(repo: &Repo, k: &Kubectl, stream: &str, timeout: Duration) -> Result<()> {
     let out = k.run(
         &repo.root,
         &["apply", "--dry-run=server", "-f", "-"],
         Some(stream.as_bytes()),
-        QUICK,
+        timeout,
     )?;
     if !out.success {
         return Err(refused(format!(

@@ -252,6 +252,21 @@ fn release_deploy_test_promote_deploy_prod_then_go_back() {
     let r = sb.release(&["deploy", "test", "--to", "0.1.0"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert_eq!(images_of(&kc, &ns, "app-test-api"), format!("{reg}/{ns}/api:0.1.0"));
+    // prod goes back to a version it really ran: the manifests of the commit that promoted
+    // it (at tag 0.1.0 prod still named 0.0.1, which it never ran).
+    assert_eq!(sb.release(&["deploy", "test"]).code, 0);
+    let r = sb.release(&["promote", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let r = sb.release(&["deploy", "prod"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(images_of(&kc, &ns, "app-prod-api"), format!("{reg}/{ns}/api:0.2.0"));
+    let r = sb.release(&["deploy", "prod", "--to", "0.1.0"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("Deploy 0.1.0 to prod"), "{}", r.stderr);
+    assert_eq!(images_of(&kc, &ns, "app-prod-api"), format!("{reg}/{ns}/api:0.1.0"));
+    let r = sb.release(&["deploy", "prod", "--to", "0.0.1"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("prod never ran 0.0.1"), "{}", r.stderr);
 }
 
 #[test]
@@ -266,9 +281,10 @@ fn a_missing_image_is_explained_with_the_way_back() {
     let r = sb.release(&["patch", "--yes", "--skip-images"]);
     assert_eq!(r.code, 0, "{}", r.all());
     let r = sb.release(&["deploy", "test"]);
-    assert_eq!(r.code, 1, "{}", r.all());
+    assert_eq!(r.code, 4, "the cluster changed and is not as asked: {}", r.all());
     assert!(
-        r.stderr.contains("ImagePullBackOff")
+        r.stderr.contains("may have changed")
+            && r.stderr.contains("ImagePullBackOff")
             && r.stderr.contains("not in its registry")
             && r.stderr.contains("release deploy test --to 0.1.0"),
         "{}",
@@ -339,7 +355,7 @@ fn probe_status_and_an_unschedulable_pod() {
     assert_eq!(r.code, 0, "{}", r.all());
     // Nothing answers on the NodePort yet (the script kubelet runs no process): said so.
     let r = sb.release(&["deploy", "test", "--probe", "/health"]);
-    assert_eq!(r.code, 1, "{}", r.all());
+    assert_eq!(r.code, 4, "applied, but not answering: {}", r.all());
     assert!(
         r.stderr.contains(&format!("GET http://127.0.0.1:{port}/health")) && r.stderr.contains("no connection"),
         "{}",
@@ -374,7 +390,7 @@ fn probe_status_and_an_unschedulable_pod() {
     let r = sb.release(&["promote", "--yes"]);
     assert_eq!(r.code, 0, "{}", r.all());
     let r = sb.release(&["deploy", "prod"]);
-    assert_eq!(r.code, 1, "{}", r.all());
+    assert_eq!(r.code, 4, "{}", r.all());
     assert!(
         r.stderr.contains("cannot be scheduled") && r.stderr.contains("PersistentVolumeClaim"),
         "{}",
