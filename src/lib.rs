@@ -20,6 +20,7 @@ pub mod history;
 pub mod hooks;
 pub mod images;
 pub mod manifests;
+pub mod new_files;
 pub mod peers;
 pub mod problem;
 pub mod proc;

@@ -118,6 +118,12 @@ f=$(git rev-parse --git-path FETCH_HEAD)
 if [ -f "$f" ]; then stat -c %Y "$f" 2>/dev/null || stat -f %m "$f" 2>/dev/null || echo none; else echo none; fi
 echo @@tag
 if [ -n "$2" ]; then if git rev-parse -q --verify "refs/tags/$2" >/dev/null; then echo yes; else echo no; fi; else echo none; fi
+echo @@op
+g=$(git rev-parse --git-dir)
+for x in rebase-merge:rebase rebase-apply:rebase MERGE_HEAD:merge CHERRY_PICK_HEAD:cherry-pick REVERT_HEAD:revert BISECT_LOG:bisect; do
+  [ -e "$g/${x%%:*}" ] && { echo "${x#*:}"; break; }
+done
+exit 0
 "#;
 
 /// Quotes a word for a POSIX shell; a leading `~/` stays unquoted so it expands there.
@@ -199,8 +205,15 @@ pub fn run_script_with_input(
 /// The script that brings a peer to GitHub: `$1` path, `$2` ff|push, `$3` remote,
 /// `$4` branch. A fast-forward only, never a merge.
 const SYNC_SCRIPT: &str = r#"cd "$1" 2>/dev/null || { echo "no such folder: $1" >&2; exit 1; }
+on_branch() {
+  b=$(git symbolic-ref --short -q HEAD)
+  [ "$b" = "$1" ] || { echo "the clone is on ${b:-a detached HEAD}, not $1 (it changed since it was checked): nothing was merged" >&2; exit 1; }
+}
 case "$2" in
-  ff) git fetch --quiet --tags "$3" && git merge --ff-only --quiet "$3/$4" ;;
+  ff) on_branch "$4"
+      out=$(git fetch --no-progress --tags "$3" 2>&1) || { printf '%s\n' "$out" >&2; exit 1; }
+      on_branch "$4"
+      git merge --ff-only --quiet "refs/remotes/$3/$4" ;;
   push) git push --quiet "$3" "$4" ;;
 esac
 "#;
@@ -299,9 +312,12 @@ fn parse(out: &str) -> anyhow::Result<PeerFacts> {
     }
     let cut = || anyhow::anyhow!("the peer's answer was cut short");
     let (status, rest) = out.split_once("@@fetch\n").ok_or_else(cut)?;
-    let (fetch, tag) = rest.split_once("@@tag\n").ok_or_else(cut)?;
+    let (fetch, rest) = rest.split_once("@@tag\n").ok_or_else(cut)?;
+    let (tag, op) = rest.split_once("@@op\n").unwrap_or((rest, ""));
+    let mut work = parse_porcelain(status);
+    work.in_progress = Some(op.trim()).filter(|o| !o.is_empty()).map(str::to_string);
     Ok(PeerFacts {
-        work: parse_porcelain(status),
+        work,
         last_fetch: fetch.trim().parse().ok(),
         has_tag: match tag.trim() {
             "yes" => Some(true),

@@ -73,6 +73,31 @@ pub struct WorkTree {
     pub ab: Option<(usize, usize)>,
     pub modified: Vec<String>,
     pub untracked: Vec<String>,
+    /// A git operation stopped halfway: `rebase`, `merge`, `cherry-pick`, `revert`, `bisect`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_progress: Option<String>,
+}
+
+/// The git operation a clone is in the middle of, by the files git keeps in its git dir
+/// while it runs (names from `git status`'s own checks).
+pub const OPERATIONS: [(&str, &str); 6] = [
+    ("rebase-merge", "rebase"),
+    ("rebase-apply", "rebase"),
+    ("MERGE_HEAD", "merge"),
+    ("CHERRY_PICK_HEAD", "cherry-pick"),
+    ("REVERT_HEAD", "revert"),
+    ("BISECT_LOG", "bisect"),
+];
+
+/// How to get out of an operation stopped halfway.
+fn finish_operation(op: &str) -> Vec<String> {
+    match op {
+        "bisect" => vec!["git bisect reset   (when the bisect is over)".into()],
+        _ => vec![
+            "git status   (see where it stopped)".into(),
+            format!("git {op} --continue   (after resolving the conflicts), or: git {op} --abort"),
+        ],
+    }
 }
 
 /// `{"ahead": 1, "behind": 0}` rather than a bare pair.
@@ -406,6 +431,12 @@ pub fn sync_action(c: &Copy, branch: &str, remote: &str, push: bool) -> SyncActi
                 "ssh {} true   (check that it logs in), or fix its path under clones:",
                 c.name
             )],
+        );
+    }
+    if let Some(op) = c.work.as_ref().and_then(|w| w.in_progress.as_deref()) {
+        return manual(
+            format!("is in the middle of a {op} (stopped halfway)"),
+            &finish_operation(op),
         );
     }
     let dirty: Vec<&String> = c.work.iter().flat_map(|w| w.changed()).collect();

@@ -2,7 +2,6 @@
 //! `.release.yml` into a project, names substituted, never overwriting a file.
 
 use crate::error::refused;
-use crate::fs::write_atomic;
 use crate::manifests::model::Env;
 use crate::{sample, ui};
 use anyhow::Result;
@@ -123,6 +122,11 @@ impl Names {
 pub fn run(dir: &Path, a: Args) -> Result<()> {
     a.names().validate()?;
     let root = crate::git::project_root(dir);
+    if !a.dry_run {
+        for said in crate::new_files::recover(&root)? {
+            ui::say(&said);
+        }
+    }
     let config = crate::config::Config::load(&root)?;
     let layout = crate::manifests::Layout::load(&root, &config)?;
     // An empty environment folder is one to fill.
@@ -177,26 +181,25 @@ fn adopt(root: &Path, (from, target): (&Env, &Env), port: Option<u16>, dry_run: 
         from.label(),
         adopted.files.len()
     ));
-    let mut written: Vec<std::path::PathBuf> = Vec::new();
-    for f in &adopted.files {
-        if dry_run {
+    if dry_run {
+        for f in &adopted.files {
             ui::out(&format!(
                 "--- {} (from {})\n{}",
                 f.path.display(),
                 f.from.display(),
                 f.text
             ));
-            continue;
         }
-        if let Err(e) = write_atomic(&root.join(&f.path), f.text.as_bytes()) {
-            // All or nothing: what this run wrote goes again (the project's own files were never touched).
-            for w in &written {
-                let _ = std::fs::remove_file(root.join(w));
-            }
-            return Err(e.context(format!("writing {}; nothing was written", f.path.display())));
+    } else {
+        let files: Vec<_> = adopted
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), f.text.clone().into_bytes()))
+            .collect();
+        crate::new_files::write_all(root, &files)?;
+        for f in &adopted.files {
+            ui::say(&format!("wrote    {} (from {})", f.path.display(), f.from.display()));
         }
-        written.push(f.path.clone());
-        ui::say(&format!("wrote    {} (from {})", f.path.display(), f.from.display()));
     }
     for n in &adopted.notes {
         ui::say(&format!("note: {n}"));
@@ -244,7 +247,7 @@ fn sample(root: &Path, a: &Args) -> Result<()> {
         .map(|(p, t)| (p.to_string(), names.apply(t)))
         .collect();
     files.push((crate::config::FILE_NAME.to_string(), names.config()));
-    let (mut wrote, mut kept) = (0, 0);
+    let (mut new, mut kept) = (Vec::new(), 0);
     for (rel, text) in files {
         let path = root.join(&rel);
         if path.exists() {
@@ -253,11 +256,14 @@ fn sample(root: &Path, a: &Args) -> Result<()> {
         } else if a.dry_run {
             ui::out(&format!("--- {rel}\n{text}"));
         } else {
-            write_atomic(&path, scaffold(root, &rel, &text).as_bytes())?;
-            ui::say(&format!("wrote    {rel}"));
-            wrote += 1;
+            new.push((std::path::PathBuf::from(&rel), scaffold(root, &rel, &text).into_bytes()));
         }
     }
+    crate::new_files::write_all(root, &new)?;
+    for (rel, _) in &new {
+        ui::say(&format!("wrote    {}", rel.display()));
+    }
+    let wrote = new.len();
     ui::success(&format!(
         "{wrote} file(s) written, {kept} kept; next: release check, then git add -A && git commit"
     ));

@@ -9,6 +9,7 @@ mod changelog_flow;
 mod conventions;
 mod deploy_flow;
 mod dockerignore_conformance;
+mod faults;
 mod hooks_flow;
 mod hostile_input;
 mod images_flow;
