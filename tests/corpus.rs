@@ -477,7 +477,7 @@ fn main() {
     ];
     let Some(corpus) = corpus() else {
         println!(
-            "\ncorpus: NOT RUN ({} cases): ../shared/corpus is not beside this checkout (a fresh clone has no shared/; CI lays it there). The synthetic fixtures in tests/layouts.rs carry the same patterns.\n",
+            "\ncorpus: NOT RUN ({} cases): ../shared/corpus is not beside this checkout (a fresh clone has no shared/; CI lays it there). The synthetic fixtures in tests/it/layouts.rs carry the same patterns.\n",
             cases.len()
         );
         return;

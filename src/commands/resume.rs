@@ -39,7 +39,7 @@ pub fn resume(dir: &Path, a: ResumeArgs) -> Result<()> {
         yes: true,
         ..Options::default()
     };
-    crate::release::recover::resume(dir, &opts)
+    crate::release::resume::run(dir, &opts)
 }
 
 /// `release abort`

@@ -71,8 +71,7 @@ pub struct Used {
     pub component: Option<String>,
 }
 
-/// Folders that hold Dockerfiles without being a component themselves.
-pub const DOCKER_DIRS: &[&str] = &["", "docker", "Docker", "dockerfiles", "docker-src"];
+pub use super::evidence::DOCKER_DIRS;
 
 /// The role a Dockerfile's name gives: `Dockerfile.api`, `Dockerfile_api`, `Dockerfile-api`,
 /// `api.Dockerfile` (any case) -> api; a plain `Dockerfile` in a component folder

@@ -6,6 +6,9 @@
 use crate::manifests::imageref::ImageRef;
 use std::path::{Path, PathBuf};
 
+/// Folders that hold Dockerfiles without being a component themselves.
+pub const DOCKER_DIRS: &[&str] = &["", "docker", "Docker", "dockerfiles", "docker-src"];
+
 /// One repository built from one Dockerfile, as a build file says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence {
@@ -27,7 +30,7 @@ const COMPOSE_NAMES: &[&str] = &[
 /// Every piece of evidence under `root`, compose files first (their context wins).
 pub fn gather(root: &Path) -> Vec<Evidence> {
     let mut out = Vec::new();
-    for dir in super::discover::DOCKER_DIRS {
+    for dir in DOCKER_DIRS {
         for name in COMPOSE_NAMES {
             let rel = Path::new(dir).join(name);
             if let Ok(text) = std::fs::read_to_string(root.join(&rel)) {

@@ -4,6 +4,7 @@
 //! the manifest folder that carry neither word belong to the one environment there is,
 //! or, when both exist, are shared by them (`kubernetes/db/`).
 
+use serde::Deserialize as _;
 use std::path::{Path, PathBuf};
 
 /// Folders projects keep their manifests in, the usual one first.
@@ -307,15 +308,19 @@ fn labelled(root: &Path, file: &Path) -> std::collections::BTreeSet<&'static str
     let Ok(text) = std::fs::read_to_string(root.join(file)) else {
         return seen;
     };
-    for o in &super::model::read_file(file.to_path_buf(), text).objects {
-        for key in ["env", "environment", "tier", "stage"] {
-            let values = [o.labels.get(key), o.pod_labels.get(key)];
-            seen.extend(
-                values
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|v| env_of_word(&v.to_ascii_lowercase())),
-            );
+    // The labels of each object and of its pod template, read straight from the YAML
+    // (a document that does not parse names no environment).
+    for doc in serde_yaml::Deserializer::from_str(&text) {
+        let Ok(v) = serde_yaml::Value::deserialize(doc) else {
+            continue;
+        };
+        let pod = &v["spec"]["template"]["metadata"]["labels"];
+        for labels in [&v["metadata"]["labels"], pod] {
+            for key in ["env", "environment", "tier", "stage"] {
+                if let Some(word) = labels[key].as_str() {
+                    seen.extend(env_of_word(&word.to_ascii_lowercase()));
+                }
+            }
         }
     }
     seen

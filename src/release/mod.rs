@@ -2,6 +2,7 @@
 //! manifests, images), and the transaction applies them.
 
 pub mod auto;
+pub mod interrupted;
 pub mod plan;
 pub mod preflight;
 pub mod recover;

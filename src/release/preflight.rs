@@ -187,7 +187,7 @@ pub fn gather(dir: &std::path::Path, resuming: bool) -> Result<Facts> {
         f.notices.extend(warnings);
     }
     f.problems = problems;
-    let in_progress = super::recover::problems(&f, resuming);
+    let in_progress = super::interrupted::problems(&f, resuming);
     f.problems.splice(0..0, in_progress);
     Ok(f)
 }

@@ -1,81 +1,18 @@
-//! After an interruption: notice it (a journal, or an unpushed release commit without
-//! one), and the two ways out: `release resume` finishes the release, `release abort`
-//! takes every local step back, unless origin already has the release.
+//! `release abort`: takes every local step of an interrupted release (or promote) back,
+//! each only while it is what the release left, unless origin has (or may still get) it.
 
+use super::interrupted::unpushed_release;
 use super::preflight;
 use crate::error::{Incomplete, refused};
 use crate::git::Repo;
-use crate::problem::Problem;
+use crate::transaction::Facts;
 use crate::transaction::apply::{kept_journal, report_text};
-use crate::transaction::journal::{Journal, state_dir};
+use crate::transaction::journal::Journal;
 use crate::transaction::lock;
 use crate::transaction::undo::undo_all;
-use crate::transaction::{Facts, Options};
 use crate::ui;
-use crate::version::parse_tag;
 use anyhow::Result;
-use git2::Oid;
 use std::path::Path;
-
-const WAYS_OUT: &str = "release resume   (finish it: push the commit and tag; images already pushed are reused)\n      or: release abort    (take every local step back; nothing on origin is touched)";
-const WAYS_OUT_PROMOTE: &str = "release resume   (finish it: push the promote commit)\n      or: release abort    (take the promote back: prod's files and the commit; nothing on origin is touched)";
-
-/// A release commit at HEAD whose tag is here but not on origin (no journal needed).
-pub struct Unpushed {
-    pub commit: Oid,
-    pub tag: String,
-}
-
-/// HEAD is `chore(release): X` with a release tag on it that `remote_tags` lacks.
-pub fn unpushed_release(
-    repo: &Repo,
-    remote_tags: Option<&std::collections::HashMap<String, String>>,
-) -> Option<Unpushed> {
-    let head = repo.head_commit()?;
-    let summary = repo.summary(head)?;
-    let version = summary.strip_prefix("chore(release): ")?.trim();
-    let tag = repo
-        .tags()
-        .ok()?
-        .into_iter()
-        .filter(|(_, c)| *c == head)
-        .map(|(n, _)| n)
-        .find(|n| parse_tag(n, None).is_some_and(|(_, v)| v.to_string() == version))?;
-    let on_origin = remote_tags.is_some_and(|t| t.contains_key(&tag));
-    (!on_origin).then_some(Unpushed { commit: head, tag })
-}
-
-/// Problems that stop any command that changes something: a release in progress (but
-/// not, for the release `resume` starts again, the journal it took back to do so).
-pub fn problems(facts: &Facts, resuming: bool) -> Vec<Problem> {
-    let git_dir = facts.repo.git_dir();
-    match Journal::load(git_dir) {
-        Ok(Some(j)) if j.restart && resuming => Vec::new(),
-        Ok(Some(j)) => {
-            let ways = if j.tag.is_none() { WAYS_OUT_PROMOTE } else { WAYS_OUT };
-            vec![
-                Problem::new(j.describe(), ways).at_place(state_dir(git_dir).join("in-progress").display().to_string()),
-            ]
-        }
-        Err(e) => vec![Problem::new(
-            format!("{e:#}"),
-            "look at the file, then remove it by hand",
-        )],
-        Ok(None) => {
-            let tags = facts.remote.as_ref().map(|r| &r.tags);
-            match unpushed_release(&facts.repo, tags).filter(|_| facts.remote.is_some()) {
-                Some(u) => vec![Problem::new(
-                    format!(
-                        "HEAD is the release commit of {} but origin does not have that tag: an earlier release stopped before its push",
-                        u.tag
-                    ),
-                    WAYS_OUT,
-                )],
-                None => Vec::new(),
-            }
-        }
-    }
-}
 
 /// How `release abort` may go further than its default.
 #[derive(Debug, Clone, Copy, Default)]
@@ -99,10 +36,10 @@ pub fn abort(dir: &Path, how: AbortOpts) -> Result<()> {
 
 /// Whether origin has what the journal's push would publish: `Some(true)` it landed.
 fn landed(repo: &Repo, j: &Journal) -> Result<Option<bool>> {
-    let Some(c) = super::resume::made_commit(repo, j) else {
+    let Some(c) = j.made_commit(repo) else {
         return Ok(None);
     };
-    let tag = j.tag.as_deref().map(|t| (t, super::resume::tag_object(repo, j, t, c)));
+    let tag = j.tag.as_deref().map(|t| (t, j.tag_object_of(repo, t, c)));
     repo.remote_has(&j.remote, c, &j.branch, tag).map(Some)
 }
 
@@ -183,35 +120,4 @@ fn abort_unpushed(facts: &Facts) -> Result<()> {
         &parent.to_string()[..7]
     ));
     Ok(())
-}
-
-/// `release resume`: finishes the interrupted release (or promote) as it was started:
-/// the journal's branch, tag object and options, whatever HEAD is now.
-pub fn resume(dir: &Path, opts: &Options) -> Result<()> {
-    let facts = preflight::read_near(dir)?;
-    let git_dir = facts.repo.git_dir().to_path_buf();
-    let lock = lock::hold(&git_dir, opts.dry_run)?;
-    let journal = Journal::load(&git_dir)?;
-    if let Some(j) = &journal
-        && j.tag.is_none()
-    {
-        return super::resume::promote(facts, j, opts);
-    }
-    let target = match &journal {
-        Some(j) => super::resume::Target::of(j, opts, false),
-        None => {
-            let refs = facts.repo.ls_remote(&facts.config.remote).ok();
-            let Some(u) = unpushed_release(&facts.repo, refs.as_ref().map(|r| &r.tags)) else {
-                Journal::unpark(&git_dir)?;
-                ui::success("no release is in progress here: nothing to resume");
-                return Ok(());
-            };
-            // A release made with --no-push left its record: publish it as it was made.
-            match Journal::load_parked(&git_dir).filter(|p| p.tag.as_deref() == Some(u.tag.as_str())) {
-                Some(p) => super::resume::Target::of(&p, opts, true),
-                None => super::resume::Target::unpushed(&facts, &u, opts),
-            }
-        }
-    };
-    super::resume::release(facts, journal, target, lock)
 }

@@ -6,7 +6,8 @@
 //! steps run under a journal that keeps the interrupted one's undos, so a resume killed
 //! halfway can still be taken back whole.
 
-use super::recover::Unpushed;
+use super::interrupted::{Unpushed, unpushed_release};
+use super::preflight;
 use crate::error::{Incomplete, refused};
 use crate::git::Repo;
 use crate::transaction::apply::{kept_journal, report_text};
@@ -20,6 +21,7 @@ use crate::ui;
 use crate::version::{Bump, parse_tag};
 use anyhow::Result;
 use git2::Oid;
+use std::path::Path;
 
 /// The release to finish, and how it was started.
 pub struct Target {
@@ -64,15 +66,6 @@ impl Target {
             },
         }
     }
-}
-
-/// The tag object to publish: the one the release made (by its journal), else the tag's own.
-pub fn tag_object(repo: &Repo, j: &Journal, tag: &str, commit: Oid) -> Oid {
-    j.tag_object
-        .as_deref()
-        .and_then(|o| Oid::from_str(o).ok())
-        .or_else(|| repo.tag_object(tag))
-        .unwrap_or(commit)
 }
 
 /// Takes back the interrupted transaction's local steps; an error when any is left.
@@ -228,7 +221,7 @@ fn finish_plan(facts: &mut Facts, t: &Target, commit: Oid) -> Result<Plan> {
 /// made, else takes it back.
 pub fn promote(mut facts: Facts, j: &Journal, opts: &Options) -> Result<()> {
     let git_dir = facts.repo.git_dir().to_path_buf();
-    let Some(made) = made_commit(&facts.repo, j) else {
+    let Some(made) = j.made_commit(&facts.repo) else {
         take_back(&facts.repo, j)?;
         Journal::finish(&git_dir)?;
         ui::success("the promote had not committed yet, so it was taken back: run release promote again");
@@ -270,12 +263,33 @@ pub fn promote(mut facts: Facts, j: &Journal, opts: &Options) -> Result<()> {
     Ok(())
 }
 
-/// The commit the transaction made, per its journal.
-pub fn made_commit(repo: &Repo, j: &Journal) -> Option<Oid> {
-    let from = j.undo.iter().find_map(|u| match u {
-        crate::transaction::Undo::ResetBranch { from, .. } => from.clone(),
-        _ => None,
-    });
-    from.and_then(|f| Oid::from_str(&f).ok())
-        .or_else(|| j.tag.as_deref().and_then(|t| repo.tag_commit(t)))
+/// `release resume`: finishes the interrupted release (or promote) as it was started:
+/// the journal's branch, tag object and options, whatever HEAD is now.
+pub fn run(dir: &Path, opts: &Options) -> Result<()> {
+    let facts = preflight::read_near(dir)?;
+    let git_dir = facts.repo.git_dir().to_path_buf();
+    let lock = lock::hold(&git_dir, opts.dry_run)?;
+    let journal = Journal::load(&git_dir)?;
+    if let Some(j) = &journal
+        && j.tag.is_none()
+    {
+        return promote(facts, j, opts);
+    }
+    let target = match &journal {
+        Some(j) => Target::of(j, opts, false),
+        None => {
+            let refs = facts.repo.ls_remote(&facts.config.remote).ok();
+            let Some(u) = unpushed_release(&facts.repo, refs.as_ref().map(|r| &r.tags)) else {
+                Journal::unpark(&git_dir)?;
+                ui::success("no release is in progress here: nothing to resume");
+                return Ok(());
+            };
+            // A release made with --no-push left its record: publish it as it was made.
+            match Journal::load_parked(&git_dir).filter(|p| p.tag.as_deref() == Some(u.tag.as_str())) {
+                Some(p) => Target::of(&p, opts, true),
+                None => Target::unpushed(&facts, &u, opts),
+            }
+        }
+    };
+    release(facts, journal, target, lock)
 }

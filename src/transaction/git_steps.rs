@@ -1,7 +1,8 @@
 //! The steps every transaction has: write a file, commit, tag, push. Each records its
 //! undo in the journal before it changes anything.
 
-use super::step::{Step, Tx, Undo};
+use super::journal::Undo;
+use super::step::{Step, Tx};
 use crate::git::PushRefused;
 use anyhow::{Context as _, Result};
 use std::path::PathBuf;

@@ -9,10 +9,40 @@
 //! (options, branch, tag object) is what `release resume` needs to publish it later.
 
 use super::Options;
-use super::step::Undo;
 use anyhow::{Context as _, Result};
+use git2::Oid;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+
+/// How to take back one change.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "undo", rename_all = "snake_case")]
+pub enum Undo {
+    /// Put back the file's old bytes (kept in `backup`), or remove it when it was new,
+    /// while the file still holds what the step wrote (`wrote`: their SHA-256).
+    RestoreFile {
+        path: PathBuf,
+        backup: Option<PathBuf>,
+        #[serde(default)]
+        wrote: Option<String>,
+    },
+    /// Move `branch` back to `to`, if it still points at `from` (the commit this made).
+    ResetBranch {
+        branch: String,
+        to: String,
+        from: Option<String>,
+    },
+    /// Delete the tag, if it still points at `commit` (and names `object`, the tag object
+    /// the step made, once known).
+    DeleteTag {
+        name: String,
+        commit: Option<String>,
+        #[serde(default)]
+        object: Option<String>,
+    },
+    /// Nothing to undo, but the rollback report must say it (images in a registry).
+    Note { text: String },
+}
 
 /// What is in progress, and how far it got.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -168,6 +198,27 @@ impl Journal {
     /// The parked release was published or taken back.
     pub fn unpark(git_dir: &Path) -> Result<()> {
         remove_if_there(&parked_path(git_dir), false).map(|_| ())
+    }
+
+    /// The commit the transaction made: the one its branch step recorded, else the one
+    /// its tag names.
+    pub fn made_commit(&self, repo: &crate::git::Repo) -> Option<Oid> {
+        let from = self.undo.iter().find_map(|u| match u {
+            Undo::ResetBranch { from, .. } => from.clone(),
+            _ => None,
+        });
+        from.and_then(|f| Oid::from_str(&f).ok())
+            .or_else(|| self.tag.as_deref().and_then(|t| repo.tag_commit(t)))
+    }
+
+    /// The tag object to publish: the one the release made, else the tag's own, else the
+    /// commit (a lightweight tag).
+    pub fn tag_object_of(&self, repo: &crate::git::Repo, tag: &str, commit: Oid) -> Oid {
+        self.tag_object
+            .as_deref()
+            .and_then(|o| Oid::from_str(o).ok())
+            .or_else(|| repo.tag_object(tag))
+            .unwrap_or(commit)
     }
 
     /// One paragraph for people: what was in progress and how far it got.

@@ -16,7 +16,8 @@ pub mod step;
 pub mod undo;
 
 pub use context::{Context, Contribution, Facts, Options};
-pub use step::{Step, Tx, Undo};
+pub use journal::Undo;
+pub use step::{Step, Tx};
 
 use crate::error::refused;
 use crate::ui;

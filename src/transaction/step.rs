@@ -5,11 +5,10 @@
 //! taking back acts only on exactly that and never on a change made since.
 
 use super::Options;
-use super::journal::{Journal, tmp_dir};
+use super::journal::{Journal, Undo, tmp_dir};
 use crate::git::Repo;
 use anyhow::Result;
 use git2::Oid;
-use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// One step of a plan.
@@ -27,36 +26,6 @@ pub trait Step: std::fmt::Debug {
     }
     /// Does it; records in `tx` how to take it back before changing anything.
     fn run(&self, tx: &mut Tx) -> Result<()>;
-}
-
-/// How to take back one change.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "undo", rename_all = "snake_case")]
-pub enum Undo {
-    /// Put back the file's old bytes (kept in `backup`), or remove it when it was new,
-    /// while the file still holds what the step wrote (`wrote`: their SHA-256).
-    RestoreFile {
-        path: PathBuf,
-        backup: Option<PathBuf>,
-        #[serde(default)]
-        wrote: Option<String>,
-    },
-    /// Move `branch` back to `to`, if it still points at `from` (the commit this made).
-    ResetBranch {
-        branch: String,
-        to: String,
-        from: Option<String>,
-    },
-    /// Delete the tag, if it still points at `commit` (and names `object`, the tag object
-    /// the step made, once known).
-    DeleteTag {
-        name: String,
-        commit: Option<String>,
-        #[serde(default)]
-        object: Option<String>,
-    },
-    /// Nothing to undo, but the rollback report must say it (images in a registry).
-    Note { text: String },
 }
 
 /// The state of a running transaction.

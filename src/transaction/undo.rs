@@ -4,8 +4,7 @@
 //! said, so an edit made after an interruption is never overwritten. Running it again is
 //! safe: what is already back is passed over.
 
-use super::journal::tmp_dir;
-use super::step::Undo;
+use super::journal::{Undo, tmp_dir};
 use crate::fs::digest;
 use crate::git::Repo;
 use git2::Oid;
