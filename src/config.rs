@@ -152,9 +152,14 @@ pub struct ManifestsConfig {
     /// Set the test images to each new version (false: leave kubernetes/ alone).
     #[serde(default = "yes")]
     pub patch: bool,
-    /// Turn `app:latest` / untagged project images into the version instead of refusing.
+    /// Turn `app:latest` / untagged project images into the version (the default now;
+    /// kept for older configs).
     #[serde(default)]
     pub replace_floating: bool,
+    /// Refuse a project image on a floating tag (`latest`, `dev`) in test instead of
+    /// pinning it to the new version.
+    #[serde(default)]
+    pub keep_floating: bool,
     /// How one repository's component tags carry the version: `{component}-{version}`
     /// gives `u/app:api-0.2.0`.
     #[serde(default = "default_component_tag")]
@@ -170,6 +175,7 @@ impl Default for ManifestsConfig {
         ManifestsConfig {
             patch: true,
             replace_floating: false,
+            keep_floating: false,
             component_tag: default_component_tag(),
         }
     }

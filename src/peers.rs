@@ -25,6 +25,16 @@ pub enum Location {
     Local(PathBuf),
 }
 
+impl Location {
+    /// How a person reaches it, for advice.
+    pub fn reach(&self) -> crate::sync::Reach {
+        match self {
+            Location::Ssh { host, .. } => crate::sync::Reach::Ssh(host.clone()),
+            Location::Local(p) => crate::sync::Reach::Path(p.display().to_string()),
+        }
+    }
+}
+
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -234,6 +244,8 @@ pub fn bring_to_github(loc: &Location, remote: &str, branch: &str, push: bool) -
 pub struct Answer {
     pub name: String,
     pub via_ssh: bool,
+    /// How a person reaches it (the ssh host, or the local path).
+    pub reach: crate::sync::Reach,
     /// `None`: not asked (an ssh peer while offline).
     pub facts: Option<Result<PeerFacts, Problem>>,
 }
@@ -274,6 +286,7 @@ pub fn read_all(
                     Answer {
                         name: name.clone(),
                         via_ssh,
+                        reach: loc.as_ref().map(Location::reach).unwrap_or_default(),
                         facts,
                     }
                 })
@@ -286,6 +299,7 @@ pub fn read_all(
                 h.join().unwrap_or_else(|_| Answer {
                     name: name.clone(),
                     via_ssh: false,
+                    reach: crate::sync::Reach::Unknown,
                     facts: Some(Err(Problem::new("reading it crashed", "run release status again"))),
                 })
             })
@@ -348,6 +362,7 @@ pub fn copy_row(
         has_release_tag: None,
         via_ssh,
         skipped: facts.is_none(),
+        reach: crate::sync::Reach::Unknown,
     };
     match facts {
         Some(Ok(f)) => {

@@ -64,6 +64,7 @@ fn origin_row(branch: &str, tag: Option<&str>, offline: bool, tip: Option<Oid>, 
         has_release_tag: tag.map(|_| true),
         via_ssh: false,
         skipped: false,
+        reach: crate::sync::Reach::Unknown,
     }
 }
 
@@ -103,13 +104,9 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
         Some(here),
     ));
     for a in answers {
-        copies.push(peers::copy_row(
-            repo,
-            &branch,
-            tip,
-            (&a.name, false, a.via_ssh),
-            a.facts,
-        ));
+        let mut row = peers::copy_row(repo, &branch, tip, (&a.name, false, a.via_ssh), a.facts);
+        row.reach = a.reach;
+        copies.push(row);
     }
     let (advice, in_step) = if repo.has_remote(&remote) {
         (

@@ -148,6 +148,30 @@ pub fn parse_porcelain(text: &str) -> WorkTree {
     w
 }
 
+/// How a person reaches a copy, for advice: over ssh to a host, or at a local path.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Reach {
+    #[default]
+    Unknown,
+    Ssh(String),
+    Path(String),
+}
+
+impl Reach {
+    /// The command that checks the copy can be reached, and what to fix when it cannot.
+    fn check(&self, name: &str) -> String {
+        match self {
+            Reach::Ssh(host) => format!(
+                "check that `ssh {host} true` works without a password prompt, and the path of `{name}` under clones: in .release.yml"
+            ),
+            Reach::Path(path) => format!(
+                "check that {path} is a clone of this project (`git -C {path} status`), or fix the path of `{name}` under clones: in .release.yml"
+            ),
+            Reach::Unknown => format!("fix the entry of `{name}` under clones: in .release.yml"),
+        }
+    }
+}
+
 /// One row of `release status`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Copy {
@@ -169,6 +193,9 @@ pub struct Copy {
     pub via_ssh: bool,
     /// Not asked (`--offline` and the copy is over ssh).
     pub skipped: bool,
+    /// How a person reaches it (for advice).
+    #[serde(skip)]
+    pub reach: Reach,
 }
 
 impl Copy {
@@ -323,14 +350,7 @@ pub fn advice(copies: &[Copy], branch: &str, tag: Option<&str>) -> Vec<String> {
             format!("on {}", c.name)
         };
         if let Some(e) = &c.error {
-            let how = if c.via_ssh {
-                format!(
-                    "check that `ssh {}` works without a password prompt, and the path under clones: in .release.yml",
-                    c.name
-                )
-            } else {
-                format!("fix the path of `{}` under clones: in .release.yml", c.name)
-            };
+            let how = c.reach.check(&c.name);
             out.push(format!("{}: could not be read ({}): {how}.", c.name, first_line(e)));
             continue;
         }
@@ -427,10 +447,7 @@ pub fn sync_action(c: &Copy, branch: &str, remote: &str, push: bool) -> SyncActi
     if let Some(e) = &c.error {
         return manual(
             format!("could not be read ({})", first_line(e)),
-            &[format!(
-                "ssh {} true   (check that it logs in), or fix its path under clones:",
-                c.name
-            )],
+            &[c.reach.check(&c.name)],
         );
     }
     if let Some(op) = c.work.as_ref().and_then(|w| w.in_progress.as_deref()) {
@@ -519,6 +536,7 @@ mod sync_tests {
             has_release_tag: Some(true),
             via_ssh: true,
             skipped: false,
+            reach: Reach::Unknown,
         }
     }
 
@@ -577,6 +595,7 @@ mod tests {
             has_release_tag: Some(true),
             via_ssh: true,
             skipped: false,
+            reach: Reach::Unknown,
         }
     }
 

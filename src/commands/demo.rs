@@ -199,6 +199,7 @@ fn deploy_story(isp: &Path) -> Result<()> {
             dry_run: false,
             probe: None,
             force: false,
+            yes: true,
         };
         crate::deploy::run(isp, &req)
     };

@@ -20,6 +20,9 @@ pub struct Args {
     /// Deploy prod although test has not run that version well (the record says which).
     #[arg(long)]
     pub force: bool,
+    /// Apply without asking (`deploy prod` asks first when run in a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 pub fn run(dir: &Path, a: Args) -> Result<()> {
@@ -31,6 +34,7 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
             dry_run: a.dry_run,
             probe: a.probe,
             force: a.force,
+            yes: a.yes,
         },
     )
 }

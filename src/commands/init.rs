@@ -27,6 +27,9 @@ pub struct Args {
     /// Show the files it would write, and write none.
     #[arg(long)]
     pub dry_run: bool,
+    /// No question (accepted by every command that changes something, for scripts).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 impl Args {

@@ -24,6 +24,9 @@ pub struct Args {
     /// Print JSON on stdout (see docs/json.md).
     #[arg(long)]
     pub json: bool,
+    /// No question (accepted by every command that changes something, for scripts).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 /// One clone: what was decided, and how it went.

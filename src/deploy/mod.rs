@@ -34,6 +34,8 @@ pub struct Request {
     pub probe: Option<String>,
     /// Deploy prod although test has not run that version well.
     pub force: bool,
+    /// No question before applying prod in a terminal.
+    pub yes: bool,
 }
 
 /// Where kubectl runs: `deploy.via` names a clone, else here.
@@ -73,12 +75,17 @@ fn bring_to_release(repo: &Repo, config: &Config, k: &Kubectl) -> Result<Oid> {
         Where::Peer { loc, .. } => (peers::read(loc, None, peers::PEER_TIMEOUT), loc.clone()),
     };
     let here = matches!(k.at, Where::Here);
-    let copy = peers::copy_row(repo, &branch, Some(tip), (&k.place(), here, !here), Some(facts));
+    let mut copy = peers::copy_row(repo, &branch, Some(tip), (&k.place(), here, !here), Some(facts));
+    copy.reach = loc.reach();
     match crate::sync::sync_action(&copy, &branch, remote, false) {
         crate::sync::SyncAction::Nothing => {}
         crate::sync::SyncAction::FastForward => {
             ui::say(&format!("bringing {loc} to {remote}/{branch} (fast-forward)"));
-            peers::bring_to_github(&loc, remote, &branch, false)?;
+            peers::bring_to_github(&loc, remote, &branch, false).map_err(|e| {
+                refused(format!(
+                    "the clone that applies ({loc}) could not be brought to {remote}/{branch}: {e:#}\nnothing was applied; fix that clone (the words above are git's), then deploy again"
+                ))
+            })?;
         }
         other => return Err(not_applied(&copy.name, other)),
     }
@@ -235,6 +242,13 @@ pub fn run(dir: &Path, req: &Request) -> Result<()> {
     if req.dry_run {
         ui::say("dry run: nothing was applied.");
         return Ok(());
+    }
+    if req.env == "prod"
+        && !req.yes
+        && ui::stdin_is_terminal()
+        && !ui::confirm(&format!("Apply {} to prod?", t.version))?
+    {
+        return Err(refused("cancelled; nothing was applied"));
     }
     let back = record::previous(&deployed, &req.env, &t.version).map_or(String::new(), |p| {
         format!("\n  to go back: release deploy {} --to {p}", req.env)

@@ -246,7 +246,63 @@ pub fn map(
             vec![],
         ));
     }
-    one_per_image(out, used).map_err(|(why, pairs)| fail(why, pairs))
+    let out = one_per_image(out, used).map_err(|(why, pairs)| fail(why.clone(), pairs))?;
+    no_cross_role(&out, dockerfiles, used).map_err(|(why, pairs)| fail(why, pairs))?;
+    Ok(out)
+}
+
+/// The role a Dockerfile's name gives, when it names one.
+fn role_of(d: &Path) -> Option<Role> {
+    dockerfile_role(d).map(|(_, r)| r).filter(|r| *r != Role::Other)
+}
+
+/// The guarantee: no container is set to an image built from another role's Dockerfile.
+/// An image built from the Dockerfile of one role, run by a workload of a role that has a
+/// Dockerfile of its own, is a question; so is a role Dockerfile that builds nothing while
+/// a workload of its role runs a project image (it is never dropped without a word).
+fn no_cross_role(specs: &[ImageSpec], dockerfiles: &[PathBuf], used: &[Used]) -> Result<(), (String, Pairs)> {
+    let roled: Vec<(Role, &PathBuf)> = dockerfiles.iter().filter_map(|d| role_of(d).map(|r| (r, d))).collect();
+    for s in specs.iter().filter(|s| s.source != FROM_CONFIG) {
+        let Some(built_as) = role_of(&s.dockerfile) else {
+            continue;
+        };
+        let runs = used
+            .iter()
+            .filter(|u| u.repository == s.repository && u.component == s.component && u.role != built_as);
+        for u in runs {
+            if let Some((_, own)) = roled.iter().find(|(r, _)| *r == u.role) {
+                let why = format!(
+                    "{} would build {}, but the {} workload at {} runs it too, and {} is the {} Dockerfile: a release would run the {} image there. Two images want two repositories or a component tag each ({}:{}-1.0); one image for both wants it said",
+                    s.dockerfile.display(),
+                    s.name(),
+                    role_name(u.role),
+                    u.at,
+                    own.display(),
+                    role_name(u.role),
+                    role_name(built_as),
+                    s.repository,
+                    role_name(u.role)
+                );
+                return Err((why, vec![(s.repository.clone(), s.dockerfile.clone())]));
+            }
+        }
+    }
+    for (role, d) in &roled {
+        if specs.iter().any(|s| role_of(&s.dockerfile) == Some(*role)) {
+            continue;
+        }
+        if let Some(u) = used.iter().find(|u| u.role == *role) {
+            let why = format!(
+                "{} builds nothing, though the {} workload at {} runs the project image {}: say which image it builds",
+                d.display(),
+                role_name(*role),
+                u.at,
+                u.repository
+            );
+            return Err((why, vec![(u.repository.clone(), (*d).clone())]));
+        }
+    }
+    Ok(())
 }
 
 /// Two Dockerfiles for one image (`Dockerfile.api` and `app/Dockerfile.api`): the one

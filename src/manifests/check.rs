@@ -44,14 +44,15 @@ impl std::fmt::Display for Finding {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let (file, line) = self.place();
+        let at = match &self.problem.at {
+            Some(crate::problem::At::Line { file, line }) => format!("{}:{line}: ", file.display()),
+            Some(crate::problem::At::Place { place }) => format!("{place}: "),
+            _ => String::new(),
+        };
         write!(
             f,
-            "{}:{line}: {sev}[{}]: {}\n    fix: {}",
-            file.display(),
-            self.rule,
-            self.problem.what,
-            self.problem.fix
+            "{at}{sev}[{}]: {}\n    fix: {}",
+            self.rule, self.problem.what, self.problem.fix
         )
     }
 }
@@ -195,6 +196,7 @@ pub const RULES: &[Rule] = &[
     rule("empty-file", Warning, Scope::Env(env_rules::empty_file)),
     rule("kind-vs-filename", Warning, Scope::Env(env_rules::kind_vs_filename)),
     rule("wrong-env-name", Warning, Scope::Env(env_rules::wrong_env_name)),
+    rule("duplicate", Error, Scope::Env(env_rules::duplicate)),
     rule(
         "selector-matches-nothing",
         Error,
@@ -219,7 +221,7 @@ pub const RULES: &[Rule] = &[
     rule("host-target", Error, Scope::Env(wiring_rules::host_target)),
     rule("hard-coded-ip", Warning, Scope::Env(wiring_rules::hard_coded_ip)),
     rule("plaintext-secret", Warning, Scope::Env(wiring_rules::plaintext_secret)),
-    rule("env-missing", Error, Scope::Folders(pair_rules::test_missing)),
+    rule("env-missing", Warning, Scope::Folders(pair_rules::test_missing)),
     rule("env-missing", Warning, Scope::Folders(pair_rules::prod_missing)),
     rule("name-shared", Error, Scope::Pair(pair_rules::name_shared)),
     rule("nodeport-shared", Error, Scope::Pair(pair_rules::nodeport_shared)),
@@ -284,7 +286,12 @@ pub fn check(test: &Env, prod: &Env, shared: Option<&Env>, project: &ProjectImag
             run(r, &views).0.into_iter().map(|h| Finding {
                 severity: r.severity,
                 rule: r.id,
-                problem: Problem::new(h.what, h.fix).at_line(h.file, h.line),
+                // Line 0: about a folder or a file as a whole, said without a line.
+                problem: if h.line == 0 {
+                    Problem::new(h.what, h.fix).at_place(h.file.display().to_string())
+                } else {
+                    Problem::new(h.what, h.fix).at_line(h.file, h.line)
+                },
             })
         })
         .collect();
@@ -292,6 +299,24 @@ pub fn check(test: &Env, prod: &Env, shared: Option<&Env>, project: &ProjectImag
     // A shared object is seen from test and from prod: said once.
     out.dedup_by(|a, b| a.rule == b.rule && a.problem == b.problem);
     out
+}
+
+/// The namespace `o` is applied in: its own, else `deploy: { namespace }`, else the
+/// cluster's default one.
+pub(crate) fn ns<'a>(o: &'a Object, project: &'a ProjectImages) -> &'a str {
+    o.namespace
+        .as_deref()
+        .or(project.namespace.as_deref())
+        .unwrap_or("default")
+}
+
+/// How a namespace was decided, for messages: ` (namespace prod)`, or the assumed one.
+pub(crate) fn ns_said(o: &Object, project: &ProjectImages) -> String {
+    match (&o.namespace, &project.namespace) {
+        (Some(n), _) => format!("namespace {n}"),
+        (None, Some(n)) => format!("namespace {n}, from deploy: in .release.yml"),
+        (None, None) => "the default namespace (it names none)".to_string(),
+    }
 }
 
 pub(crate) fn contains(big: &Labels, small: &Labels) -> bool {

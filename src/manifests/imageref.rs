@@ -89,10 +89,22 @@ impl ImageRef {
         self.canonical_repository().find('/').is_none() && !self.has_placeholder()
     }
 
-    /// `${TAG}`, `$TAG`, `{{ .Values.tag }}`: filled in by a template step, not a real value.
+    /// `${TAG}`, `$TAG`, `{{ .Values.tag }}`: filled in by a template step, not a real
+    /// value; or a template's example left in (`your-flask-image:tag`, `<your-image>`).
     pub fn has_placeholder(&self) -> bool {
         let all = self.to_string();
-        all.contains('$') || all.contains("{{")
+        all.contains('$') || all.contains("{{") || self.is_example()
+    }
+
+    /// A template's example name, never a real image: a `your`/`<...>` word in the name,
+    /// or the tag `tag` / `version` / `your-tag`.
+    pub fn is_example(&self) -> bool {
+        let all = self.to_string().to_ascii_lowercase();
+        let words = || all.split(|c: char| !c.is_ascii_alphanumeric());
+        let tag = self.tag.as_deref().map(str::to_ascii_lowercase);
+        all.contains(['<', '>'])
+            || words().any(|w| w == "your")
+            || matches!(tag.as_deref(), Some("tag" | "version" | "your-tag" | "image-tag"))
     }
 
     /// No tag, or a tag that names no fixed build (`latest`, `dev`, ...), and no digest.

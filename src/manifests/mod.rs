@@ -152,6 +152,7 @@ pub fn project_images(config: &Config, envs: &[&Env]) -> ProjectImages {
         return ProjectImages {
             repos: set,
             component_tag: component_tag(config),
+            namespace: config.deploy.namespace.clone(),
         };
     }
     let mut set = std::collections::BTreeSet::new();
@@ -172,6 +173,7 @@ pub fn project_images(config: &Config, envs: &[&Env]) -> ProjectImages {
     ProjectImages {
         repos: set,
         component_tag: component_tag(config),
+        namespace: config.deploy.namespace.clone(),
     }
 }
 
@@ -278,6 +280,7 @@ fn to_set(ctx: &Context, layout: &Layout, c: &mut Contribution) -> ProjectImages
     ProjectImages {
         repos: layout.project.repos.intersection(&built).cloned().collect(),
         component_tag: layout.project.component_tag.clone(),
+        namespace: layout.project.namespace.clone(),
     }
 }
 
@@ -290,7 +293,10 @@ fn patches(ctx: &Context, layout: &Layout) -> (Contribution, Pinned) {
     let mut pinned = Pinned::new();
     let project = to_set(ctx, layout, &mut c);
     let opts = patch::Options {
-        replace_floating: ctx.facts.config.manifests.replace_floating || ctx.options.replace_latest,
+        // A release exists to replace floating tags with versions: pinned by default.
+        replace_floating: !ctx.facts.config.manifests.keep_floating
+            || ctx.facts.config.manifests.replace_floating
+            || ctx.options.replace_latest,
         schemes: None,
     };
     match patch::plan(&layout.test, &project, ctx.tag, opts) {

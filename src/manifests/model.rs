@@ -91,6 +91,8 @@ pub struct Object {
     pub kind: String,
     pub name: String,
     pub name_line: usize,
+    /// `metadata.namespace`, when the object names one.
+    pub namespace: Option<String>,
     pub labels: Labels,
     pub role: Role,
     /// Service `spec.type` (`ClusterIP` when absent).
@@ -231,6 +233,11 @@ fn object(path: &std::sync::Arc<Path>, doc: &Node) -> Option<Object> {
         file: std::sync::Arc::clone(path),
         line: doc.line(),
         name_line: name_node.map_or(doc.line(), Node::line),
+        namespace: doc
+            .path(&["metadata", "namespace"])
+            .and_then(Node::as_str)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string),
         labels: string_map(doc.path(&["metadata", "labels"])),
         kind,
         name,

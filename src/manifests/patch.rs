@@ -16,6 +16,9 @@ use std::path::PathBuf;
 pub struct ProjectImages {
     pub repos: BTreeSet<String>,
     pub component_tag: ComponentTag,
+    /// The namespace objects that name none are applied in (`deploy: { namespace }`);
+    /// `None`: the cluster's default one.
+    pub namespace: Option<String>,
 }
 
 impl ProjectImages {
@@ -24,6 +27,7 @@ impl ProjectImages {
         ProjectImages {
             repos,
             component_tag: ComponentTag::default(),
+            namespace: None,
         }
     }
 
@@ -77,6 +81,21 @@ impl Schemes {
             .unwrap_or_default();
         super::imageref::tag_kind(r.tag.as_deref(), &words, &self.1)
     }
+}
+
+/// Why an image value cannot be set: a template's example, or a placeholder a template
+/// step fills in.
+fn template_left(r: &ImageRef, value: &str) -> Option<String> {
+    if r.is_example() {
+        return Some(format!(
+            "`{value}` is a template's example, not an image: write your image's repository and a version tag (USER/APP-api:0.1.0); the release keeps the tag current from then on"
+        ));
+    }
+    r.has_placeholder().then(|| {
+        format!(
+            "`{value}` is a placeholder filled in by a template step (envsubst, helm): the release cannot know what it becomes. Write a real tag (the release keeps it current from then on), or set `manifests: {{ patch: false }}` in .release.yml to leave these files to your template"
+        )
+    })
 }
 
 /// How to treat references that name no fixed version.
@@ -199,24 +218,21 @@ pub fn edits_for(
                 refusals.push(refuse(site.line, format!("`{}`: {why}", scalar.value)));
                 continue;
             }
-            if r.has_placeholder() {
-                refusals.push(refuse(site.line, format!(
-                    "`{}` is a placeholder filled in by a template step (envsubst, helm): the release cannot know what it becomes. Write a real tag (the release keeps it current from then on), or set `manifests: {{ patch: false }}` in .release.yml to leave these files to your template",
-                    scalar.value
-                )));
+            if let Some(why) = template_left(&r, &scalar.value) {
+                refusals.push(refuse(site.line, why));
                 continue;
             }
             let mut note = None;
             if floating(&r, project, opts.schemes) {
                 if !opts.replace_floating {
                     refusals.push(refuse(site.line, format!(
-                        "`{}` names no fixed build ({}), so nobody can tell which release runs: use --replace-latest once to set it to the version (or `manifests: {{ replace_floating: true }}`)",
+                        "`{}` names no fixed build ({}), so nobody can tell which release runs, and `manifests: {{ keep_floating: true }}` asks to keep it: pin it with --replace-latest once, or remove keep_floating",
                         scalar.value,
                         r.tag.as_deref().map_or("no tag".to_string(), |t| format!("tag `{t}`"))
                     )));
                     continue;
                 }
-                note = Some(format!("`{}` was floating; now pinned", scalar.value));
+                note = Some(format!("`{}` -> `{new}`, was floating", scalar.value));
             }
             if r.digest.is_some() {
                 note = Some(format!(

@@ -208,7 +208,9 @@ fn every_json_output_parses_with_a_schema_key() {
         "{v}"
     );
     let v: serde_json::Value = serde_json::from_str(&sb.release(&["check", "--json"]).stdout).unwrap();
-    assert_eq!(v["findings"][0]["at"]["file"], "kubernetes/prod", "{v}");
+    // A missing environment is about the folder as a whole: a place, no line.
+    assert_eq!(v["findings"][0]["at"]["place"], "kubernetes/prod", "{v}");
+    assert_eq!(v["findings"][0]["severity"], "warning", "{v}");
 }
 
 #[test]

@@ -211,3 +211,79 @@ fn init_sample_that_cannot_write_a_file_leaves_nothing() {
     assert_ne!(r.code, 0, "{}", r.all());
     assert_eq!(tree(&sb.clone), before, "{}", r.all());
 }
+
+#[test]
+fn a_killed_promote_whose_push_origin_refuses_is_rolled_back_whole_by_resume() {
+    let sb = deployable("");
+    let before = sb.local_state();
+    crate::common::inject(&sb, "push", "KILL");
+    sb.release(&["promote", "--yes", "--skip-images"])
+        .exits(-1, "promote killed at its push");
+    *sb.path_prefix.borrow_mut() = None;
+    let again = sb.release(&["promote", "--yes", "--skip-images"]);
+    again
+        .exits(2, "a promote in progress")
+        .says(&["push the promote commit", "release abort"]);
+    assert!(!again.all().contains("git add -A"), "{}", again.all());
+    assert!(!again.all().contains("images already pushed"), "{}", again.all());
+    let hook = sb.origin.join("hooks/pre-receive");
+    std::fs::write(&hook, "#!/bin/sh\ncat >/dev/null\necho no >&2\nexit 1\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    sb.release(&["resume"])
+        .exits(1, "origin refuses the promote")
+        .says(&["rolled back:"]);
+    assert_eq!(sb.local_state(), before, "the whole promote is taken back");
+    std::fs::remove_file(&hook).unwrap();
+    sb.release(&["promote", "--yes", "--skip-images"])
+        .exits(0, "promote again");
+    let prod = sb.git(&sb.origin, &["show", "main:kubernetes/prod/api.yml"]);
+    assert!(prod.contains("alice/app-api:0.1.0"), "{prod}");
+}
+
+#[test]
+fn deploy_after_the_applying_clone_fails_to_sync_says_why() {
+    let sb = Sandbox::new();
+    let peer = sb.peer("kube-2");
+    for env in ["test", "prod"] {
+        sb.commit_file(
+            &format!("kubernetes/{env}/api.yml"),
+            &DEPLOY.replace("ENV", env),
+            "feat: manifests",
+        );
+    }
+    let config = format!(
+        "clones:\n  kube-2: \"{}\"\ndeploy:\n  via: kube-2\n  timeout: 3\n",
+        peer.display()
+    );
+    sb.commit_file(".release.yml", &config, "chore: deploy from kube-2");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    // kube-2 made its own 0.1.0 on another commit.
+    sb.git(&peer, &["tag", "-a", "0.1.0", "-m", "theirs"]);
+    sb.release(&["minor", "--yes", "--skip-images"])
+        .exits(0, "release 0.1.0");
+    script(&sb, "kubectl", "echo kubectl must not be reached >&2; exit 1");
+    sb.release(&["deploy", "test"])
+        .exits(2, "the applying clone cannot be brought to GitHub")
+        .says(&[
+            "could not be brought to origin/main",
+            "0.1.0",
+            "clobber",
+            "nothing was applied",
+        ]);
+}
+
+#[test]
+fn advice_for_a_local_peer_names_its_path() {
+    let sb = Sandbox::new();
+    let not_a_clone = sb.path("elsewhere");
+    std::fs::create_dir_all(&not_a_clone).unwrap();
+    sb.commit_file(
+        ".release.yml",
+        &format!("clones:\n  kube-2: \"{}\"\n", not_a_clone.display()),
+        "chore: peers",
+    );
+    let r = sb.release(&["status"]);
+    r.says(&[&format!("check that {} is a clone", not_a_clone.display())]);
+    assert!(!r.all().contains("ssh kube-2"), "{}", r.all());
+}

@@ -22,4 +22,5 @@ mod recovery;
 mod release_flow;
 mod snapshots;
 mod sync_flow;
+mod unseen;
 mod version_cmd;

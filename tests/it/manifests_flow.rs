@@ -194,9 +194,24 @@ fn bad_manifests_refuse_the_release_with_file_and_line() {
         &good.replace("image: alice/shop-api:0.0.0", "image: alice/shop-api:latest"),
         "fix: latest",
     );
+    // Those who ask to keep floating tags get the refusal, with the way to pin it once.
+    let config = read(&sb, ".release.yml");
+    sb.commit_file(
+        ".release.yml",
+        &format!("{config}manifests:\n  keep_floating: true\n"),
+        "chore: keep floating",
+    );
     refused_with(&sb, "--replace-latest");
-    let r = sb.release(&["minor", "--yes", "--replace-latest", "--skip-images"]);
+    sb.commit_file(".release.yml", &config, "chore: pin floating tags");
+    // By default a release pins a floating test image to the new version, and says so.
+    let r = sb.release(&["minor", "--yes", "--skip-images"]);
     assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr
+            .contains("`alice/shop-api:latest` -> `alice/shop-api:0.2.0`, was floating"),
+        "{}",
+        r.stderr
+    );
     assert!(read(&sb, path).contains("image: alice/shop-api:0.2.0"));
 }
 

@@ -204,3 +204,101 @@ fn build_files_decide_before_names_and_a_question_names_what_was_found() {
         "{e}"
     );
 }
+
+#[test]
+fn two_role_dockerfiles_for_one_repository_is_a_question_never_the_api_image_in_the_worker() {
+    // The API runs u/app:1.1, the worker u/app:1.wrk; Dockerfile.api and Dockerfile.wrk.
+    let e = map(
+        &[p("docker/Dockerfile.api"), p("docker/Dockerfile.wrk")],
+        &used(&[("u/app", Role::Api), ("u/app", Role::Worker)]),
+        &[],
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("worker workload"), "{e}");
+    assert!(e.contains("docker/Dockerfile.wrk"), "{e}");
+}
+
+#[test]
+fn one_image_run_by_two_roles_from_one_dockerfile_is_fine() {
+    // One Dockerfile, the worker runs the same image with another command.
+    let m = map(
+        &[p("docker/Dockerfile.api")],
+        &used(&[("u/app", Role::Api), ("u/app", Role::Worker)]),
+        &[],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(m.len(), 1);
+}
+
+/// The guarantee, over generated layouts: whatever the roles, Dockerfiles, repositories and
+/// component tags, a mapping never sets a container to an image built from the Dockerfile
+/// of another role. Counts the layouts that really mapped something, so it cannot pass on
+/// layouts that all end in a question.
+#[test]
+fn no_container_ever_gets_another_roles_image() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let roles = [(Role::Api, "api"), (Role::Worker, "wrk"), (Role::Db, "db")];
+    let repos = ["u/app", "u/app-api", "u/app-wrk", "u/app-db", "u/other"];
+    let layout = proptest::collection::vec((0usize..3, 0usize..5, any::<bool>(), any::<bool>()), 1..5);
+    let mut runner = TestRunner::new(Config {
+        cases: 512,
+        ..Config::default()
+    });
+    let mapped = std::cell::Cell::new(0usize);
+    runner
+        .run(&layout, |workloads| {
+            let mut dockerfiles = Vec::new();
+            let mut uses = Vec::new();
+            for (role, repo, has_dockerfile, component) in &workloads {
+                let (r, word) = roles[*role];
+                if *has_dockerfile {
+                    dockerfiles.push(p(&format!("docker/Dockerfile.{word}")));
+                }
+                uses.push(Used {
+                    repository: repos[*repo].to_string(),
+                    role: r,
+                    at: format!("k/{word}.yml:1"),
+                    file: p(&format!("k/{word}.yml")),
+                    component: component.then(|| word.to_string()),
+                });
+            }
+            dockerfiles.sort();
+            dockerfiles.dedup();
+            let Ok(specs) = map(&dockerfiles, &uses, &[], &[]) else {
+                return Ok(());
+            };
+            if !specs.is_empty() {
+                mapped.set(mapped.get() + 1);
+            }
+            for s in &specs {
+                let Some(built_as) = role_of(&s.dockerfile) else {
+                    continue;
+                };
+                for u in uses
+                    .iter()
+                    .filter(|u| u.repository == s.repository && u.component == s.component)
+                {
+                    let own = dockerfiles.iter().any(|d| role_of(d) == Some(u.role));
+                    prop_assert!(
+                        u.role == built_as || !own,
+                        "{:?} at {} gets {} from {}",
+                        u.role,
+                        u.at,
+                        s.name(),
+                        s.dockerfile.display()
+                    );
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert!(
+        mapped.get() > 100,
+        "only {} of 512 layouts mapped an image",
+        mapped.get()
+    );
+}

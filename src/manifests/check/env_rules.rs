@@ -1,6 +1,6 @@
 //! Rules that look at one environment at a time.
 
-use super::{EnvView, Hits, contains, is_workload, show};
+use super::{EnvView, Hits, contains, is_workload, ns, ns_said, show};
 use crate::manifests::imageref::{ImageRef, TagKind};
 use std::path::Path;
 
@@ -59,6 +59,34 @@ fn kind_hint(path: &Path) -> Option<&'static str> {
     }
 }
 
+/// The same kind and name twice in one namespace of one environment: the second apply
+/// replaces the first.
+pub fn duplicate(v: &EnvView, out: &mut Hits) {
+    let mut first: std::collections::HashMap<(&str, &str, &str), &crate::manifests::model::Object> =
+        std::collections::HashMap::new();
+    for o in v.objects.iter().filter(|o| !o.name.is_empty()) {
+        let key = (ns(o, v.project), o.kind.as_str(), o.name.as_str());
+        match first.get(&key) {
+            None => {
+                first.insert(key, o);
+            }
+            Some(a) => out.add(
+                (&o.file, o.name_line),
+                format!(
+                    "{} `{}` is defined twice in {} ({}:{} and here), both in {}: applying it, the second replaces the first",
+                    o.kind,
+                    o.name,
+                    v.env.label(),
+                    a.file.display(),
+                    a.name_line,
+                    ns_said(o, v.project)
+                ),
+                "remove one of them, or give each its own name",
+            ),
+        }
+    }
+}
+
 pub fn wrong_env_name(v: &EnvView, out: &mut Hits) {
     let other_word = &v.other.name;
     for o in &v.objects {
@@ -110,7 +138,13 @@ pub fn selector_matches_other_env(v: &EnvView, out: &mut Hits) {
         .iter()
         .filter(|o| o.kind == "Service" && !o.selector.is_empty())
     {
-        if let Some(w) = v.other_pods.first_match(&o.selector) {
+        // A Service selects pods of its own namespace only.
+        let here = ns(o, v.project);
+        if let Some(w) = v
+            .other_pods
+            .first_match(&o.selector)
+            .filter(|w| ns(w, v.project) == here)
+        {
             out.add(
                 (&o.file, o.selector_line),
                 format!(
@@ -204,14 +238,43 @@ pub fn image_invalid(v: &EnvView, out: &mut Hits) {
 
 pub fn placeholder(v: &EnvView, out: &mut Hits) {
     for (file, line, value) in images(v) {
-        if ImageRef::parse(value).is_ok_and(|r| r.has_placeholder()) {
-            out.add(
+        match ImageRef::parse(value) {
+            Ok(r) if r.is_example() => out.add(
+                (file, line),
+                format!("`{value}` is a template's example, not an image: the release cannot set it, and the cluster cannot pull it"),
+                "write your image's repository and a version tag (USER/APP-api:0.1.0); release keeps the tag current from then on",
+            ),
+            Ok(r) if r.has_placeholder() => out.add(
                 (file, line),
                 format!("`{value}` is a template placeholder: the file cannot be applied as it is"),
                 "let release write real tags (it keeps them current), or keep the template step",
+            ),
+            _ => {}
+        }
+    }
+    for o in &v.objects {
+        for (host, line) in o.hosts.iter().filter(|(h, _)| example_host(h)) {
+            out.add(
+                (&o.file, *line),
+                format!("Ingress host `{host}` in `{}` is a template's example domain", o.name),
+                "write the host name your DNS really points at this cluster",
             );
         }
     }
+}
+
+/// `example.com`, `foo.example.org`, `yourdomain.com`, `app.example`: template domains.
+fn example_host(host: &str) -> bool {
+    let h = host.trim_start_matches("*.").to_ascii_lowercase();
+    let labels: Vec<&str> = h.split('.').collect();
+    let reserved = ["example.com", "example.org", "example.net"]
+        .iter()
+        .any(|d| h == *d || h.ends_with(&format!(".{d}")));
+    reserved
+        || labels.last() == Some(&"example")
+        || labels
+            .iter()
+            .any(|l| l.starts_with("yourdomain") || *l == "your-domain")
 }
 
 pub fn floating_tag(v: &EnvView, out: &mut Hits) {

@@ -1,6 +1,6 @@
 //! Rules that compare test with prod.
 
-use super::{Hits, PairView, is_workload, show};
+use super::{Hits, PairView, is_workload, ns, ns_said, show};
 use crate::manifests::imageref::ImageRef;
 use crate::manifests::model::{Env, Labels, Object, pair};
 use std::collections::{HashMap, HashSet};
@@ -32,21 +32,27 @@ pub fn prod_missing(test: &Env, prod: &Env, out: &mut Hits) {
 }
 
 pub fn name_shared(v: &PairView, out: &mut Hits) {
-    let mut by_name: HashMap<(&str, &str), Vec<&Object>> = HashMap::new();
+    // Names are unique per namespace (and kind): the same name in two namespaces is fine.
+    let mut by_name: HashMap<(&str, &str, &str), Vec<&Object>> = HashMap::new();
     for b in &v.p {
-        by_name.entry((b.kind.as_str(), b.name.as_str())).or_default().push(b);
+        by_name
+            .entry((ns(b, v.project), b.kind.as_str(), b.name.as_str()))
+            .or_default()
+            .push(b);
     }
     for a in v.t.iter().filter(|a| !a.name.is_empty()) {
-        for b in by_name.get(&(a.kind.as_str(), a.name.as_str())).into_iter().flatten() {
+        let key = (ns(a, v.project), a.kind.as_str(), a.name.as_str());
+        for b in by_name.get(&key).into_iter().flatten() {
             out.add(
                 (&a.file, a.name_line),
                 format!(
-                    "{} `{}` has the same name in {} ({}:{}): applying test overwrites prod",
+                    "{} `{}` has the same name in {} ({}:{}), both in {}: applying test overwrites prod",
                     a.kind,
                     a.name,
                     v.prod.label(),
                     b.file.display(),
-                    b.name_line
+                    b.name_line,
+                    ns_said(a, v.project)
                 ),
                 rename_fix(a, b, &v.test.name, &v.prod.name),
             );
@@ -131,12 +137,13 @@ pub fn host_shared(v: &PairView, out: &mut Hits) {
 }
 
 pub fn labels_shared(v: &PairView, out: &mut Hits) {
-    let mut by_labels: HashMap<&Labels, &Object> = HashMap::new();
+    // A selector reaches pods of its own namespace only.
+    let mut by_labels: HashMap<(&str, &Labels), &Object> = HashMap::new();
     for b in v.p.iter().filter(|b| is_workload(b)) {
-        by_labels.entry(&b.pod_labels).or_insert(b);
+        by_labels.entry((ns(b, v.project), &b.pod_labels)).or_insert(b);
     }
     for a in v.t.iter().filter(|a| is_workload(a) && !a.pod_labels.is_empty()) {
-        if let Some(b) = by_labels.get(&a.pod_labels) {
+        if let Some(b) = by_labels.get(&(ns(a, v.project), &a.pod_labels)) {
             out.add(
                 (&a.file, a.line),
                 format!(

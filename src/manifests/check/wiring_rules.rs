@@ -129,8 +129,16 @@ fn looks_like_ip(s: &str) -> bool {
 pub fn host_target(v: &EnvView, out: &mut Hits) {
     let svcs = services(&v.objects);
     let others: Vec<&Object> = v.other.objects().collect();
-    let other_svcs = services(&others);
     for (o, e) in host_values(v) {
+        // A bare name resolves in the object's own namespace: the other environment's
+        // Services elsewhere cannot answer it.
+        let here = super::ns(o, v.project);
+        let near: Vec<&Object> = others
+            .iter()
+            .copied()
+            .filter(|s| super::ns(s, v.project) == here)
+            .collect();
+        let other_svcs = services(&near);
         let value = e.value.trim();
         let at = (&*o.file, e.line);
         if looks_like_ip(value) {
@@ -201,9 +209,11 @@ pub fn hard_coded_ip(v: &EnvView, out: &mut Hits) {
     }
 }
 
-fn secret_name(key: &str) -> bool {
+/// Names that hold secrets: any `*_KEY`, `*_SECRET`, `*_TOKEN`, `*PASSWORD*` or `*_PASS`
+/// (`KAGGLE_KEY`, `OPENAI_KEY`), and the usual spellings inside a name.
+pub(crate) fn secret_name(key: &str) -> bool {
     let k = key.to_ascii_uppercase();
-    [
+    let inside = [
         "PASSWORD",
         "PASSWD",
         "SECRET",
@@ -212,9 +222,9 @@ fn secret_name(key: &str) -> bool {
         "APIKEY",
         "PRIVATE_KEY",
         "ACCESS_KEY",
-    ]
-    .iter()
-    .any(|w| k.contains(w))
+    ];
+    let ends = ["_KEY", "_PASS", "_PWD"];
+    inside.iter().any(|w| k.contains(w)) || ends.iter().any(|w| k.ends_with(w)) || k == "PASS" || k == "KEY"
 }
 
 /// Passwords and tokens written in env values or ConfigMaps are in git for anyone to read.
