@@ -440,6 +440,41 @@ fn init_builds_test_for_prod_only_projects(corpus: &Path) {
     }
 }
 
+/// The file counts of `release check --json`'s found section: (test, prod, shared).
+fn found_counts(sb: &Sandbox) -> (u64, u64, u64) {
+    let v: serde_json::Value = serde_json::from_str(&sb.release(&["check", "--json"]).stdout).unwrap();
+    let n = |k: &str| v["found"][k]["files"].as_u64().unwrap_or(0);
+    (n("test"), n("prod"), n("shared"))
+}
+
+/// Every project with one environment, adopted by init: each file init writes is counted
+/// in the environment it was written for (as many test files as prod files after), and
+/// the shared files stay shared.
+fn init_writes_only_files_its_environment_counts(corpus: &Path) {
+    let mut adopted = 0;
+    for e in EXPECT {
+        let sb = sandbox(corpus, e.name);
+        let (test, prod, shared) = found_counts(&sb);
+        if (test == 0) == (prod == 0) {
+            continue;
+        }
+        let r = sb.release(&["init"]);
+        if r.code != 0 {
+            continue; // a source that cannot be copied yet is refused, with its file:line
+        }
+        adopted += 1;
+        let (t, p, s) = found_counts(&sb);
+        assert_eq!(
+            (t, p, s),
+            (test.max(prod), test.max(prod), shared),
+            "{}: {}",
+            e.name,
+            r.all()
+        );
+    }
+    assert!(adopted >= 2, "only {adopted} corpus projects were adopted");
+}
+
 type Case = (&'static str, fn(&Path));
 
 fn main() {
@@ -460,6 +495,10 @@ fn main() {
         (
             "init_builds_test_for_prod_only_projects",
             init_builds_test_for_prod_only_projects,
+        ),
+        (
+            "init_writes_only_files_its_environment_counts",
+            init_writes_only_files_its_environment_counts,
         ),
     ];
     let Some(corpus) = corpus() else {

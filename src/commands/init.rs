@@ -27,6 +27,10 @@ pub struct Args {
     /// Show the files it would write, and write none.
     #[arg(long)]
     pub dry_run: bool,
+    /// What the manifests that name no environment are (`test` or `prod`): init builds
+    /// the other from them.
+    #[arg(long = "as", value_name = "ENV", value_parser = ["test", "prod"])]
+    pub as_env: Option<String>,
     /// No question (accepted by every command that changes something, for scripts).
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -132,6 +136,9 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
     }
     let config = crate::config::Config::load(&root)?;
     let layout = crate::manifests::Layout::load(&root, &config)?;
+    if layout.unnamed {
+        return adopt_unnamed(&root, &layout, &a);
+    }
     // An empty environment folder is one to fill.
     match (!layout.test.files.is_empty(), !layout.prod.files.is_empty()) {
         (true, true) => {
@@ -151,6 +158,33 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
         ))),
         (false, false) => sample(&root, &a),
     }
+}
+
+/// The manifests name no environment: `--as` says which they are, and the other is built
+/// from them beside them.
+fn adopt_unnamed(root: &Path, layout: &crate::manifests::Layout, a: &Args) -> Result<()> {
+    let Some(is) = a.as_env.as_deref() else {
+        return Err(refused(format!(
+            "{}: these manifests name no environment (no folder, file name or env label says test or prod). Which are they?\n  fix: release init --as prod   (builds test beside them), or: release init --as test   (builds prod)",
+            layout.prod.label()
+        )));
+    };
+    let dir = layout.prod.place.dir.clone();
+    let mut from = layout.prod.clone();
+    from.name = is.to_string();
+    let (other, port) = if is == "prod" {
+        ("test", a.nodeport_test)
+    } else {
+        ("prod", a.nodeport_prod)
+    };
+    let target = crate::manifests::model::Env {
+        name: other.to_string(),
+        place: crate::manifests::places::Place::folder(dir.join(other)),
+        exists: false,
+        files: Vec::new(),
+    };
+    from.place.holds = crate::manifests::places::Holds::Unmarked;
+    adopt(root, (&from, &target), port, a.dry_run)
 }
 
 /// Builds environment `to` from `from`, file for file; never over an existing file.

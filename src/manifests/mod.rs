@@ -42,6 +42,8 @@ pub struct Layout {
     /// Files of environments the release does not know (`k8s/dev/`): only counted.
     pub other: Vec<std::path::PathBuf>,
     pub project: ProjectImages,
+    /// The only manifests name no environment: taken as prod until `init --as` says.
+    pub unnamed: bool,
 }
 
 impl Layout {
@@ -75,6 +77,7 @@ impl Layout {
             shared,
             other: places.other,
             project,
+            unnamed: places.unnamed,
         })
     }
 

@@ -65,6 +65,12 @@ pub struct Place {
     pub holds: Holds,
     /// How to name it to a person: `k8s/test`, `kubes/ (files named *prod*)`.
     pub label: String,
+    /// Files it holds beyond its rule (relative to the root): a `-test` file outside
+    /// test's folder, `x.yml` beside its `x-test.yml` copy (prod's).
+    pub also: Vec<PathBuf>,
+    /// Files its rule would take that are another's (`x.yml` beside `x-test.yml` is not
+    /// shared).
+    pub except: Vec<PathBuf>,
 }
 
 impl Place {
@@ -75,6 +81,8 @@ impl Place {
             dir,
             holds: Holds::All,
             label,
+            also: Vec::new(),
+            except: Vec::new(),
         }
     }
 
@@ -93,11 +101,23 @@ impl Place {
             dir: dir.to_path_buf(),
             holds,
             label,
+            also: Vec::new(),
+            except: Vec::new(),
         }
     }
 
     /// Whether the file at `rel` (relative to the repository root) belongs here.
     pub fn holds(&self, rel: &Path) -> bool {
+        if self.except.iter().any(|e| e == rel) {
+            return false;
+        }
+        if self.also.iter().any(|a| a == rel) {
+            return true;
+        }
+        self.holds_by_rule(rel)
+    }
+
+    fn holds_by_rule(&self, rel: &Path) -> bool {
         let Ok(inner) = rel.strip_prefix(&self.dir) else {
             return false;
         };
@@ -116,6 +136,12 @@ impl Place {
     pub fn files(&self, root: &Path) -> Vec<PathBuf> {
         let mut out = Vec::new();
         yaml_files(root, &self.dir, 0, &mut out);
+        out.extend(
+            self.also
+                .iter()
+                .filter(|a| !a.starts_with(&self.dir) && root.join(a).is_file())
+                .cloned(),
+        );
         out.retain(|p| self.holds(p));
         out.sort();
         out
@@ -200,6 +226,9 @@ pub struct Places {
     pub shared: Option<Place>,
     /// Files of environments the release does not know (`k8s/dev/`): never read.
     pub other: Vec<PathBuf>,
+    /// The only manifests name no environment (by path or label): they are taken as prod
+    /// until `release init --as test|prod` says which they are.
+    pub unnamed: bool,
 }
 
 impl Places {
@@ -210,6 +239,7 @@ impl Places {
             prod: Place::folder(prod),
             shared: None,
             other: Vec::new(),
+            unnamed: false,
         }
     }
 
@@ -232,14 +262,29 @@ impl Places {
         let Some((dir, files)) = manifest_root(root) else {
             return Places::configured("kubernetes/test".into(), "kubernetes/prod".into());
         };
-        let marks: Vec<Option<&str>> = files.iter().map(|f| mark(f.strip_prefix(&dir).unwrap_or(f))).collect();
+        let raw: Vec<Option<&str>> = files.iter().map(|f| mark(f.strip_prefix(&dir).unwrap_or(f))).collect();
+        // `x.yml` beside `x-test.yml` is the other environment's, not unmarked; so is a
+        // file whose objects are labelled with one environment (once some path names one).
+        let any_marked = raw.iter().any(|m| matches!(m, Some("test" | "prod")));
+        let marks: Vec<Option<&str>> = files
+            .iter()
+            .zip(&raw)
+            .map(|(f, m)| {
+                m.or_else(|| partner_of(f, &files))
+                    .or_else(|| any_marked.then(|| label_of(root, f)).flatten())
+            })
+            .collect();
         let has = |e: &str| marks.contains(&Some(e));
         let unmarked = marks.contains(&None);
         let other: Vec<PathBuf> = files.iter().filter(|f| names_other(&dir, f)).cloned().collect();
         let mut places = match (has("test"), has("prod")) {
             (false, false) => {
                 let known: Vec<PathBuf> = files.iter().filter(|f| !names_other(&dir, f)).cloned().collect();
-                by_labels(root, &dir, &known)
+                let mut places = by_labels(root, &dir, &known);
+                if !places.test.holds_any(root) && !places.prod.holds_any(root) && !known.is_empty() {
+                    places = unnamed(&dir);
+                }
+                places
             }
             (t, p) => {
                 let one = t != p;
@@ -250,19 +295,106 @@ impl Places {
                     prod: prod.clone().unwrap_or_else(|| absent(&dir, "prod", test.as_ref())),
                     shared: None,
                     other: Vec::new(),
+                    unnamed: false,
                 };
                 if !one && unmarked {
                     places.shared = Some(Place {
                         dir: dir.clone(),
                         holds: Holds::Unmarked,
                         label: format!("{}/ (files naming no environment)", dir.display()),
+                        also: Vec::new(),
+                        except: Vec::new(),
                     });
                 }
+                places.claim_strays(&files, &marks, &raw);
                 places
             }
         };
         places.other = other;
         places
+    }
+
+    /// A file that names an environment belongs to it wherever it sits, and `x.yml` beside
+    /// its `x-test.yml` copy is prod's: what the places' rules miss goes into `also`, and
+    /// the shared place gives those up (`except`).
+    fn claim_strays(&mut self, files: &[PathBuf], marks: &[Option<&str>], raw: &[Option<&str>]) {
+        for ((f, m), r) in files.iter().zip(marks).zip(raw) {
+            let place = match m {
+                Some("test") => &mut self.test,
+                Some("prod") => &mut self.prod,
+                _ => continue,
+            };
+            if !place.holds(f) {
+                place.also.push(f.clone());
+            }
+            if r.is_none()
+                && let Some(shared) = &mut self.shared
+                && shared.holds(f)
+            {
+                shared.except.push(f.clone());
+            }
+        }
+        for (place, env) in [(&mut self.test, "test"), (&mut self.prod, "prod")] {
+            if !place.also.is_empty() {
+                place.label = format!("{} + {} file(s) naming {env} beside", place.label, place.also.len());
+            }
+        }
+    }
+}
+
+/// The environment an unmarked file belongs to by its copy beside it: `x.yml` beside
+/// `x-test.yml` (or `x_test`, `test-x`, `test_x`) is prod's, and the other way round.
+fn partner_of(f: &Path, files: &[PathBuf]) -> Option<&'static str> {
+    let (dir, stem, ext) = (f.parent()?, f.file_stem()?.to_str()?, f.extension()?.to_str()?);
+    for (env, words) in [("test", TEST_WORDS), ("prod", PROD_WORDS)] {
+        for w in words {
+            let names = [
+                format!("{stem}-{w}"),
+                format!("{stem}_{w}"),
+                format!("{w}-{stem}"),
+                format!("{w}_{stem}"),
+            ];
+            let beside = names
+                .iter()
+                .flat_map(|n| ["yml", "yaml", ext].map(|x| dir.join(format!("{n}.{x}"))))
+                .any(|p| files.contains(&p));
+            if beside {
+                return Some(if env == "test" { "prod" } else { "test" });
+            }
+        }
+    }
+    None
+}
+
+/// The one environment a file's objects are labelled with (`env: test`), if exactly one.
+fn label_of(root: &Path, f: &Path) -> Option<&'static str> {
+    match labelled(root, f).into_iter().collect::<Vec<_>>().as_slice() {
+        [one @ ("test" | "prod")] => Some(*one),
+        _ => None,
+    }
+}
+
+/// Manifests that name no environment, by path or label: one unnamed environment, taken
+/// as prod (linted, its images found) until `release init --as test|prod` says which.
+fn unnamed(dir: &Path) -> Places {
+    let mut prod = Place::folder(dir.to_path_buf());
+    prod.label = format!(
+        "{}/ (names no environment: one environment, taken as prod; `release init --as prod` or `--as test` says which and builds the other)",
+        dir.display()
+    );
+    Places {
+        test: Place::marked(dir, "test", false),
+        prod,
+        shared: None,
+        other: Vec::new(),
+        unnamed: true,
+    }
+}
+
+impl Place {
+    /// Whether it holds any file under `root` now.
+    fn holds_any(&self, root: &Path) -> bool {
+        !self.files(root).is_empty()
     }
 }
 
@@ -342,6 +474,8 @@ fn by_labels(root: &Path, dir: &Path, files: &[PathBuf]) -> Places {
         dir: dir.to_path_buf(),
         holds,
         label: format!("{}/ (labelled env: {env})", dir.display()),
+        also: Vec::new(),
+        except: Vec::new(),
     };
     let none = |env: &str| Place::folder(dir.join(env));
     match (test.is_empty(), prod.is_empty()) {
@@ -350,12 +484,14 @@ fn by_labels(root: &Path, dir: &Path, files: &[PathBuf]) -> Places {
             prod: none("prod"),
             shared: None,
             other: Vec::new(),
+            unnamed: false,
         },
         (true, false) => Places {
             test: none("test"),
             prod: place("prod", Holds::All),
             shared: None,
             other: Vec::new(),
+            unnamed: false,
         },
         (false, false) => Places {
             test: place("test", Holds::Listed(test)),
@@ -364,8 +500,11 @@ fn by_labels(root: &Path, dir: &Path, files: &[PathBuf]) -> Places {
                 dir: dir.to_path_buf(),
                 holds: Holds::Listed(neither),
                 label: format!("{}/ (labelled with neither)", dir.display()),
+                also: Vec::new(),
+                except: Vec::new(),
             }),
             other: Vec::new(),
+            unnamed: false,
         },
         (true, true) => Places::configured(dir.join("test"), dir.join("prod")),
     }

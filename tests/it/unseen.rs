@@ -160,3 +160,126 @@ fn every_changing_command_takes_yes() {
         assert!(!r.all().contains("unexpected argument"), "{args:?}: {}", r.all());
     }
 }
+
+fn service(name: &str, app: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  selector:\n    app: {app}\n  ports:\n    - port: 6379\n"
+    )
+}
+
+/// The numbers of the found line: (test files, prod files, shared files).
+fn counts(sb: &Sandbox) -> String {
+    let r = sb.release(&["check"]);
+    r.stdout.lines().next().unwrap_or_default().to_string()
+}
+
+#[test]
+fn one_environment_in_component_folders_is_found_unnamed_and_init_asks_which() {
+    let sb = project(&[
+        ("docker/Dockerfile.api", "FROM scratch\nCOPY api.py /api.py\n".into()),
+        ("docker/Dockerfile.wrk", "FROM scratch\nCOPY wrk.py /wrk.py\n".into()),
+        (
+            "kubernetes/api/api-deployment.yml",
+            deployment("flask-api", None, "u/app-api:1.0.0", &[]),
+        ),
+        ("kubernetes/db/redis.yml", service("redis", "redis")),
+        (
+            "kubernetes/worker/wrk-deployment.yml",
+            deployment("flask-wrk", None, "u/app-wrk:1.0.0", &[]),
+        ),
+    ]);
+    let found = counts(&sb);
+    assert!(
+        found.contains("names no environment") && found.contains("(3 files)"),
+        "{found}"
+    );
+    let r = sb.release(&["images"]);
+    r.says(&["u/app-api", "u/app-wrk"]);
+    let before = sb.state();
+    sb.release(&["init"])
+        .exits(2, "init must ask")
+        .says(&["--as prod", "--as test"]);
+    assert_eq!(before, sb.state());
+    sb.release(&["init", "--as", "prod"]).exits(0, "init --as prod");
+    let found = counts(&sb);
+    assert!(
+        found.contains("test: ") && !found.contains("names no environment"),
+        "{found}"
+    );
+    let n = |env: &str| {
+        found
+            .split(&format!("{env}: "))
+            .nth(1)
+            .and_then(|s| s.split(" files)").next())
+            .and_then(|s| s.rsplit('(').next())
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(n("test"), "3", "{found}");
+    assert_eq!(n("prod"), "3", "{found}");
+    assert!(found.contains("shared: none"), "{found}");
+}
+
+#[test]
+fn a_file_naming_its_environment_belongs_to_it_wherever_it_sits() {
+    let sb = project(&[
+        (
+            "kubernetes/test/api.yml",
+            deployment("app-test-api", None, "u/app-api:1.0.0", &[]),
+        ),
+        (
+            "kubernetes/prod/api.yml",
+            deployment("app-prod-api", None, "u/app-api:1.0.0", &[]),
+        ),
+        (
+            "kubernetes/db/x-deployment.yml",
+            deployment("x-prod", None, "redis:7", &[]),
+        ),
+        (
+            "kubernetes/db/x-deployment-test.yml",
+            deployment("x-test", None, "redis:7", &[]),
+        ),
+        // a broken selector in the -test file: it is counted, so it is reported
+        (
+            "kubernetes/db/x-service-test.yml",
+            service("x-test", "nothing-has-this-label"),
+        ),
+    ]);
+    let found = counts(&sb);
+    assert!(
+        found.contains("shared: none"),
+        "the prod copy beside its -test file is prod's: {found}"
+    );
+    assert!(found.contains("(3 files)") && found.contains("(2 files)"), "{found}");
+    sb.release(&["check"])
+        .says(&["kubernetes/db/x-service-test.yml", "selector-matches-nothing"]);
+}
+
+#[test]
+fn every_file_init_writes_is_counted_in_its_environment() {
+    let sb = project(&[
+        (
+            "kubernetes/prod/api.yml",
+            deployment("app-prod-api", None, "u/app-api:1.0.0", &[]),
+        ),
+        ("kubernetes/prod/redis.yml", service("app-prod-redis", "app-prod-api")),
+        (
+            "kubernetes/deployment-python-debug.yml",
+            deployment("python-debug", None, "u/app-api:1.0.0", &[]),
+        ),
+    ]);
+    sb.release(&["init"]).exits(0, "init builds test");
+    let found = counts(&sb);
+    assert!(found.contains("shared: none"), "{found}");
+    let files = |env: &str| {
+        found
+            .split(&format!("{env}: "))
+            .nth(1)
+            .and_then(|s| s.split(" files)").next())
+            .and_then(|s| s.rsplit('(').next())
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(files("test"), "3", "{found}");
+    assert_eq!(files("prod"), "3", "{found}");
+}
