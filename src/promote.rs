@@ -313,7 +313,7 @@ fn registry_check(layout: &Layout, problems: &mut Vec<Problem>, notices: &mut Ve
     match checked.and_then(|r| r) {
         Ok(missing) => problems.extend(missing),
         Err(e) => notices.push(format!(
-            "could not check that the images are in their registry ({}): make sure {} exist before you apply prod",
+            "could not check that the images are in their registry ({}): make sure {} exist before you apply prod (`--skip-images` skips this check)",
             format!("{e:#}").lines().next().unwrap_or(""),
             refs.into_iter().collect::<Vec<_>>().join(", ")
         )),

@@ -46,7 +46,7 @@ const EXPECT: &[Expect] = &[
         code: 2,
         problems: &[
             "kubes/gene-prod-flask-deployment.yml:25: REDIS_IP", // names a Service that does not exist
-            "kubes/gene-prod-ingress.yml:18: Ingress `prod-ingress` targets Service `prod-service-nodeport` by nodePort 31817",
+            "kubes/gene-prod-ingress.yml:18: Ingress `prod-ingress`: port 31817 is not a port of Service `prod-service-nodeport` (5000), and the Service declares no nodePort 31817",
         ],
     },
     Expect {
@@ -77,7 +77,7 @@ const EXPECT: &[Expect] = &[
         version: "-> 1.1.0 ",
         code: 2,
         problems: &[
-            "kubernetes/prod/api-ingress.yml:18: Ingress `api-ingress` targets Service `api-service-nodeport` by nodePort",
+            "kubernetes/prod/api-ingress.yml:18: Ingress `api-ingress`: port 31587 is not a port of Service `api-service-nodeport`",
             "kubernetes/prod/wrk-deployment.yml:27: REDIS_HOSTNAME in `worker-deployment` names Service `test-redis-service` of kubernetes/test",
             "kubernetes/test/py-debug-deployment.yml:5: Deployment `py-debug-deployment` has the same name",
             "kubernetes/test/test-api-service.yml:5: Service `flask-service` has the same name",
@@ -143,7 +143,7 @@ const EXPECT: &[Expect] = &[
         version: "-> 0.1.0 ",
         code: 2,
         problems: &[
-            "kubernetes/prod/app-prod-api-ingress.yml:18: Ingress `prod-api-ingress` targets Service `prod-api-nodeport-service` by nodePort 30312",
+            "kubernetes/prod/app-prod-api-ingress.yml:18: Ingress `prod-api-ingress`: port 30312 is not a port of Service `prod-api-nodeport-service`",
         ],
     },
     Expect {
@@ -160,6 +160,10 @@ const EXPECT: &[Expect] = &[
         problems: &[
             "kubernetes/prod/avocado-production-postgres-pvc.yml:2: the YAML does not parse",
             "kubernetes/prod/avocado-production-postgres-service.yml:12: Service `postgres` in kubernetes/prod also selects pods",
+            // README: REDIS_HOST and PG_HOST hard-coded and identical in both envs
+            "kubernetes/test/avocado-test-api-deployment.yml:31: REDIS_HOST in `avocado-test-flask-deployment` is 10.110.128.5",
+            "kubernetes/test/avocado-test-wrk-deployment.yml:31: PG_HOST in `avocado-test-worker-deployment` is 10.100.120.60",
+            "kubernetes/test/avocado-test-wrk-deployment.yml:39: REDIS_HOST in `avocado-test-worker-deployment` is 10.110.128.5",
             "kubernetes/test/postgres-configmap.yml:4: ConfigMap `postgres-config` has the same name",
             "kubernetes/test/postgres-deployment.yml:4: Deployment `postgres` has the same name",
             "kubernetes/test/postgres-service.yml:4: Service `postgres` has the same name",
@@ -475,6 +479,22 @@ fn init_writes_only_files_its_environment_counts(corpus: &Path) {
     assert!(adopted >= 2, "only {adopted} corpus projects were adopted");
 }
 
+/// Over every finding of every project: no fix text serves two rules.
+fn no_fix_text_serves_two_rules(corpus: &Path) {
+    let mut by_fix: std::collections::HashMap<String, std::collections::BTreeSet<String>> = Default::default();
+    for e in EXPECT {
+        let sb = sandbox(corpus, e.name);
+        let v: serde_json::Value = serde_json::from_str(&sb.release(&["check", "--json"]).stdout).unwrap();
+        for f in v["findings"].as_array().unwrap() {
+            let (fix, rule) = (f["fix"].as_str().unwrap(), f["rule"].as_str().unwrap());
+            by_fix.entry(fix.to_string()).or_default().insert(rule.to_string());
+        }
+    }
+    for (fix, rules) in &by_fix {
+        assert_eq!(rules.len(), 1, "`{fix}` is the fix of {rules:?}");
+    }
+}
+
 type Case = (&'static str, fn(&Path));
 
 fn main() {
@@ -500,6 +520,7 @@ fn main() {
             "init_writes_only_files_its_environment_counts",
             init_writes_only_files_its_environment_counts,
         ),
+        ("no_fix_text_serves_two_rules", no_fix_text_serves_two_rules),
     ];
     let Some(corpus) = corpus() else {
         println!(

@@ -128,7 +128,12 @@ fn current_line(r: &Report) -> String {
     let mut s = String::new();
     match (&r.current, &r.seed) {
         (Some(v), _) => {
-            let _ = writeln!(s, "current: {}", v.version);
+            // The tag as written (`v1.0.0`), and the version it is read as when that differs (`1.0`).
+            if v.tag.trim_start_matches(['v', 'V']) == v.version {
+                let _ = writeln!(s, "current: {}", v.tag);
+            } else {
+                let _ = writeln!(s, "current: {} (read as {})", v.tag, v.version);
+            }
         }
         (None, Some(seed)) if seed.exact => {
             let _ = writeln!(

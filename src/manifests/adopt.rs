@@ -50,6 +50,8 @@ const KEEP: &[&str] = &[
 struct Renamer<'a> {
     to: &'static str,
     names: BTreeSet<String>,
+    /// The Services of the source environment, with the role their name gives.
+    services: Vec<(String, super::model::Role)>,
     ports: Vec<u16>,
     taken: BTreeSet<u16>,
     notes: &'a mut Vec<String>,
@@ -135,12 +137,19 @@ pub fn adopt(files: &[(PathBuf, String)], into: Into, ports: Vec<u16>) -> Result
     }
     let mut names = BTreeSet::new();
     let mut taken = BTreeSet::new();
+    let mut services = Vec::new();
     for node in docs.iter().flat_map(|(_, _, d)| d.iter().flatten()) {
         collect(node, &mut names, &mut taken);
+        if node.get("kind").and_then(Node::as_str) == Some("Service")
+            && let Some(n) = node.path(&["metadata", "name"]).and_then(Node::as_str)
+        {
+            services.push((n.to_string(), super::model::role_from_words(&[n.to_string()])));
+        }
     }
     let mut r = Renamer {
         to,
         names,
+        services,
         ports,
         taken,
         notes: &mut out.notes,
@@ -180,8 +189,50 @@ fn collect(node: &Node, names: &mut BTreeSet<String>, ports: &mut BTreeSet<u16>)
     }
 }
 
+/// An env entry (`name: REDIS_IP`, `value: "10.111.152.210"`) that holds a hard-coded
+/// address: the new environment must not reach the old one's Service through it, so it
+/// names the new environment's Service of that role instead, and says so.
+fn address(node: &Node, r: &mut Renamer, out: &mut Vec<(std::ops::Range<usize>, String)>) -> bool {
+    let Some(var) = node.get("name").and_then(Node::as_str) else {
+        return false;
+    };
+    let Some(Node::Scalar(v)) = node.get("value") else {
+        return false;
+    };
+    let upper = var.to_ascii_uppercase();
+    let names_host = ["_IP", "_HOST", "_ADDR", "_ADDRESS"].iter().any(|s| upper.ends_with(s));
+    if !names_host || v.value.trim().parse::<std::net::Ipv4Addr>().is_err() {
+        return false;
+    }
+    let role = super::model::role_from_words(&[var.to_string()]);
+    let matching: Vec<&String> = r
+        .services
+        .iter()
+        .filter(|(_, sr)| *sr == role && role != super::model::Role::Other)
+        .map(|(n, _)| n)
+        .collect();
+    match matching.as_slice() {
+        [one] => {
+            let new = r.rename(one);
+            r.notes.push(format!(
+                "{var}: the other environment's address {} is replaced by {}'s own Service `{new}` (a Service's name never changes; its address does)",
+                v.value, r.to
+            ));
+            out.push((v.bytes.clone(), new));
+        }
+        _ => r.notes.push(format!(
+            "{var} keeps the address {}, which is the other environment's: point it at {}'s own Service by name",
+            v.value, r.to
+        )),
+    }
+    true
+}
+
 /// Every mapping value that changes, as (bytes, new text).
 fn edits_in(node: &Node, r: &mut Renamer, out: &mut Vec<(std::ops::Range<usize>, String)>) {
+    if address(node, r, out) {
+        return;
+    }
     for (k, v) in node.pairs() {
         match v {
             Node::Scalar(s) if plain_text(s) => {

@@ -226,6 +226,7 @@ pub const RULES: &[Rule] = &[
     rule("name-shared", Error, Scope::Pair(pair_rules::name_shared)),
     rule("nodeport-shared", Error, Scope::Pair(pair_rules::nodeport_shared)),
     rule("host-shared", Error, Scope::Pair(pair_rules::host_shared)),
+    rule("address-shared", Error, Scope::Pair(wiring_rules::address_shared)),
     rule("labels-shared", Warning, Scope::Pair(pair_rules::labels_shared)),
     rule(
         "repository-differs",
@@ -241,12 +242,27 @@ struct Views<'a> {
     prod: &'a Env,
     envs: Vec<EnvView<'a>>,
     pair: PairView<'a>,
+    /// The shared files: test's and prod's views see them (their pods and claims count),
+    /// but what is wrong in them is said once, by the shared view, naming their folder.
+    shared_files: std::collections::HashSet<PathBuf>,
 }
 
 fn run(rule: &Rule, v: &Views) -> Hits {
     let mut hits = Hits::default();
     match rule.scope {
-        Scope::Env(f) => v.envs.iter().for_each(|e| f(e, &mut hits)),
+        Scope::Env(f) => {
+            for (i, e) in v.envs.iter().enumerate() {
+                let mut found = Hits::default();
+                f(e, &mut found);
+                let own_view = i >= 2;
+                hits.0.extend(
+                    found
+                        .0
+                        .into_iter()
+                        .filter(|h| own_view || !v.shared_files.contains(&h.file)),
+                );
+            }
+        }
         Scope::Folders(f) if v.test.exists || v.prod.exists => f(v.test, v.prod, &mut hits),
         Scope::Pair(f) if v.test.exists && v.prod.exists => f(&v.pair, &mut hits),
         _ => {}
@@ -263,11 +279,32 @@ pub fn check(test: &Env, prod: &Env, shared: Option<&Env>, project: &ProjectImag
         exists: false,
         files: Vec::new(),
     };
+    // The shared view names the shared files' own folders (`kubernetes/db`).
+    let shared_named = shared.map(|s| {
+        let mut folders: Vec<String> = s
+            .files
+            .iter()
+            .filter_map(|f| f.path.parent().map(|p| p.display().to_string()))
+            .collect();
+        folders.sort();
+        folders.dedup();
+        let mut named = s.clone();
+        named.place.label = format!("{} (shared by test and prod)", folders.join(", "));
+        named
+    });
     let mut envs = vec![
         EnvView::new(test, prod, shared, project),
         EnvView::new(prod, test, shared, project),
     ];
-    envs.extend(shared.map(|s| EnvView::shared(s, [test, prod, &none], project)));
+    envs.extend(
+        shared_named
+            .as_ref()
+            .map(|s| EnvView::shared(s, [test, prod, &none], project)),
+    );
+    let shared_files = shared
+        .iter()
+        .flat_map(|s| s.files.iter().map(|f| f.path.clone()))
+        .collect();
     let views = Views {
         test,
         prod,
@@ -279,6 +316,7 @@ pub fn check(test: &Env, prod: &Env, shared: Option<&Env>, project: &ProjectImag
             p: prod.objects().collect(),
             project,
         },
+        shared_files,
     };
     let mut out: Vec<Finding> = RULES
         .iter()

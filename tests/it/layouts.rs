@@ -137,7 +137,7 @@ fn a_short_1_0_tag_is_the_version_to_continue_from() {
     sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
     let r = sb.release(&["version", "--explain"]);
     assert!(
-        r.stdout.contains("current: 1.0.0") && r.stdout.contains("v1.0 is read as 1.0.0"),
+        r.stdout.contains("current: v1.0 (read as 1.0.0)") && r.stdout.contains("v1.0 is read as 1.0.0"),
         "{}",
         r.all()
     );

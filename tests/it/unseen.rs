@@ -283,3 +283,40 @@ fn every_file_init_writes_is_counted_in_its_environment() {
     assert_eq!(files("test"), "3", "{found}");
     assert_eq!(files("prod"), "3", "{found}");
 }
+
+#[test]
+fn init_never_copies_prods_addresses_into_test_and_check_catches_a_shared_one() {
+    let prod_redis = service("app-prod-redis", "app-prod-redis");
+    let sb = project(&[
+        (
+            "kubernetes/prod/api.yml",
+            deployment(
+                "app-prod-api",
+                None,
+                "u/app-api:1.0.0",
+                &[("REDIS_IP", "10.111.152.210")],
+            ),
+        ),
+        ("kubernetes/prod/redis-service.yml", prod_redis),
+    ]);
+    sb.release(&["init"])
+        .exits(0, "init builds test")
+        .says(&["REDIS_IP", "10.111.152.210", "`app-test-redis`"]);
+    let test = std::fs::read_to_string(sb.clone.join("kubernetes/test/api.yml")).unwrap();
+    assert!(test.contains("value: \"app-test-redis\""), "{test}");
+    assert!(!test.contains("10.111.152.210"), "{test}");
+    // A test that still names prod's address is an error.
+    let sb = project(&[
+        (
+            "kubernetes/test/api.yml",
+            deployment("app-test-api", None, "u/app-api:1.0.0", &[("REDIS_IP", "10.1.2.3")]),
+        ),
+        (
+            "kubernetes/prod/api.yml",
+            deployment("app-prod-api", None, "u/app-api:1.0.0", &[("REDIS_IP", "10.1.2.3")]),
+        ),
+    ]);
+    sb.release(&["check"])
+        .exits(1, "a shared address")
+        .says(&["error[address-shared]", "test would use prod's Service"]);
+}

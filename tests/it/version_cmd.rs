@@ -12,7 +12,7 @@ fn version_text_explain_and_json() {
     sb.git(&sb.clone, &["tag", "nightly"]);
     let r = sb.release(&["version"]);
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(r.stdout.contains("current: 0.2.0-rc.1"), "{}", r.stdout);
+    assert!(r.stdout.contains("current: v0.2.0-rc.1\n"), "{}", r.stdout);
     assert!(r.stdout.contains("minor:   v0.2.0\n"), "{}", r.stdout);
     assert!(r.stdout.contains("major:   v1.0.0\n"), "{}", r.stdout);
     assert!(r.stdout.contains("final:   v0.2.0\n"), "{}", r.stdout);

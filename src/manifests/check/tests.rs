@@ -197,7 +197,7 @@ fn wiring_ingress_ports_hosts_and_secrets() {
     assert!(found(&base(vec![("i.yml", ingress("5000"))])).is_empty());
     let by_node_port = found(&base(vec![("i.yml", ingress("30001"))]));
     assert_eq!(by_node_port[0].0, "ingress-backend");
-    assert!(by_node_port[0].1.contains("by nodePort 30001"), "{by_node_port:?}");
+    assert!(by_node_port[0].1.contains("by its nodePort 30001"), "{by_node_port:?}");
     assert!(
         found(&base(vec![("i.yml", ingress("'8080 <YourPortHere>'"))]))[0]
             .1
@@ -236,4 +236,41 @@ fn wiring_ingress_ports_hosts_and_secrets() {
         f.iter().all(|(_, what)| !what.contains("hunter2")),
         "a secret is never repeated"
     );
+}
+
+/// Every `fix:` belongs to its own kind of problem: no fix text is given under two
+/// different rules (a fix reused for an unrelated problem points the wrong way).
+#[test]
+fn no_fix_text_serves_two_rules() {
+    let secret = "kind: Deployment\nmetadata:\n  name: s-test\nspec:\n  selector:\n    matchLabels:\n      app: s\n  template:\n    metadata:\n      labels:\n        app: s\n    spec:\n      containers:\n        - name: c\n          image: u/api:0.1.0\n          env:\n            - name: KAGGLE_KEY\n              value: abc\n            - name: REDIS_IP\n              value: 10.0.0.1\n            - name: DB_HOST\n              value: api\n      volumes:\n        - name: d\n          persistentVolumeClaim:\n            claimName: nothing\n";
+    let t = env(
+        "test",
+        &[
+            ("api-deployment.yml", deploy("api", "api", "u/api:latest")),
+            ("api-service.yml", service("api", "nobody", 40000)),
+            ("copy.yml", deploy("api", "api", "u/api:${TAG}")),
+            ("secret.yml", secret.to_string()),
+            ("prod-thing.yml", deploy("thing-prod", "thing-prod", "your-image:tag")),
+            ("empty.yml", String::new()),
+            ("bad.yml", "kind: [\n".to_string()),
+        ],
+    );
+    let p = env(
+        "prod",
+        &[
+            ("api-deployment.yml", deploy("api", "api", "other/api:1.0.0")),
+            ("api-service.yml", service("api-prod", "api", 40000)),
+            ("secret.yml", secret.replace("s-test", "s-prod")),
+        ],
+    );
+    let findings = check(&t, &p, None, &project());
+    let mut by_fix: std::collections::HashMap<&str, std::collections::BTreeSet<&str>> = Default::default();
+    for f in &findings {
+        by_fix.entry(f.problem.fix.as_str()).or_default().insert(f.rule);
+    }
+    let rules_seen: std::collections::BTreeSet<&str> = findings.iter().map(|f| f.rule).collect();
+    assert!(rules_seen.len() >= 10, "the fixture reaches only {rules_seen:?}");
+    for (fix, rules) in by_fix {
+        assert_eq!(rules.len(), 1, "`{fix}` is the fix of {rules:?}");
+    }
 }

@@ -68,17 +68,21 @@ pub fn ingress_backend(v: &EnvView, out: &mut Hits) {
             let what = match &b.port {
                 BackendPort::Number(n) if ports(svc).iter().any(|p| p.port.map(i64::from) == Some(*n)) => continue,
                 BackendPort::Name(n) if ports(svc).iter().any(|p| p.name.as_deref() == Some(n.as_str())) => continue,
-                BackendPort::Number(n)
-                    if ports(svc).iter().any(|p| p.node_port.map(i64::from) == Some(*n))
-                        || (30000..=32767).contains(n) =>
-                {
+                BackendPort::Number(n) if ports(svc).iter().any(|p| p.node_port.map(i64::from) == Some(*n)) => {
                     format!(
-                        "Ingress `{}` targets Service `{}` by nodePort {n}: an Ingress reaches a Service on its port ({}), so this route answers 503",
+                        "Ingress `{}` targets Service `{}` by its nodePort {n}: an Ingress reaches a Service on its port ({}), so this route answers 503",
                         o.name,
                         svc.name,
                         show_ports(svc)
                     )
                 }
+                // A number in the nodePort range the Service never declared: said as it is.
+                BackendPort::Number(n) if (30000..=32767).contains(n) => format!(
+                    "Ingress `{}`: port {n} is not a port of Service `{}` ({}), and the Service declares no nodePort {n} either (an Ingress reaches a Service on its port; this route answers 503)",
+                    o.name,
+                    svc.name,
+                    show_ports(svc)
+                ),
                 BackendPort::Number(n) => format!(
                     "Ingress `{}`: port {n} is not a port of Service `{}` ({})",
                     o.name,
@@ -122,6 +126,45 @@ fn names_host(name: &str) -> bool {
 /// `10.98.221.5`-like: digits and dots only.
 fn looks_like_ip(s: &str) -> bool {
     s.contains('.') && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+}
+
+/// Test and prod naming the same hard-coded address: one environment uses the other's
+/// Service (an init that copied prod's `REDIS_IP`, a paste).
+pub fn address_shared(v: &super::PairView, out: &mut Hits) {
+    let hosts = |objects: &[&'_ Object]| -> Vec<(std::sync::Arc<std::path::Path>, usize, String, String, String)> {
+        objects
+            .iter()
+            .flat_map(|o| {
+                o.wiring
+                    .iter()
+                    .flat_map(|w| w.env())
+                    .filter(|e| names_host(&e.name) && looks_like_ip(e.value.trim()))
+                    .map(|e| {
+                        (
+                            o.file.clone(),
+                            e.line,
+                            e.name.clone(),
+                            e.value.trim().to_string(),
+                            o.name.clone(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let prod = hosts(&v.p);
+    for (file, line, name, value, object) in hosts(&v.t) {
+        if let Some((pf, pl, _, _, po)) = prod.iter().find(|(_, _, _, pv, _)| *pv == value) {
+            out.add(
+                (&file, line),
+                format!(
+                    "{name} in `{object}` is {value}, the same address prod's `{po}` uses ({}:{pl}): test would use prod's Service",
+                    pf.display()
+                ),
+                format!("name test's own Service in {name} (its DNS name), not an address"),
+            );
+        }
+    }
 }
 
 /// A host named in env must be a Service of this environment (a Deployment's name or a
