@@ -287,3 +287,32 @@ fn advice_for_a_local_peer_names_its_path() {
     r.says(&[&format!("check that {} is a clone", not_a_clone.display())]);
     assert!(!r.all().contains("ssh kube-2"), "{}", r.all());
 }
+
+#[test]
+fn a_peer_that_switches_branch_during_the_fetch_is_not_fast_forwarded() {
+    let (sb, peer) = with_peer();
+    sb.commit_file("a.txt", "a\n", "feat: a");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    // The peer's user switches branch while sync fetches.
+    let real = crate::common::real_git();
+    script(
+        &sb,
+        "git",
+        &format!(
+            "if [ \"$1\" = fetch ] && [ ! -e \"{mark}\" ]; then touch \"{mark}\"; {real} checkout -q -b other; fi\nexec {real} \"$@\"",
+            mark = sb.path("switched").display()
+        ),
+    );
+    let r = sb.release(&["sync"]);
+    assert_ne!(r.code, 0, "{}", r.all());
+    r.says(&["the clone is on other, not main"]);
+    *sb.path_prefix.borrow_mut() = None;
+    let main = sb.git(&peer, &["rev-parse", "main"]);
+    let other = sb.git(&peer, &["rev-parse", "other"]);
+    assert_eq!(main, other, "neither branch moved");
+    assert_ne!(
+        main,
+        sb.git(&sb.origin, &["rev-parse", "main"]),
+        "nothing was fast-forwarded"
+    );
+}
