@@ -32,6 +32,15 @@ pub fn trace(msg: &str) {
 }
 use std::time::Duration;
 
+/// With `RELEASE_TIMING` set: `timing: PHASE MS` on stderr, the wall time since `since`
+/// (what `bench/deploy.sh` reads to say where the time goes). Returns now, for the next.
+pub fn timing(phase: &str, since: std::time::Instant) -> std::time::Instant {
+    if std::env::var_os("RELEASE_TIMING").is_some() {
+        eprintln!("timing: {phase} {}", since.elapsed().as_millis());
+    }
+    std::time::Instant::now()
+}
+
 fn colour() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
 }

@@ -190,8 +190,8 @@ impl Versions {
     pub fn near_head(
         names: &[String],
         configured_prefix: Option<&str>,
-        mut reached: impl FnMut(&[&str]) -> std::collections::HashSet<String>,
-    ) -> Versions {
+        mut reached: impl FnMut(&[&str]) -> anyhow::Result<std::collections::HashSet<String>>,
+    ) -> anyhow::Result<Versions> {
         let infos: Vec<TagInfo> = names
             .iter()
             .map(|n| TagInfo {
@@ -208,7 +208,7 @@ impl Versions {
                 .position(|t| t.version.pre.is_empty())
                 .map_or(all.tags.len(), |p| end + p + 1);
             let batch: Vec<&str> = all.tags[end..stop].iter().map(|t| t.name.as_str()).collect();
-            let yes = reached(&batch);
+            let yes = reached(&batch)?;
             for t in &mut all.tags[end..stop] {
                 t.reachable = yes.contains(&t.name);
             }
@@ -218,7 +218,7 @@ impl Versions {
             }
         }
         all.tags.truncate(end);
-        all
+        Ok(all)
     }
 
     /// The highest semver tag reachable from HEAD.
@@ -482,8 +482,9 @@ mod near_head_tests {
         let mut asked = Vec::new();
         let v = Versions::near_head(&names, None, |batch| {
             asked.push(batch.join(" "));
-            batch.iter().filter(|n| **n != "0.3.0").map(|n| n.to_string()).collect()
-        });
+            Ok(batch.iter().filter(|n| **n != "0.3.0").map(|n| n.to_string()).collect())
+        })
+        .unwrap();
         assert_eq!(asked, ["0.3.0", "0.2.0-rc.1 0.1.0"]);
         assert_eq!(v.current().unwrap().name, "0.2.0-rc.1");
         assert_eq!(v.current_stable().unwrap().name, "0.1.0");

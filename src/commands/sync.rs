@@ -118,7 +118,22 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
                 })
             })
             .collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        // A peer whose thread panicked is a failed outcome, never a missing row.
+        handles
+            .into_iter()
+            .zip(&peers)
+            .map(|(h, c)| {
+                h.join().unwrap_or_else(|_| Outcome {
+                    name: c.name.clone(),
+                    action: SyncAction::Manual {
+                        reason: "could not be synced: the sync of it crashed".into(),
+                        commands: vec!["release sync   (again)".into()],
+                    },
+                    done: Some(false),
+                    error: Some("the sync of this clone crashed".into()),
+                })
+            })
+            .collect()
     });
     let settled = outcomes.iter().all(|o| match o.action {
         SyncAction::Nothing => true,

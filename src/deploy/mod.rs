@@ -222,15 +222,18 @@ pub fn run(dir: &Path, req: &Request) -> Result<()> {
     let repo = crate::git::open(dir)?;
     let config = Config::load(&repo.root)?;
     let k = kubectl_for(&repo, &config)?;
+    let at = std::time::Instant::now();
     let tip = bring_to_release(&repo, &config, &k)?;
+    let at = ui::timing("sync", at);
     let t = target(&repo, &config, req, tip)?;
     let mut deployed = record::read(&repo, &k)?;
     if req.env == "prod" && !req.force {
         record::require_tested(&deployed, &t.version, req.to.is_some())?;
     }
+    let at = ui::timing("read", at);
     let timeout = Duration::from_secs(config.deploy.timeout.unwrap_or(120));
-    rollout::check(&repo, &k, &t.stream, timeout)?;
-    let diff = rollout::diff(&repo, &k, &t.stream)?;
+    let diff = rollout::check_and_diff(&repo, &k, &t.stream, timeout)?;
+    let at = ui::timing("check+diff", at);
     ui::say(&format!(
         "Deploy {} to {} ({}, kubectl {}) from {}:\n{diff}",
         t.version,
@@ -267,14 +270,9 @@ pub fn run(dir: &Path, req: &Request) -> Result<()> {
             "cannot write the deploy record before applying ({e:#}): nothing was applied"
         ))
     })?;
+    let at = ui::timing("record", at);
     let workloads: Vec<&Object> = t.env.objects().filter(|o| o.kind == "Deployment").collect();
-    let applied = k
-        .ok(&repo.root, &["apply", "-f", "-"], Some(t.stream.as_bytes()), timeout)
-        .map_err(|e| format!("kubectl apply did not finish: {e:#}"))
-        .and_then(|_| {
-            rollout::wait_all(&repo, &k, &workloads, timeout)
-                .map_err(|why| format!("the rollout did not finish:\n{why}"))
-        });
+    let applied = apply_and_wait(&repo, &k, &t.stream, &workloads, (timeout, at));
     if let Err(why) = applied {
         let unrecorded = record::mark(&repo, &k, &mut deployed, &req.env, &t.version, t.commit, record::FAILED)
             .err()
@@ -297,6 +295,25 @@ pub fn run(dir: &Path, req: &Request) -> Result<()> {
         ))
     })?;
     finish(&repo, &k, req, &t, workloads.len())
+}
+
+/// `kubectl apply` of the stream, then every rollout waited for and checked.
+fn apply_and_wait(
+    repo: &Repo,
+    k: &Kubectl,
+    stream: &str,
+    workloads: &[&Object],
+    (timeout, at): (Duration, std::time::Instant),
+) -> Result<(), String> {
+    let applied = k
+        .ok(&repo.root, &["apply", "-f", "-"], Some(stream.as_bytes()), timeout)
+        .map_err(|e| format!("kubectl apply did not finish: {e:#}"));
+    let at = ui::timing("apply", at);
+    let applied = applied.and_then(|_| {
+        rollout::wait_all(repo, k, workloads, timeout).map_err(|why| format!("the rollout did not finish:\n{why}"))
+    });
+    ui::timing("rollout", at);
+    applied
 }
 
 /// After a good rollout: the NodePorts, the probe, the last word.

@@ -14,9 +14,9 @@ const QUICK: Duration = Duration::from_secs(60);
 
 /// `kubectl apply --dry-run=server` (within the deploy's `timeout`): a rejected object
 /// stops the deploy before anything changes.
-pub fn check(repo: &Repo, k: &Kubectl, stream: &str, timeout: Duration) -> Result<()> {
+pub fn check(root: &std::path::Path, k: &Kubectl, stream: &str, timeout: Duration) -> Result<()> {
     let out = k.run(
-        &repo.root,
+        root,
         &["apply", "--dry-run=server", "-f", "-"],
         Some(stream.as_bytes()),
         timeout,
@@ -31,9 +31,22 @@ pub fn check(repo: &Repo, k: &Kubectl, stream: &str, timeout: Duration) -> Resul
     Ok(())
 }
 
+/// The server dry run and the diff at once (two kubectl calls side by side, not one after
+/// the other): the diff summed up, or the server's refusal.
+pub fn check_and_diff(repo: &Repo, k: &Kubectl, stream: &str, timeout: Duration) -> Result<String> {
+    let root = repo.root.as_path();
+    std::thread::scope(|s| {
+        let diffing = s.spawn(|| diff(root, k, stream, timeout));
+        let checked = check(root, k, stream, timeout);
+        let diffed = diffing.join().map_err(|_| anyhow::anyhow!("kubectl diff crashed"))?;
+        checked?;
+        diffed
+    })
+}
+
 /// `kubectl diff`, summed up: one line per object that would change.
-pub fn diff(repo: &Repo, k: &Kubectl, stream: &str) -> Result<String> {
-    let out = k.run(&repo.root, &["diff", "-f", "-"], Some(stream.as_bytes()), QUICK)?;
+pub fn diff(root: &std::path::Path, k: &Kubectl, stream: &str, timeout: Duration) -> Result<String> {
+    let out = k.run(root, &["diff", "-f", "-"], Some(stream.as_bytes()), timeout)?;
     let changed: Vec<String> = out
         .stdout
         .lines()
@@ -61,29 +74,24 @@ fn selector(o: &Object) -> String {
 }
 
 /// Waits for every Deployment's rollout, one progress line each, then checks that its pods
-/// run exactly the manifest's images; the error says why in the cluster's words.
+/// run exactly the manifest's images; the error says why in the cluster's words. The
+/// Deployments roll out at once in the cluster, so they are waited for at once too.
 pub fn wait_all(repo: &Repo, k: &Kubectl, workloads: &[&Object], timeout: Duration) -> Result<(), String> {
-    let mut problems = Vec::new();
-    for o in workloads {
-        let progress = ui::Progress::named(&format!("deployment/{}", o.name));
-        progress.set("rolling out");
-        let t = format!("--timeout={}s", timeout.as_secs());
-        let name = format!("deployment/{}", o.name);
-        let res = k.run(&repo.root, &["rollout", "status", &name, &t], None, timeout + QUICK);
-        match res {
-            Ok(out) if out.success => match verify(repo, k, o) {
-                Ok(()) => progress.end("rolled out, runs the manifest's image(s)"),
-                Err(e) => {
-                    progress.end("FAILED");
-                    problems.push(format!("  {}: {e}", o.name));
-                }
-            },
-            _ => {
-                progress.end("FAILED");
-                problems.push(format!("  {}: {}", o.name, diagnose(repo, k, o)));
-            }
-        }
-    }
+    let root = repo.root.as_path();
+    let problems: Vec<String> = std::thread::scope(|s| {
+        let waits: Vec<_> = workloads
+            .iter()
+            .map(|o| s.spawn(move || wait_one(root, k, o, timeout)))
+            .collect();
+        waits
+            .into_iter()
+            .zip(workloads)
+            .filter_map(|(w, o)| match w.join() {
+                Ok(r) => r.err(),
+                Err(_) => Some(format!("  {}: waiting for it crashed", o.name)),
+            })
+            .collect()
+    });
     if problems.is_empty() {
         Ok(())
     } else {
@@ -91,8 +99,32 @@ pub fn wait_all(repo: &Repo, k: &Kubectl, workloads: &[&Object], timeout: Durati
     }
 }
 
+/// One Deployment: its rollout, then what its pods run.
+fn wait_one(root: &std::path::Path, k: &Kubectl, o: &Object, timeout: Duration) -> Result<(), String> {
+    let progress = ui::Progress::named(&format!("deployment/{}", o.name));
+    progress.set("rolling out");
+    let t = format!("--timeout={}s", timeout.as_secs());
+    let name = format!("deployment/{}", o.name);
+    match k.run(root, &["rollout", "status", &name, &t], None, timeout + QUICK) {
+        Ok(out) if out.success => match verify(root, k, o) {
+            Ok(()) => {
+                progress.end("rolled out, runs the manifest's image(s)");
+                Ok(())
+            }
+            Err(e) => {
+                progress.end("FAILED");
+                Err(format!("  {}: {e}", o.name))
+            }
+        },
+        _ => {
+            progress.end("FAILED");
+            Err(format!("  {}: {}", o.name, diagnose(root, k, o)))
+        }
+    }
+}
+
 /// The live pods of `o` run exactly its images (no old ReplicaSet left serving).
-fn verify(repo: &Repo, k: &Kubectl, o: &Object) -> Result<(), String> {
+fn verify(root: &std::path::Path, k: &Kubectl, o: &Object) -> Result<(), String> {
     let mut want: Vec<String> = o
         .images
         .iter()
@@ -102,7 +134,7 @@ fn verify(repo: &Repo, k: &Kubectl, o: &Object) -> Result<(), String> {
     let fmt = "-o=jsonpath={range .items[*]}{.metadata.name}|{.metadata.deletionTimestamp}|{range .spec.containers[*]}{.image} {end}{\"\\n\"}{end}";
     let sel = selector(o);
     let out = k
-        .ok(&repo.root, &["get", "pods", "-l", &sel, fmt], None, QUICK)
+        .ok(root, &["get", "pods", "-l", &sel, fmt], None, QUICK)
         .map_err(|e| format!("{e:#}"))?;
     for line in out.lines().filter(|l| !l.trim().is_empty()) {
         let parts: Vec<&str> = line.splitn(3, '|').collect();
@@ -125,10 +157,10 @@ fn verify(repo: &Repo, k: &Kubectl, o: &Object) -> Result<(), String> {
 }
 
 /// Why `o`'s pods are not ready, from the pods' own status.
-fn diagnose(repo: &Repo, k: &Kubectl, o: &Object) -> String {
+fn diagnose(root: &std::path::Path, k: &Kubectl, o: &Object) -> String {
     let fmt = "-o=jsonpath={range .items[*]}{.metadata.name}|{.status.phase}|{range .status.containerStatuses[*]}{.image}^{.state.waiting.reason}^{.state.waiting.message};{end}|{range .status.conditions[*]}{.type}={.status}^{.message};{end}{\"\\n\"}{end}";
     let sel = selector(o);
-    let Ok(out) = k.ok(&repo.root, &["get", "pods", "-l", &sel, fmt], None, QUICK) else {
+    let Ok(out) = k.ok(root, &["get", "pods", "-l", &sel, fmt], None, QUICK) else {
         return "the rollout timed out, and its pods could not be read".into();
     };
     for line in out.lines() {
@@ -145,9 +177,7 @@ fn diagnose(repo: &Repo, k: &Kubectl, o: &Object) -> String {
                     );
                 }
                 [_, "CrashLoopBackOff", _] => {
-                    let logs = k
-                        .ok(&repo.root, &["logs", pod, "--tail=10"], None, QUICK)
-                        .unwrap_or_default();
+                    let logs = k.ok(root, &["logs", pod, "--tail=10"], None, QUICK).unwrap_or_default();
                     return format!(
                         "pod {pod} keeps crashing (CrashLoopBackOff); its last log lines:\n    | {}",
                         logs.trim_end().replace('\n', "\n    | ")

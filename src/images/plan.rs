@@ -3,7 +3,7 @@
 //! tag is new or is this commit's own build), and the build and push steps after the tag.
 
 use super::engine::{Engine, block_on};
-use super::steps::{BuildImages, PushImages};
+use super::steps::ShipImages;
 use super::{ImageJob, LABEL_REVISION, LABEL_VERSION, context, credentials, run, specs};
 use crate::manifests::imageref::ImageRef;
 use crate::problem::Problem;
@@ -62,30 +62,26 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
                     c.notices.push(format!("{}: {r}", j.image()));
                 }
             }
-            c.after_tag.push(Box::new(BuildImages {
+            c.after_tag.push(Box::new(ShipImages {
                 preview: preview(&jobs),
-                jobs: jobs.clone(),
+                jobs,
                 revision,
                 version,
                 endpoint,
+                push: !ctx.options.no_push,
             }));
-            if !ctx.options.no_push {
-                c.after_tag.push(Box::new(PushImages { jobs }));
-            }
         }
         Err(problems) => {
             // Listed so a dry run shows the whole plan; the problems stop it from running.
             c.problems.extend(problems);
-            c.after_tag.push(Box::new(BuildImages {
+            c.after_tag.push(Box::new(ShipImages {
                 preview: preview(&jobs),
-                jobs: jobs.clone(),
+                jobs,
                 revision,
                 version,
                 endpoint: String::new(),
+                push: !ctx.options.no_push,
             }));
-            if !ctx.options.no_push {
-                c.after_tag.push(Box::new(PushImages { jobs }));
-            }
         }
     }
     Ok(c)

@@ -1,4 +1,5 @@
-//! Applying the image steps: build every image at once, then push every image at once.
+//! Applying the image step: every image built at once, each pushed as soon as its own
+//! build ends.
 //! One progress line per image on a terminal, plain lines otherwise; each image's full
 //! log goes to `.git/release/logs/<version>/<image>.log`.
 
@@ -8,6 +9,7 @@ use crate::ui::Progress;
 use anyhow::Context as _;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// `user/app:1.2.0` -> `user_app_1.2.0.log`
 pub fn log_path(git_dir: &Path, version: &str, image: &str) -> PathBuf {
@@ -56,49 +58,6 @@ async fn build_one(
     engine.build(&j.image(), ctx, &how, &mut log, &step).await
 }
 
-/// Builds every job not reused; all at once.
-pub fn build_all(root: &Path, jobs: &[ImageJob], revision: &str, version: &str) -> anyhow::Result<()> {
-    block_on(async {
-        let engine = Engine::connect().await?;
-        let labels: HashMap<String, String> = [
-            (LABEL_REVISION.to_string(), revision.to_string()),
-            (LABEL_VERSION.to_string(), version.to_string()),
-        ]
-        .into();
-        let builds = jobs.iter().filter(|j| j.reuse.is_none()).map(|j| {
-            let (engine, labels) = (&engine, &labels);
-            async move {
-                let progress = Progress::named(&j.image());
-                match build_one(engine, root, j, labels, &progress).await {
-                    Ok(()) => {
-                        progress.end("built");
-                        Ok(())
-                    }
-                    Err(e) => {
-                        progress.end("FAILED");
-                        Err(format!(
-                            "building {} failed: {e:#}\n  last lines of the log:\n{}\n  full log: {}",
-                            j.image(),
-                            tail(&j.log, 10),
-                            j.log.display()
-                        ))
-                    }
-                }
-            }
-        });
-        let errors: Vec<String> = futures_util::future::join_all(builds)
-            .await
-            .into_iter()
-            .filter_map(Result::err)
-            .collect();
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(anyhow::anyhow!(errors.join("\n")))
-        }
-    })?
-}
-
 /// Pushes one image; its registry digest.
 async fn push_one(engine: &Engine, j: &ImageJob, progress: &Progress) -> anyhow::Result<String> {
     let creds = credentials::lookup(&j.registry)?;
@@ -111,29 +70,75 @@ async fn push_one(engine: &Engine, j: &ImageJob, progress: &Progress) -> anyhow:
     engine.push(&j.repository, &j.tag, creds.as_ref(), &mut log).await
 }
 
-/// Pushes every job not reused; all at once. Returns the outcome and every image that is
-/// in its registry now (reused ones included), so a failure can say which did arrive.
-pub fn push_all(jobs: &[ImageJob]) -> (anyhow::Result<()>, Vec<String>) {
+/// One image's way: build, then (when `push`) push as soon as the build ends, unless
+/// another image's build failed before this push began. `Ok(Some(image))` when it reached
+/// its registry.
+async fn ship_one(
+    engine: &Engine,
+    root: &Path,
+    j: &ImageJob,
+    labels: &HashMap<String, String>,
+    push: bool,
+    stop: &AtomicBool,
+) -> Result<Option<String>, String> {
+    let progress = Progress::named(&j.image());
+    if let Err(e) = build_one(engine, root, j, labels, &progress).await {
+        stop.store(true, Ordering::SeqCst);
+        progress.end("FAILED");
+        return Err(format!(
+            "building {} failed: {e:#}\n  last lines of the log:\n{}\n  full log: {}",
+            j.image(),
+            tail(&j.log, 10),
+            j.log.display()
+        ));
+    }
+    if !push {
+        progress.end("built");
+        return Ok(None);
+    }
+    if stop.load(Ordering::SeqCst) {
+        progress.end("built; not pushed (another image failed)");
+        return Ok(None);
+    }
+    match push_one(engine, j, &progress).await {
+        Ok(digest) => {
+            progress.end(&format!("built and pushed ({digest})"));
+            Ok(Some(j.image()))
+        }
+        Err(e) => {
+            stop.store(true, Ordering::SeqCst);
+            progress.end("FAILED");
+            Err(format!("pushing {} to {} failed: {e:#}", j.image(), j.registry))
+        }
+    }
+}
+
+/// Builds every job not reused, all at once, and pushes each as soon as its own build
+/// ends (`push`), while the other builds go on: the slowest image's build and push is the
+/// floor, not the sum of all builds and then all pushes. A failed build or push stops the
+/// pushes that have not started. Returns the outcome and every image that is in its
+/// registry now (reused ones included), so a failure can say which did arrive.
+pub fn ship_all(
+    root: &Path,
+    jobs: &[ImageJob],
+    revision: &str,
+    version: &str,
+    push: bool,
+) -> (anyhow::Result<()>, Vec<String>) {
     let mut pushed: Vec<String> = jobs.iter().filter(|j| j.reuse.is_some()).map(ImageJob::image).collect();
     let run = block_on(async {
         let engine = Engine::connect().await?;
-        let pushes = jobs.iter().filter(|j| j.reuse.is_none()).map(|j| {
-            let engine = &engine;
-            async move {
-                let progress = Progress::named(&j.image());
-                match push_one(engine, j, &progress).await {
-                    Ok(digest) => {
-                        progress.end(&format!("pushed ({digest})"));
-                        Ok(j.image())
-                    }
-                    Err(e) => {
-                        progress.end("FAILED");
-                        Err(format!("pushing {} to {} failed: {e:#}", j.image(), j.registry))
-                    }
-                }
-            }
-        });
-        Ok::<_, anyhow::Error>(futures_util::future::join_all(pushes).await)
+        let labels: HashMap<String, String> = [
+            (LABEL_REVISION.to_string(), revision.to_string()),
+            (LABEL_VERSION.to_string(), version.to_string()),
+        ]
+        .into();
+        let stop = AtomicBool::new(false);
+        let ways = jobs
+            .iter()
+            .filter(|j| j.reuse.is_none())
+            .map(|j| ship_one(&engine, root, j, &labels, push, &stop));
+        Ok::<_, anyhow::Error>(futures_util::future::join_all(ways).await)
     });
     let results = match run.and_then(|r| r) {
         Ok(r) => r,
@@ -142,7 +147,8 @@ pub fn push_all(jobs: &[ImageJob]) -> (anyhow::Result<()>, Vec<String>) {
     let mut errors = Vec::new();
     for r in results {
         match r {
-            Ok(i) => pushed.push(i),
+            Ok(Some(i)) => pushed.push(i),
+            Ok(None) => {}
             Err(e) => errors.push(e),
         }
     }

@@ -6,7 +6,7 @@ use crate::git::{RemoteRefs, Repo};
 use crate::problem::Problem;
 use crate::transaction::Facts;
 use crate::version::{Seed, Versions, parse_tag};
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use git2::Oid;
 
 fn problem(what: impl Into<String>, fix: impl Into<String>) -> Problem {
@@ -40,9 +40,12 @@ fn read_with(dir: &std::path::Path, all_tags: bool) -> Result<Facts> {
     let mut versions = if all_tags {
         Versions::from_tags(&repo.tag_infos(Some(head))?, prefix)
     } else {
+        // If git cannot say which tags HEAD reaches, the current version is unknown: an
+        // error, never "no tag reachable".
         Versions::near_head(&repo.tag_names()?, prefix, |batch| {
-            repo.reached_tags(head, batch).unwrap_or_default()
-        })
+            repo.reached_tags(head, batch)
+                .context("asking git which release tags HEAD reaches")
+        })?
     };
     if versions.tags.is_empty() {
         versions.seed = seed(&repo.root, &config);

@@ -476,6 +476,7 @@ fn the_docker_cli_context_is_honoured_and_named() {
     let r = sb.release(&["patch", "--dry-run"]);
     assert!(
         r.stderr.contains("engine at unix:///var/run/docker.sock\n")
+            || r.stderr.contains("engine at unix:///var/run/docker.sock,")
             || r.stderr.contains("engine at unix:///var/run/docker.sock "),
         "{}",
         r.stderr
