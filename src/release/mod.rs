@@ -36,7 +36,9 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
         crate::version::validate_label(label).map_err(|e| refused(e.to_string()))?;
     }
     let _lock = lock::hold(crate::git::open(dir)?.git_dir(), opts.dry_run)?;
+    let at = std::time::Instant::now();
     let mut facts = preflight::gather(dir, opts.resuming)?;
+    let at = ui::timing("preflight", at);
     // Which images the project builds decides which ones the release sets (promote and
     // resume do not need it).
     facts.built = crate::images::specs(&facts.repo.root, &facts.config)
@@ -66,6 +68,7 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
         &crate::images::contribute,
     ];
     let rp = plan::build(&mut facts, &bump, &contributors, opts)?;
+    ui::timing("plan", at);
     if !facts.problems.is_empty() {
         if opts.dry_run {
             // A dry run shows what the release would do, then why it would be refused.

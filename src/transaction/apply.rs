@@ -70,10 +70,12 @@ pub fn apply_from(facts: &Facts, plan: &Plan, opts: &Options, prior: Option<&Jou
             tx.journal_mut().save(&git_dir)?;
         }
         let progress = ui::Progress::start(&label);
+        let at = std::time::Instant::now();
         let res = step.run(&mut tx).and_then(|()| {
             tx.journal_mut().completed = i + 1;
             tx.journal_mut().save(&git_dir)
         });
+        ui::timing(&format!("step-{}", i + 1), at);
         let Err(e) = res else {
             progress.done(&label);
             continue;
