@@ -31,6 +31,12 @@ fn list_path(root: &Path) -> PathBuf {
 
 const TMP_PREFIX: &str = ".init-";
 
+/// Init's own temporary folder (init does not take the release lock, whose holder sweeps
+/// `.git/release/tmp`).
+fn tmp_dir(root: &Path) -> PathBuf {
+    state_dir(root).join("init-tmp")
+}
+
 /// Takes back what a killed run left (its files that still hold its bytes, its empty
 /// folders, its temporary files) and says what it removed.
 pub fn recover(root: &Path) -> Result<Vec<String>> {
@@ -41,7 +47,7 @@ pub fn recover(root: &Path) -> Result<Vec<String>> {
     let pending: Pending = serde_json::from_slice(&bytes)
         .with_context(|| format!("{} does not parse: look at it, then remove it by hand", list.display()))?;
     let mut said = undo(root, &pending);
-    let tmp = state_dir(root).join("tmp");
+    let tmp = tmp_dir(root);
     for e in std::fs::read_dir(&tmp).into_iter().flatten().flatten() {
         if e.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
             let _ = std::fs::remove_file(e.path());
@@ -86,8 +92,7 @@ pub fn write_all(root: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
         }
         pending.files.push((rel.clone(), crate::fs::digest(bytes)));
     }
-    let state = state_dir(root);
-    let tmp = state.join("tmp");
+    let tmp = tmp_dir(root);
     crate::fs::write_atomic_in(&list_path(root), &serde_json::to_vec_pretty(&pending)?, &tmp)
         .with_context(|| format!("cannot write {} (nothing was written)", list_path(root).display()))?;
     for (rel, bytes) in files {

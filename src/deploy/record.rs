@@ -114,10 +114,9 @@ pub fn mark(
     );
     let bytes = serde_json::to_vec_pretty(rec)?;
     match &k.at {
-        Where::Here => {
-            let dir = repo.git_dir().join("release");
-            crate::fs::write_atomic_in(&dir.join("deployed.json"), &bytes, &dir.join("tmp"))
-        }
+        // Its temporary file sits beside it: `.git/release/tmp` belongs to the release lock's
+        // holder, which a deploy does not take.
+        Where::Here => crate::fs::write_atomic(&repo.git_dir().join("release/deployed.json"), &bytes),
         Where::Peer { loc, .. } => {
             let out = peers::run_script_with_input(loc, WRITE, &[], Some(&bytes), peers::PEER_TIMEOUT)?;
             if !out.success {

@@ -123,15 +123,48 @@ proptest! {
         invariant(text);
     }
 
-    #[test]
-    fn manifests_change_only_inside_image_values(text in manifest()) {
-        invariant(text);
-    }
+}
 
-    #[test]
-    fn multi_document_streams(a in manifest(), b in manifest()) {
-        invariant(format!("{a}\n---\n{b}"));
-    }
+/// Runs `check` on `cases` generated inputs; returns how many of them really got an edit,
+/// so a generator that never reaches the patching path fails instead of passing.
+fn edited_cases<S: Strategy>(strategy: S, check: impl Fn(S::Value) -> usize) -> (usize, u32) {
+    use proptest::test_runner::{Config, TestRunner};
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(512);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        ..Config::default()
+    });
+    let edited = std::cell::Cell::new(0usize);
+    runner
+        .run(&strategy, |v| {
+            if check(v) > 0 {
+                edited.set(edited.get() + 1);
+            }
+            Ok(())
+        })
+        .unwrap();
+    (edited.get(), cases)
+}
+
+#[test]
+fn manifests_change_only_inside_image_values() {
+    let (edited, cases) = edited_cases(manifest(), invariant);
+    assert!(
+        edited * 4 > cases as usize,
+        "only {edited} of {cases} generated manifests were edited"
+    );
+}
+
+#[test]
+fn multi_document_streams() {
+    let (edited, cases) = edited_cases((manifest(), manifest()), |(a, b)| invariant(format!("{a}\n---\n{b}")));
+    assert!(
+        edited * 4 > cases as usize,
+        "only {edited} of {cases} generated streams were edited"
+    );
 }
 
 #[test]
