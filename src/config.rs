@@ -41,6 +41,11 @@ pub struct Config {
     /// The project's own images (default: found in the manifests).
     #[serde(default)]
     pub images: Vec<ImageConfig>,
+    /// Files whose version the release sets in its commit: `pyproject.toml`,
+    /// `package.json`, `Cargo.toml`, `Chart.yaml`, a `__version__` file, or
+    /// `{ path, pattern }` with a regex of one group.
+    #[serde(default)]
+    pub version_files: Vec<VersionFile>,
     /// Other clones to compare with: `kube-2: kube-2:~/my-api` (ssh), or a local path.
     #[serde(default)]
     pub clones: BTreeMap<String, String>,
@@ -282,6 +287,7 @@ impl Default for Config {
             environments: None,
             manifests: ManifestsConfig::default(),
             images: Vec::new(),
+            version_files: Vec::new(),
             clones: BTreeMap::new(),
             hooks: HooksConfig::default(),
             sign: false,
@@ -296,6 +302,24 @@ impl Default for Config {
 /// A config file named on the command line (`--config`), which wins over
 /// `RELEASE_CONFIG` and `<root>/.release.yml`.
 static CHOSEN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// One entry of `version_files:`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum VersionFile {
+    /// A file of a kind the release knows, by its name.
+    Path(PathBuf),
+    /// Any file: the version is the one group of `pattern`.
+    Pattern { path: PathBuf, pattern: String },
+}
+
+impl VersionFile {
+    pub fn path(&self) -> &Path {
+        match self {
+            VersionFile::Path(p) | VersionFile::Pattern { path: p, .. } => p,
+        }
+    }
+}
 
 /// Uses `path` for every config read of this run (`--config PATH`).
 pub fn use_file(path: PathBuf) {
@@ -371,6 +395,24 @@ impl Config {
         }
         if let Err(e) = crate::version::ComponentTag::new(&cfg.manifests.component_tag) {
             return Err(refused(format!("{}: manifests: {e:#}", path.display())));
+        }
+        for vf in &cfg.version_files {
+            if !crate::fs::stays_inside(vf.path()) {
+                return Err(refused(format!(
+                    "{}: version_files: {} is outside the repository",
+                    path.display(),
+                    vf.path().display()
+                )));
+            }
+            if let VersionFile::Pattern { pattern, .. } = vf {
+                let groups = regex::Regex::new(pattern).map(|r| r.captures_len() - 1);
+                if groups.as_ref().map_or(true, |n| *n != 1) {
+                    return Err(refused(format!(
+                        "{}: version_files: the pattern `{pattern}` must be a regex with exactly one group, the version (e.g. `VERSION=(\\S+)`)",
+                        path.display()
+                    )));
+                }
+            }
         }
         cfg.check_names_and_paths(path)?;
         Ok(cfg)

@@ -30,6 +30,15 @@ pub struct Report {
     pub short_tags: bool,
     /// Before the first tag: what the first release counts from (null: 0.1.0).
     pub seed: Option<SeedLine>,
+    /// The `version_files:` of .release.yml and the version each holds (null: none found).
+    pub version_files: Vec<VersionFileLine>,
+}
+
+/// One version file and what it holds.
+#[derive(Debug, Serialize)]
+pub struct VersionFileLine {
+    pub path: String,
+    pub holds: Option<String>,
 }
 
 /// The version a project already uses before its first release tag, and where it says so.
@@ -120,6 +129,7 @@ pub fn build(versions: &Versions, prefix: &str, auto: &Decision) -> Report {
             from: s.from.clone(),
             exact: s.exact,
         }),
+        version_files: Vec::new(),
     }
 }
 
@@ -213,6 +223,20 @@ pub fn render(r: &Report, explain: bool) -> String {
             );
         }
         let _ = writeln!(s, "{}", r.auto_explained);
+        for f in &r.version_files {
+            let now = r.current.as_ref().map(|c| c.version.as_str());
+            let _ = match (&f.holds, now) {
+                (None, _) => writeln!(s, "version file {}: holds no version where the release looks", f.path),
+                (Some(h), Some(c)) if h != c => {
+                    writeln!(
+                        s,
+                        "version file {}: holds {h}, lagging {c}; the next release sets it",
+                        f.path
+                    )
+                }
+                (Some(h), _) => writeln!(s, "version file {}: holds {h}", f.path),
+            };
+        }
     }
     s
 }
@@ -236,7 +260,14 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
     let facts = preflight::read(dir)?;
     let prefix = facts.versions.prefix_for_new(facts.config.tag_prefix.as_deref());
     let auto = crate::release::auto::decide(&facts)?;
-    let report = build(&facts.versions, &prefix, &auto);
+    let mut report = build(&facts.versions, &prefix, &auto);
+    report.version_files = crate::release::version_files::holds(&facts.repo.root, &facts.config.version_files)
+        .into_iter()
+        .map(|(p, holds)| VersionFileLine {
+            path: p.display().to_string(),
+            holds,
+        })
+        .collect();
     if json {
         crate::ui::out(&serde_json::to_string_pretty(&report)?);
     } else {
@@ -272,6 +303,7 @@ fn no_commits(json: bool) -> Result<()> {
         auto_explained: "auto: nothing to release yet (no commits)".into(),
         short_tags: false,
         seed: None,
+        version_files: Vec::new(),
     };
     if json {
         crate::ui::out(&serde_json::to_string_pretty(&report)?);

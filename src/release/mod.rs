@@ -7,6 +7,7 @@ pub mod plan;
 pub mod preflight;
 pub mod recover;
 pub mod resume;
+pub mod version_files;
 
 use crate::error::refused;
 use crate::transaction::lock;
@@ -62,8 +63,9 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
             }
         }
     };
-    let contributors: [plan::Contributor; 3] = [
+    let contributors: [plan::Contributor; 4] = [
         &crate::changelog_file::contribute,
+        &version_files::contribute,
         &crate::manifests::contribute,
         &crate::images::contribute,
     ];

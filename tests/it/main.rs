@@ -24,3 +24,4 @@ mod snapshots;
 mod sync_flow;
 mod unseen;
 mod version_cmd;
+mod version_files;
