@@ -59,6 +59,9 @@ pub struct Config {
     /// Where and how `release deploy` applies the manifests.
     #[serde(default)]
     pub deploy: DeployConfig,
+    /// How `release promote` writes prod.
+    #[serde(default)]
+    pub promote: PromoteConfig,
     /// The platform every image is built for (`linux/amd64`) unless an image says otherwise;
     /// default: the engine's own.
     #[serde(default)]
@@ -288,6 +291,7 @@ impl Default for Config {
             manifests: ManifestsConfig::default(),
             images: Vec::new(),
             version_files: Vec::new(),
+            promote: PromoteConfig::default(),
             clones: BTreeMap::new(),
             hooks: HooksConfig::default(),
             sign: false,
@@ -302,6 +306,14 @@ impl Default for Config {
 /// A config file named on the command line (`--config`), which wins over
 /// `RELEASE_CONFIG` and `<root>/.release.yml`.
 static CHOSEN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// `promote:` in .release.yml.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct PromoteConfig {
+    /// Pin prod's images to the registry's digest of the tag test runs.
+    #[serde(default)]
+    pub pin_digest: bool,
+}
 
 /// One entry of `version_files:`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

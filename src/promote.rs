@@ -128,11 +128,14 @@ fn lonely(
     Ok(notices)
 }
 
+/// The registry digest of each test image reference, when prod is pinned by digest.
+pub type Pins = std::collections::HashMap<String, String>;
+
 /// Image references to write, by prod file, keyed by (object name, image index).
 type Targets = BTreeMap<PathBuf, BTreeMap<(String, usize), String>>;
 
 /// The test image each prod image slot gets: same container name, else same position.
-fn targets(layout: &Layout, pairs: &[(usize, usize)], test: &[&Object], prod: &[&Object]) -> Targets {
+fn targets(layout: &Layout, pairs: &[(usize, usize)], (test, prod): (&[&Object], &[&Object]), pins: &Pins) -> Targets {
     let mut out = Targets::new();
     for &(i, j) in pairs {
         let (t, p) = (test[i], prod[j]);
@@ -153,9 +156,14 @@ fn targets(layout: &Layout, pairs: &[(usize, usize)], test: &[&Object], prod: &[
             if let Some(ts) = twin.and_then(|ts| ts.scalar.as_ref())
                 && layout.is_project(&ts.value)
             {
+                // Pinned: exactly what the registry holds for test's tag (`repo:0.2.0@sha256:...`).
+                let value = match pins.get(&ts.value) {
+                    Some(digest) => format!("{}@{digest}", ts.value),
+                    None => ts.value.clone(),
+                };
                 out.entry(p.file.to_path_buf())
                     .or_default()
-                    .insert((p.name.clone(), k), ts.value.clone());
+                    .insert((p.name.clone(), k), value);
             }
         }
     }
@@ -205,7 +213,7 @@ pub struct Promotion {
 }
 
 /// Pure: what promoting test to prod changes (no commit or push steps yet).
-pub fn plan(layout: &Layout, version: Option<&str>, allow_downgrade: bool) -> Result<Promotion> {
+pub fn plan(layout: &Layout, version: Option<&str>, allow_downgrade: bool, pins: &Pins) -> Result<Promotion> {
     require_envs(layout)?;
     let test: Vec<&Object> = layout.test.objects().collect();
     let prod: Vec<&Object> = layout.prod.objects().collect();
@@ -224,7 +232,7 @@ pub fn plan(layout: &Layout, version: Option<&str>, allow_downgrade: bool) -> Re
     }
     let (pairs, t_alone, p_alone) = pair(&test, &prod);
     let notices = lonely(layout, &test, &prod, &t_alone, &p_alone)?;
-    let (steps, problems) = writes(layout, &targets(layout, &pairs, &test, &prod));
+    let (steps, problems) = writes(layout, &targets(layout, &pairs, (&test, &prod), pins));
     Ok(Promotion {
         version: running.clone(),
         plan: Plan {
@@ -242,16 +250,36 @@ pub fn plan(layout: &Layout, version: Option<&str>, allow_downgrade: bool) -> Re
 }
 
 /// `release promote [VERSION]`: plan, check the registry, show, ask, apply.
-pub fn run(dir: &Path, version: Option<&str>, opts: &Options, allow_downgrade: bool) -> Result<()> {
+/// How a promote goes beyond its default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct How {
+    /// Promote even when that lowers prod's version.
+    pub allow_downgrade: bool,
+    /// Write prod's references as `repo:0.2.0@sha256:...`, the registry's digest for the tag.
+    pub pin_digest: bool,
+}
+
+pub fn run(dir: &Path, version: Option<&str>, opts: &Options, how: How) -> Result<()> {
     let _lock = crate::transaction::lock::hold(crate::git::open(dir)?.git_dir(), opts.dry_run)?;
     let facts = preflight::gather(dir, false)?;
     let layout = Layout::load(&facts.repo.root, &facts.config)?;
+    let pin = how.pin_digest || facts.config.promote.pin_digest;
+    if pin && opts.skip_images {
+        return Err(refused(
+            "--pin-digest reads each image's digest from its registry, so it cannot be combined with --skip-images",
+        ));
+    }
+    let pins = if pin {
+        pins(&layout).map_err(|p| refused(crate::problem::list(&p)))?
+    } else {
+        Pins::new()
+    };
     let Promotion {
         version: running,
         mut plan,
         mut problems,
-    } = plan(&layout, version, allow_downgrade)?;
-    if !opts.skip_images {
+    } = plan(&layout, version, how.allow_downgrade, &pins)?;
+    if !opts.skip_images && !pin {
         registry_check(&layout, &mut problems, &mut plan.notices);
     }
     let mut all = facts.problems.clone();
@@ -287,6 +315,47 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options, allow_downgrade: b
         ));
     }
     Ok(())
+}
+
+/// The registry's digest for every project image test runs (with the same credentials as
+/// the image push); a tag the registry lacks is a problem, never a guess.
+fn pins(layout: &Layout) -> std::result::Result<Pins, Vec<Problem>> {
+    use crate::images::{credentials, engine};
+    let refs: BTreeSet<String> = layout.project_refs(&layout.test).map(|p| p.value.to_string()).collect();
+    let asked = engine::block_on(async {
+        let engine = engine::Engine::connect().await?;
+        let (mut pins, mut problems) = (Pins::new(), Vec::new());
+        for r in &refs {
+            let Ok(parsed) = ImageRef::parse(r) else { continue };
+            if parsed.digest.is_some() {
+                continue;
+            }
+            let host = credentials::registry_host(&parsed);
+            let creds = credentials::lookup(&host)?;
+            match engine.registry_digest(r, &host, creds.as_ref()).await {
+                Ok(Some(d)) => {
+                    pins.insert(r.clone(), d);
+                }
+                Ok(None) => problems.push(Problem::new(
+                    format!("{r} is not in {host}: prod cannot be pinned to a digest the registry does not have"),
+                    "release (or push) that image before promoting it",
+                )),
+                Err(e) => problems.push(
+                    Problem::new(format!("{e:#}"), "check that the registry answers, then promote again")
+                        .at_place(r.as_str()),
+                ),
+            }
+        }
+        Ok::<_, anyhow::Error>((pins, problems))
+    });
+    match asked.and_then(|r| r) {
+        Ok((pins, problems)) if problems.is_empty() => Ok(pins),
+        Ok((_, problems)) => Err(problems),
+        Err(e) => Err(vec![Problem::new(
+            format!("cannot read the images' digests: {e:#}"),
+            "prod is pinned by digest from the registry: start the Docker engine, or promote without --pin-digest",
+        )]),
+    }
 }
 
 /// Every project image test runs must be in its registry before prod may run it. Without a

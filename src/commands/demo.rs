@@ -185,7 +185,7 @@ fn drift_and_promote(root: &Path, isp: &Path, skip_images: bool, cluster: bool) 
         skip_images,
         ..Options::default()
     };
-    crate::promote::run(isp, None, &opts, false)?;
+    crate::promote::run(isp, None, &opts, crate::promote::How::default())?;
     Ok(())
 }
 
@@ -210,7 +210,7 @@ fn deploy_story(isp: &Path) -> Result<()> {
         yes: true,
         ..Options::default()
     };
-    crate::promote::run(isp, None, &opts, false).context("the demo's promote failed")?;
+    crate::promote::run(isp, None, &opts, crate::promote::How::default()).context("the demo's promote failed")?;
     narrate("`release deploy prod`: allowed, since test ran this version");
     deploy("prod").context("the demo's deploy to prod failed")?;
     Ok(())

@@ -17,6 +17,10 @@ pub struct Args {
     /// Promote even when that lowers prod's version (going back on purpose).
     #[arg(long)]
     pub allow_downgrade: bool,
+    /// Write prod's images as `repo:0.2.0@sha256:...`, the digest the registry has for the
+    /// tag now, so a re-pushed tag never changes prod (`promote: { pin_digest: true }`).
+    #[arg(long)]
+    pub pin_digest: bool,
 }
 
 pub fn run(dir: &Path, a: Args) -> Result<()> {
@@ -24,5 +28,9 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
         skip_images: a.skip_images,
         ..a.tx.options()
     };
-    crate::promote::run(dir, a.target.as_deref(), &opts, a.allow_downgrade)
+    let how = crate::promote::How {
+        allow_downgrade: a.allow_downgrade,
+        pin_digest: a.pin_digest,
+    };
+    crate::promote::run(dir, a.target.as_deref(), &opts, how)
 }

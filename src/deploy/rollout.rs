@@ -131,16 +131,32 @@ fn verify(root: &std::path::Path, k: &Kubectl, o: &Object) -> Result<(), String>
         .filter_map(|s| Some(s.scalar.as_ref()?.value.clone()))
         .collect();
     want.sort();
-    let fmt = "-o=jsonpath={range .items[*]}{.metadata.name}|{.metadata.deletionTimestamp}|{range .spec.containers[*]}{.image} {end}{\"\\n\"}{end}";
+    let fmt = "-o=jsonpath={range .items[*]}{.metadata.name}|{.metadata.deletionTimestamp}|{range .spec.containers[*]}{.image} {end}|{range .status.containerStatuses[*]}{.imageID} {end}{\"\\n\"}{end}";
     let sel = selector(o);
     let out = k
         .ok(root, &["get", "pods", "-l", &sel, fmt], None, QUICK)
         .map_err(|e| format!("{e:#}"))?;
     for line in out.lines().filter(|l| !l.trim().is_empty()) {
-        let parts: Vec<&str> = line.splitn(3, '|').collect();
-        let [pod, deleting, images] = parts[..] else { continue };
+        let parts: Vec<&str> = line.splitn(4, '|').collect();
+        let [pod, deleting, images, ids] = parts[..] else {
+            continue;
+        };
         if !deleting.is_empty() {
             continue;
+        }
+        // A reference pinned by digest must run exactly that digest (the imageID a kubelet
+        // reports), not whatever the tag points at.
+        for pinned in want.iter().filter_map(|w| w.split_once('@').map(|(_, d)| d)) {
+            if !ids.split_whitespace().any(|id| id.ends_with(pinned)) {
+                return Err(format!(
+                    "pod {pod} does not run the pinned digest {pinned} (its image IDs: {})",
+                    if ids.trim().is_empty() {
+                        "none reported"
+                    } else {
+                        ids.trim()
+                    }
+                ));
+            }
         }
         let mut have: Vec<String> = images.split_whitespace().map(str::to_string).collect();
         have.sort();

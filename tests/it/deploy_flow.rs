@@ -428,3 +428,39 @@ fn the_demo_tells_the_whole_story_on_a_cluster() {
     }
     assert!(into.join("kube-2/.git/release/deployed.json").exists());
 }
+
+#[test]
+fn promote_pins_prod_by_digest_and_prod_runs_that_digest() {
+    let (sb, ns, kc, _, _cleanup) = project(30150);
+    let reg = docker_env().registry;
+    assert_eq!(sb.release(&["minor", "--yes"]).code, 0);
+    let r = sb.release(&["deploy", "test"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let r = sb.release(&["promote", "--yes", "--pin-digest", "--skip-images"]);
+    assert_eq!(r.code, 2, "a pin needs the registry: {}", r.all());
+    let r = sb.release(&["promote", "--yes", "--pin-digest"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let digest = crate::common::registry_digest(&reg, &format!("{ns}/api"), "0.1.0", None);
+    let prod = std::fs::read_to_string(sb.clone.join("kubernetes/prod/api-deployment.yml")).unwrap();
+    let pinned = format!("{reg}/{ns}/api:0.1.0@{digest}");
+    assert!(prod.contains(&format!("image: {pinned}")), "{prod}");
+    let r = sb.release(&["deploy", "prod"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("prod runs 0.1.0"), "{}", r.stderr);
+    let ids = kubectl(
+        &kc,
+        &ns,
+        &[
+            "get",
+            "pods",
+            "-l",
+            "app=app-prod-api",
+            "-o",
+            "jsonpath={.items[*].status.containerStatuses[*].imageID}",
+        ],
+    );
+    assert!(
+        ids.contains(&digest),
+        "the running pod reports the pinned digest: {ids}"
+    );
+}
