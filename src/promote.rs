@@ -317,74 +317,80 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options, how: How) -> Resul
     Ok(())
 }
 
-/// The registry's digest for every project image test runs (with the same credentials as
-/// the image push); a tag the registry lacks is a problem, never a guess.
-fn pins(layout: &Layout) -> std::result::Result<Pins, Vec<Problem>> {
+/// What the registries say of every project image test runs, asked once with the same
+/// credentials as the image push: each reference and its digest (`None`: the tag is not
+/// there), or why it could not be asked. `Err`: no engine to ask at all.
+type Lookup = Vec<(String, String, std::result::Result<Option<String>, String>)>;
+
+fn look_up(layout: &Layout) -> anyhow::Result<Lookup> {
     use crate::images::{credentials, engine};
     let refs: BTreeSet<String> = layout.project_refs(&layout.test).map(|p| p.value.to_string()).collect();
-    let asked = engine::block_on(async {
+    engine::block_on(async {
         let engine = engine::Engine::connect().await?;
-        let (mut pins, mut problems) = (Pins::new(), Vec::new());
+        let mut out = Lookup::new();
         for r in &refs {
             let Ok(parsed) = ImageRef::parse(r) else { continue };
-            if parsed.digest.is_some() {
-                continue;
-            }
             let host = credentials::registry_host(&parsed);
             let creds = credentials::lookup(&host)?;
-            match engine.registry_digest(r, &host, creds.as_ref()).await {
-                Ok(Some(d)) => {
-                    pins.insert(r.clone(), d);
-                }
-                Ok(None) => problems.push(Problem::new(
-                    format!("{r} is not in {host}: prod cannot be pinned to a digest the registry does not have"),
-                    "release (or push) that image before promoting it",
-                )),
-                Err(e) => problems.push(
-                    Problem::new(format!("{e:#}"), "check that the registry answers, then promote again")
-                        .at_place(r.as_str()),
-                ),
-            }
+            let found = engine
+                .registry_digest(r, &host, creds.as_ref())
+                .await
+                .map_err(|e| format!("{e:#}"));
+            out.push((r.clone(), host, found));
         }
-        Ok::<_, anyhow::Error>((pins, problems))
-    });
-    match asked.and_then(|r| r) {
-        Ok((pins, problems)) if problems.is_empty() => Ok(pins),
-        Ok((_, problems)) => Err(problems),
-        Err(e) => Err(vec![Problem::new(
+        Ok(out)
+    })?
+}
+
+/// The problems of a lookup: a tag the registry lacks, or a registry that did not answer.
+fn missing(lookup: &Lookup, why: &str, fix: &str) -> Vec<Problem> {
+    lookup
+        .iter()
+        .filter_map(|(r, host, found)| match found {
+            Ok(Some(_)) => None,
+            Ok(None) => Some(Problem::new(format!("{r} is not in {host}{why}"), fix)),
+            Err(e) => Some(Problem::new(e.clone(), fix).at_place(r.as_str())),
+        })
+        .collect()
+}
+
+/// The registry's digest for every project image test runs; a tag the registry lacks is a
+/// problem, never a guess.
+fn pins(layout: &Layout) -> std::result::Result<Pins, Vec<Problem>> {
+    let lookup = look_up(layout).map_err(|e| {
+        vec![Problem::new(
             format!("cannot read the images' digests: {e:#}"),
             "prod is pinned by digest from the registry: start the Docker engine, or promote without --pin-digest",
-        )]),
+        )]
+    })?;
+    let problems = missing(
+        &lookup,
+        ": prod cannot be pinned to a digest the registry does not have",
+        "release (or push) that image before promoting it",
+    );
+    if !problems.is_empty() {
+        return Err(problems);
     }
+    Ok(lookup
+        .into_iter()
+        .filter(|(r, _, _)| !r.contains('@'))
+        .filter_map(|(r, _, found)| Some((r, found.ok()??)))
+        .collect())
 }
 
 /// Every project image test runs must be in its registry before prod may run it. Without a
 /// Docker engine here (kube-2 often has none) this says what it could not check.
 fn registry_check(layout: &Layout, problems: &mut Vec<Problem>, notices: &mut Vec<String>) {
-    use crate::images::{credentials, engine};
-    let refs: BTreeSet<String> = layout.project_refs(&layout.test).map(|p| p.value.to_string()).collect();
-    let checked = engine::block_on(async {
-        let engine = engine::Engine::connect().await?;
-        let mut missing = Vec::new();
-        for r in &refs {
-            let Ok(parsed) = ImageRef::parse(r) else { continue };
-            let host = credentials::registry_host(&parsed);
-            let creds = credentials::lookup(&host)?;
-            let fix = "release it (or push it) before promoting it";
-            match engine.registry_digest(r, &host, creds.as_ref()).await {
-                Ok(Some(_)) => {}
-                Ok(None) => missing.push(Problem::new(format!("{r} is not in {host}"), fix)),
-                Err(e) => missing.push(Problem::new(format!("{e:#}"), fix).at_place(r.as_str())),
-            }
+    match look_up(layout) {
+        Ok(lookup) => problems.extend(missing(&lookup, "", "release it (or push it) before promoting it")),
+        Err(e) => {
+            let refs: BTreeSet<String> = layout.project_refs(&layout.test).map(|p| p.value.to_string()).collect();
+            let refs: Vec<String> = refs.into_iter().collect();
+            notices.push(format!(
+                "could not check that the images are in their registry ({}): make sure {} exist before you apply prod (`--skip-images` skips this check)",
+                format!("{e:#}").lines().next().unwrap_or(""),
+                refs.join(", ")
+            ))
         }
-        Ok::<Vec<Problem>, anyhow::Error>(missing)
-    });
-    match checked.and_then(|r| r) {
-        Ok(missing) => problems.extend(missing),
-        Err(e) => notices.push(format!(
-            "could not check that the images are in their registry ({}): make sure {} exist before you apply prod (`--skip-images` skips this check)",
-            format!("{e:#}").lines().next().unwrap_or(""),
-            refs.into_iter().collect::<Vec<_>>().join(", ")
-        )),
     }
 }
