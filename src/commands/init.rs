@@ -136,6 +136,7 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
     }
     let config = crate::config::Config::load(&root)?;
     let layout = crate::manifests::Layout::load(&root, &config)?;
+    offer_version_files(&root, &config);
     if layout.unnamed {
         return adopt_unnamed(&root, &layout, &a);
     }
@@ -158,6 +159,24 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
         ))),
         (false, false) => sample(&root, &a),
     }
+}
+
+/// Says which files carry a version the release could keep current, when none is listed.
+fn offer_version_files(root: &Path, config: &crate::config::Config) {
+    if !config.version_files.is_empty() {
+        return;
+    }
+    let found = crate::release::version_files::candidates(root);
+    if found.is_empty() {
+        return;
+    }
+    let list: Vec<String> = found.iter().map(|(f, v)| format!("{f} (holds {v})")).collect();
+    let names: Vec<&str> = found.iter().map(|(f, _)| f.as_str()).collect();
+    ui::say(&format!(
+        "note: {} carry the app's version: add `version_files: [{}]` to .release.yml and every release sets it in its commit",
+        list.join(", "),
+        names.join(", ")
+    ));
 }
 
 /// The manifests name no environment: `--as` says which they are, and the other is built

@@ -94,6 +94,19 @@ fn string_end(bytes: &[u8], open: usize) -> Option<usize> {
     None
 }
 
+/// Files at the top of the project that carry a version the release could keep current
+/// (for `release init` to offer): each with the version it holds.
+pub fn candidates(root: &Path) -> Vec<(String, String)> {
+    ["pyproject.toml", "package.json", "Cargo.toml", "Chart.yaml"]
+        .iter()
+        .filter_map(|name| {
+            let text = std::fs::read_to_string(root.join(name)).ok()?;
+            let at = locate(Path::new(name), &text, None)?;
+            Some((name.to_string(), text[at].to_string()))
+        })
+        .collect()
+}
+
 /// What each listed version file holds now (`None`: no version where the release looks,
 /// or unreadable).
 pub fn holds(root: &Path, files: &[VersionFile]) -> Vec<(std::path::PathBuf, Option<String>)> {

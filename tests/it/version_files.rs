@@ -90,3 +90,17 @@ fn a_listed_file_without_a_version_refuses_and_a_bad_pattern_is_named() {
         .exits(2, "a pattern of two groups")
         .says(&["exactly one group"]);
 }
+
+#[test]
+fn init_offers_the_version_files_it_finds() {
+    let sb = Sandbox::new();
+    sb.commit_file("pyproject.toml", PYPROJECT, "feat: python project");
+    sb.commit_file(
+        "kubernetes/prod/api.yml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-prod-api\nspec:\n  selector:\n    matchLabels:\n      app: app-prod-api\n  template:\n    metadata:\n      labels:\n        app: app-prod-api\n    spec:\n      containers:\n        - name: api\n          image: u/app-api:0.1.0\n",
+        "feat: prod",
+    );
+    sb.release(&["init", "--dry-run"])
+        .exits(0, "init offers")
+        .says(&["pyproject.toml (holds 0.0.9)", "version_files: [pyproject.toml]"]);
+}
