@@ -29,6 +29,7 @@ fn snapshot(name: &str, sb: &Sandbox, r: &Run, which: &str) {
     settings.add_filter(r"\d{4}-\d{2}-\d{2}", "[DATE]");
     settings.add_filter(r"\b\d+ (second|minute|hour|day)s? ago\b", "[AGE]");
     settings.add_filter(r"\bjust now\b", "[AGE]");
+    settings.add_filter(r"\bpid \d+", "pid [PID]");
     settings.set_snapshot_path("snapshots");
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| insta::assert_snapshot!(name, body));
@@ -106,4 +107,54 @@ fn refusal_lists_every_problem_with_its_fix() {
     let r = sb.release(&["patch", "--yes", "--skip-images"]);
     assert_eq!(r.code, 2, "{}", r.all());
     snapshot("refusal_dirty_and_behind", &sb, &r, "stderr");
+}
+
+#[test]
+fn init_builds_test_from_prod() {
+    let sb = project();
+    sb.git(&sb.clone, &["rm", "-q", "-r", "kubernetes/test"]);
+    sb.git(&sb.clone, &["commit", "-q", "-m", "chore: prod only"]);
+    let r = sb.release(&["init"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    snapshot("init_adopt_prod", &sb, &r, "stderr");
+}
+
+#[test]
+fn sync_fast_forwards_a_peer_and_leaves_a_dirty_one() {
+    let sb = project();
+    let behind = sb.peer("kube-2");
+    let dirty = sb.peer("laptop");
+    sb.commit_file(
+        ".release.yml",
+        "clones:\n  kube-2: ../kube-2\n  laptop: ../laptop\n",
+        "chore: peers",
+    );
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    std::fs::write(dirty.join("notes.txt"), "wip\n").unwrap();
+    let _ = behind;
+    let r = sb.release(&["sync"]);
+    assert_eq!(r.code, 3, "{}", r.all());
+    snapshot("sync_ff_and_dirty", &sb, &r, "stderr");
+}
+
+#[test]
+fn notes_of_a_release() {
+    let sb = project();
+    let r = sb.release(&["notes", "0.1.0"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    snapshot("notes_0_1_0", &sb, &r, "stdout");
+}
+
+#[test]
+fn an_interrupted_release_is_named_with_the_ways_out() {
+    let sb = project();
+    crate::common::inject(&sb, "tag", "KILL");
+    assert_eq!(sb.release(&["minor", "--yes", "--skip-images"]).code, -1);
+    *sb.path_prefix.borrow_mut() = None;
+    let r = sb.release(&["minor", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    snapshot("refusal_interrupted_release", &sb, &r, "stderr");
+    let r = sb.release(&["abort"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    snapshot("abort_takes_it_back", &sb, &r, "stderr");
 }
