@@ -4,7 +4,7 @@
 
 use super::engine::{Engine, block_on};
 use super::steps::ShipImages;
-use super::{ImageJob, LABEL_REVISION, LABEL_VERSION, context, credentials, run, specs};
+use super::{ImageJob, LABEL_REVISION, LABEL_VERSION, context, credentials, run};
 use crate::manifests::imageref::ImageRef;
 use crate::problem::Problem;
 use crate::transaction::{Context, Contribution};
@@ -19,12 +19,21 @@ const CONFIG_FIX: &str =
 /// that must pass before anything changes.
 pub fn contribute(ctx: &Context) -> Result<Contribution> {
     if ctx.options.skip_images {
+        return contribute_in(ctx, None);
+    }
+    let layout = crate::manifests::Layout::load_to_read(&ctx.facts.repo.root, &ctx.facts.config)?;
+    contribute_in(ctx, Some(&layout))
+}
+
+/// [`contribute`] with the manifests already read (`None` only with `--skip-images`).
+pub fn contribute_in(ctx: &Context, layout: Option<&crate::manifests::Layout>) -> Result<Contribution> {
+    let (false, Some(layout)) = (ctx.options.skip_images, layout) else {
         return Ok(Contribution::notice(
             "images: skipped (--skip-images); only git is released",
         ));
-    }
+    };
     let root = &ctx.facts.repo.root;
-    let specs = match specs(root, &ctx.facts.config) {
+    let specs = match super::specs_in(root, &ctx.facts.config, layout) {
         Ok(s) => s,
         Err(e) => {
             let mut c = Contribution::default();

@@ -188,8 +188,12 @@ fn component_tag(config: &Config) -> crate::version::ComponentTag {
 /// The release plan's contribution: kubernetes/test set to the new tag, and the layout
 /// check's errors as reasons to refuse.
 pub fn contribute(ctx: &Context) -> Result<Contribution> {
+    contribute_in(ctx, &Layout::load(&ctx.facts.repo.root, &ctx.facts.config)?)
+}
+
+/// [`contribute`] with the manifests already read.
+pub fn contribute_in(ctx: &Context, layout: &Layout) -> Result<Contribution> {
     let config = &ctx.facts.config;
-    let layout = Layout::load(&ctx.facts.repo.root, config)?;
     if !layout.exists() {
         return Ok(Contribution::notice(format!(
             "no manifests found ({}, {}): nothing to update (release init writes a sample layout)",
@@ -198,7 +202,7 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
         )));
     }
     let (mut c, pinned) = if config.manifests.patch && layout.test.exists {
-        patches(ctx, &layout)
+        patches(ctx, layout)
     } else {
         let why = if layout.test.exists {
             "`manifests: { patch: false }` in .release.yml".to_string()
@@ -210,7 +214,7 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
         (Contribution::notice(note), Pinned::new())
     };
     c.notices.insert(0, format!("manifests found: {}", layout.found()));
-    lint(ctx, &layout, &mut c, &pinned);
+    lint(ctx, layout, &mut c, &pinned);
     Ok(c)
 }
 

@@ -38,11 +38,15 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
     }
     let _lock = lock::hold(crate::git::open(dir)?.git_dir(), opts.dry_run)?;
     let at = std::time::Instant::now();
-    let mut facts = preflight::gather(dir, opts.resuming)?;
+    // The project is read once: the manifests go to the version's seed, the image mapping
+    // and both parts that use them.
+    let root = crate::git::project_root(dir);
+    let layout = crate::manifests::Layout::load(&root, &crate::config::Config::load(&root)?)?;
+    let mut facts = preflight::gather_in(dir, opts.resuming, Some(&layout))?;
     let at = ui::timing("preflight", at);
     // Which images the project builds decides which ones the release sets (promote and
     // resume do not need it).
-    facts.built = crate::images::specs(&facts.repo.root, &facts.config)
+    facts.built = crate::images::specs_in(&facts.repo.root, &facts.config, &layout)
         .ok()
         .filter(|specs| !specs.is_empty())
         .map(|specs| specs.into_iter().map(|s| s.repository).collect());
@@ -63,11 +67,13 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
             }
         }
     };
+    let manifests = |ctx: &crate::transaction::Context| crate::manifests::contribute_in(ctx, &layout);
+    let images = |ctx: &crate::transaction::Context| crate::images::plan::contribute_in(ctx, Some(&layout));
     let contributors: [plan::Contributor; 4] = [
         &crate::changelog_file::contribute,
         &version_files::contribute,
-        &crate::manifests::contribute,
-        &crate::images::contribute,
+        &manifests,
+        &images,
     ];
     let rp = plan::build(&mut facts, &bump, &contributors, opts)?;
     ui::timing("plan", at);

@@ -17,17 +17,19 @@ fn problem(what: impl Into<String>, fix: impl Into<String>) -> Problem {
 /// (`version`, `changelog`): no checks, no network, no work-tree scan; every tag's
 /// reachability from HEAD is known.
 pub fn read(dir: &std::path::Path) -> Result<Facts> {
-    read_with(dir, true)
+    read_with(dir, true, None)
 }
 
 /// [`read`] with only the tags near HEAD (what a release, resume or abort needs).
 pub fn read_near(dir: &std::path::Path) -> Result<Facts> {
-    read_with(dir, false)
+    read_with(dir, false, None)
 }
 
 /// [`read`]; with `all_tags: false` only the tags down to the current stable release are
 /// looked at (a release needs no more; vuejs/core has 295 tags over 7,000 commits).
-fn read_with(dir: &std::path::Path, all_tags: bool) -> Result<Facts> {
+/// `layout`: the project's manifests when the caller has read them already (a release
+/// reads them once and hands them to every part).
+fn read_with(dir: &std::path::Path, all_tags: bool, layout: Option<&crate::manifests::Layout>) -> Result<Facts> {
     let repo = crate::git::open(dir)?;
     let config = Config::load(&repo.root)?;
     let Some(head) = repo.head_commit() else {
@@ -48,7 +50,7 @@ fn read_with(dir: &std::path::Path, all_tags: bool) -> Result<Facts> {
         })?
     };
     if versions.tags.is_empty() {
-        versions.seed = seed(&repo.root, &config);
+        versions.seed = seed(&repo.root, &config, layout);
     }
     let above: Vec<&str> = versions.unreachable_above().iter().map(|t| t.name.as_str()).collect();
     let notices = match above.as_slice() {
@@ -79,7 +81,7 @@ fn read_with(dir: &std::path::Path, all_tags: bool) -> Result<Facts> {
 /// Before the first release tag: `initial_version:`, else the highest version the
 /// project's images carry in the manifests (`:1.0`, `:v1.3.0`; `:0.0.0`, what `release
 /// init` writes, says nothing was released yet).
-fn seed(root: &std::path::Path, config: &Config) -> Option<Seed> {
+fn seed(root: &std::path::Path, config: &Config, read: Option<&crate::manifests::Layout>) -> Option<Seed> {
     if let Some(v) = &config.initial_version {
         let (prefix, version) = crate::version::parse_loose(v)?;
         return Some(Seed {
@@ -89,10 +91,17 @@ fn seed(root: &std::path::Path, config: &Config) -> Option<Seed> {
             exact: true,
         });
     }
-    let layout = crate::manifests::Layout::load_to_read(root, config).ok()?;
+    let loaded;
+    let layout = match read {
+        Some(l) => l,
+        None => {
+            loaded = crate::manifests::Layout::load_to_read(root, config).ok()?;
+            &loaded
+        }
+    };
     // The images the project builds, when that is known: a third party's `tool:3.1` is no
     // version of this project.
-    let built: std::collections::HashSet<String> = crate::images::specs_in(root, config, &layout)
+    let built: std::collections::HashSet<String> = crate::images::specs_in(root, config, layout)
         .map(|specs| specs.iter().map(|s| s.repository.clone()).collect())
         .unwrap_or_default();
     [&layout.test, &layout.prod]
@@ -116,7 +125,12 @@ fn seed(root: &std::path::Path, config: &Config) -> Option<Seed> {
 
 /// Reads the facts and checks everything a release needs, origin included.
 pub fn gather(dir: &std::path::Path, resuming: bool) -> Result<Facts> {
-    let mut f = read_with(dir, false)?;
+    gather_in(dir, resuming, None)
+}
+
+/// [`gather`] with the project's manifests already read (`layout`).
+pub fn gather_in(dir: &std::path::Path, resuming: bool, layout: Option<&crate::manifests::Layout>) -> Result<Facts> {
+    let mut f = read_with(dir, false, layout)?;
     let remote = f.config.remote.clone();
     let mut problems = Vec::new();
     if f.repo.is_shallow() {
