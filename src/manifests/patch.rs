@@ -235,10 +235,15 @@ pub fn edits_for(
                 note = Some(format!("`{}` -> `{new}`, was floating", scalar.value));
             }
             if r.digest.is_some() {
-                note = Some(format!(
-                    "the digest in `{}` belonged to the old tag and is dropped",
-                    scalar.value
-                ));
+                // Pinned again (promote --pin-digest) or dropped with the old tag.
+                note = Some(if new.contains('@') {
+                    format!("`{}` is pinned to the new tag's digest", scalar.value)
+                } else {
+                    format!(
+                        "the digest in `{}` belonged to the old tag and is dropped",
+                        scalar.value
+                    )
+                });
             }
             if new == scalar.value {
                 continue;

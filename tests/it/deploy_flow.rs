@@ -463,4 +463,14 @@ fn promote_pins_prod_by_digest_and_prod_runs_that_digest() {
         ids.contains(&digest),
         "the running pod reports the pinned digest: {ids}"
     );
+    // The next promote moves the pin to the new tag's digest.
+    sb.commit_file("src/api.py", "print('v2')\n", "feat(api): v2");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    assert_eq!(sb.release(&["minor", "--yes"]).code, 0);
+    assert_eq!(sb.release(&["deploy", "test"]).code, 0);
+    let r = sb.release(&["promote", "--yes", "--pin-digest"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let next = crate::common::registry_digest(&reg, &format!("{ns}/api"), "0.2.0", None);
+    let prod = std::fs::read_to_string(sb.clone.join("kubernetes/prod/api-deployment.yml")).unwrap();
+    assert!(prod.contains(&format!("image: {reg}/{ns}/api:0.2.0@{next}")), "{prod}");
 }
