@@ -42,14 +42,8 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
     // and both parts that use them.
     let root = crate::git::project_root(dir);
     let layout = crate::manifests::Layout::load(&root, &crate::config::Config::load(&root)?)?;
-    let mut facts = preflight::gather_in(dir, opts.resuming, Some(&layout))?;
+    let facts = preflight::gather_in(dir, opts.resuming, Some(&layout))?;
     let at = ui::timing("preflight", at);
-    // Which images the project builds decides which ones the release sets (promote and
-    // resume do not need it).
-    facts.built = crate::images::specs_in(&facts.repo.root, &facts.config, &layout)
-        .ok()
-        .filter(|specs| !specs.is_empty())
-        .map(|specs| specs.into_iter().map(|s| s.repository).collect());
     let opts = &Options {
         sign: opts.sign || facts.config.sign,
         no_push: opts.no_push || !facts.repo.has_remote(&facts.config.remote),
@@ -75,16 +69,16 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
         &manifests,
         &images,
     ];
-    let rp = plan::build(&mut facts, &bump, &contributors, opts)?;
+    let rp = plan::build(&facts, &bump, &contributors, opts)?;
     ui::timing("plan", at);
-    if !facts.problems.is_empty() {
+    if !rp.problems.is_empty() {
         if opts.dry_run {
             // A dry run shows what the release would do, then why it would be refused.
             ui::say(&plan::render(&rp));
-            let list = crate::problem::list(&facts.problems);
+            let list = crate::problem::list(&rp.problems);
             return Err(refused(format!("dry run: the release above would be refused: {list}")));
         }
-        return Err(refused(crate::problem::list(&facts.problems)));
+        return Err(refused(crate::problem::list(&rp.problems)));
     }
     ui::say(&plan::render(&rp));
     if execute(&facts, &rp.plan, opts, "release", &format!("Release {}?", rp.tag))? {

@@ -23,6 +23,8 @@ pub struct ReleasePlan {
     pub remote: String,
     pub commits: Vec<CommitInfo>,
     pub plan: Plan,
+    /// Why it would be refused: preflight's problems, the version's, each part's.
+    pub problems: Vec<Problem>,
 }
 
 /// Problems with the version itself: already tagged here or on the remote.
@@ -60,7 +62,7 @@ fn version_problems(facts: &Facts, next: &Version, tag: &str) -> Vec<Problem> {
 
 /// Works out the next version and the git steps; each contributor adds its steps.
 pub fn build(
-    facts: &mut Facts,
+    facts: &Facts,
     bump: &Bump,
     contributors: &[Contributor],
     options: &Options,
@@ -72,8 +74,9 @@ pub fn build(
     let prefix = facts.versions.prefix_for_new(facts.config.tag_prefix.as_deref());
     let tag = tag_name(&prefix, &next);
     let remote = facts.config.remote.clone();
-    let problems = version_problems(facts, &next, &tag);
-    facts.problems.extend(problems);
+    // Facts stay as gathered: the plan's own problems are the plan's.
+    let mut problems = facts.problems.clone();
+    problems.extend(version_problems(facts, &next, &tag));
 
     let current = facts.versions.current().cloned();
     let from_commit = current.as_ref().and_then(|c| facts.repo.tag_commit(&c.name));
@@ -93,7 +96,7 @@ pub fn build(
             all.absorb(c(&ctx)?);
         }
     }
-    facts.problems.append(&mut all.problems);
+    problems.append(&mut all.problems);
     let h = &facts.config.hooks;
     let previous = current.as_ref().map_or("", |c| c.name.as_str());
     let mut plan = Plan {
@@ -131,6 +134,7 @@ pub fn build(
         remote,
         commits,
         plan,
+        problems,
     })
 }
 

@@ -128,9 +128,19 @@ pub fn gather(dir: &std::path::Path, resuming: bool) -> Result<Facts> {
     gather_in(dir, resuming, None)
 }
 
+/// Which images the project builds: a release sets only those (a third party's image is
+/// left alone). `None` when no Dockerfile says.
+fn built(f: &Facts, layout: &crate::manifests::Layout) -> Option<Vec<String>> {
+    crate::images::specs_in(&f.repo.root, &f.config, layout)
+        .ok()
+        .filter(|specs| !specs.is_empty())
+        .map(|specs| specs.into_iter().map(|s| s.repository).collect())
+}
+
 /// [`gather`] with the project's manifests already read (`layout`).
 pub fn gather_in(dir: &std::path::Path, resuming: bool, layout: Option<&crate::manifests::Layout>) -> Result<Facts> {
     let mut f = read_with(dir, false, layout)?;
+    f.built = layout.and_then(|l| built(&f, l));
     let remote = f.config.remote.clone();
     let mut problems = Vec::new();
     if f.repo.is_shallow() {

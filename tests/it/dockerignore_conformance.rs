@@ -78,6 +78,15 @@ fn same_files_as_docker_build() {
 /// (only what COPY/ADD read, when it can tell); returns both file lists and whether ours
 /// was pruned.
 fn both(root: &Path, dockerfile: &str, name: &str) -> (Vec<String>, Vec<String>, bool) {
+    // A label of its own per case right after FROM, so every later step's cache key is this
+    // case's: the engine's build cache never hands one case a step image that another case
+    // has just removed.
+    let (from, rest) = dockerfile.split_once('\n').unwrap_or((dockerfile, ""));
+    let dockerfile = format!(
+        "{from}\nLABEL release.test.case=\"{name}-{}\"\n{rest}",
+        std::process::id()
+    );
+    let dockerfile = dockerfile.as_str();
     write(root, "Dockerfile", dockerfile);
     let tag = format!("release-prune-{}-{name}", std::process::id());
     let theirs = format!("{tag}:docker");
