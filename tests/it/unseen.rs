@@ -167,6 +167,17 @@ fn service(name: &str, app: &str) -> String {
     )
 }
 
+/// How many files the found line counts for `env` (`test: kubernetes/test (3 files)`).
+fn files_of(found: &str, env: &str) -> String {
+    found
+        .split(&format!("{env}: "))
+        .nth(1)
+        .and_then(|s| s.split(" files)").next())
+        .and_then(|s| s.rsplit('(').next())
+        .unwrap_or("")
+        .to_string()
+}
+
 /// The numbers of the found line: (test files, prod files, shared files).
 fn counts(sb: &Sandbox) -> String {
     let r = sb.release(&["check"]);
@@ -206,15 +217,7 @@ fn one_environment_in_component_folders_is_found_unnamed_and_init_asks_which() {
         found.contains("test: ") && !found.contains("names no environment"),
         "{found}"
     );
-    let n = |env: &str| {
-        found
-            .split(&format!("{env}: "))
-            .nth(1)
-            .and_then(|s| s.split(" files)").next())
-            .and_then(|s| s.rsplit('(').next())
-            .unwrap_or("")
-            .to_string()
-    };
+    let n = |env: &str| files_of(&found, env);
     assert_eq!(n("test"), "3", "{found}");
     assert_eq!(n("prod"), "3", "{found}");
     assert!(found.contains("shared: none"), "{found}");
@@ -271,15 +274,7 @@ fn every_file_init_writes_is_counted_in_its_environment() {
     sb.release(&["init"]).exits(0, "init builds test");
     let found = counts(&sb);
     assert!(found.contains("shared: none"), "{found}");
-    let files = |env: &str| {
-        found
-            .split(&format!("{env}: "))
-            .nth(1)
-            .and_then(|s| s.split(" files)").next())
-            .and_then(|s| s.rsplit('(').next())
-            .unwrap_or("")
-            .to_string()
-    };
+    let files = |env: &str| files_of(&found, env);
     assert_eq!(files("test"), "3", "{found}");
     assert_eq!(files("prod"), "3", "{found}");
 }
