@@ -14,6 +14,36 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// process killed mid-write leaves nothing beside the file (`.git/release/tmp` for a
 /// release's writes).
 pub fn write_atomic_in(path: &Path, bytes: &[u8], tmp_dir: &Path) -> Result<()> {
+    temp_with(path, bytes, tmp_dir)?
+        .persist(path)
+        .with_context(|| format!("replacing {}", path.display()))?;
+    Ok(())
+}
+
+/// Writes `bytes` to `path`, which must not exist yet, through a temporary file in
+/// `tmp_dir` moved into place without replacing anything: a file that appeared meanwhile
+/// is never written over (an error says so).
+pub fn write_new_in(path: &Path, bytes: &[u8], tmp_dir: &Path) -> Result<()> {
+    match temp_with(path, bytes, tmp_dir)?.persist_noclobber(path) {
+        Ok(_) => Ok(()),
+        // `tmp_dir` is on another file system (a separate git dir): create it in place.
+        Err(e) if e.error.kind() == std::io::ErrorKind::CrossesDevices => {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            f.write_all(bytes)
+                .with_context(|| format!("writing {}", path.display()))
+        }
+        Err(e) => Err(e.error).with_context(|| format!("placing {}", path.display())),
+    }
+}
+
+/// A temporary file in `tmp_dir` holding `bytes`, with the mode `path` has (or the umask's
+/// for a new file), and `path`'s folder made.
+fn temp_with(path: &Path, bytes: &[u8], tmp_dir: &Path) -> Result<tempfile::NamedTempFile> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -30,9 +60,7 @@ pub fn write_atomic_in(path: &Path, bytes: &[u8], tmp_dir: &Path) -> Result<()> 
         }
     };
     let _ = tmp.as_file().set_permissions(perms);
-    tmp.persist(path)
-        .with_context(|| format!("replacing {}", path.display()))?;
-    Ok(())
+    Ok(tmp)
 }
 
 /// Whether a relative path stays inside the folder it is relative to (`a/../b` does; an
@@ -106,7 +134,7 @@ pub fn digest(bytes: &[u8]) -> String {
 }
 
 /// The process's umask (new files get `0666 & !umask`, as any program's would).
-pub fn umask() -> u32 {
+fn umask() -> u32 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

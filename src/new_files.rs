@@ -1,10 +1,10 @@
 //! A set of new files written all or nothing, across a kill too (`release init`). The list
 //! of paths, the hashes of their bytes and the folders to create go first into
 //! `init-in-progress` (in `.git/release`, or `.release-init` outside git); each file is
-//! written whole in a temporary file there and linked into place (a link never replaces a
-//! file); the list goes last. A run that finds a list left by a killed one removes exactly
-//! the files it names that still hold those bytes, and the folders it made that are empty,
-//! before it starts again.
+//! written whole in a temporary file there and moved into place without replacing
+//! anything ([`crate::fs::write_new_in`]); the list goes last. A run that finds a list
+//! left by a killed one removes exactly the files it names that still hold those bytes,
+//! and the folders it made that are empty, before it starts again.
 
 use anyhow::{Context as _, Result};
 use serde::{Deserialize, Serialize};
@@ -29,8 +29,6 @@ fn list_path(root: &Path) -> PathBuf {
     state_dir(root).join("init-in-progress")
 }
 
-const TMP_PREFIX: &str = ".init-";
-
 /// Init's own temporary folder (init does not take the release lock, whose holder sweeps
 /// `.git/release/tmp`).
 fn tmp_dir(root: &Path) -> PathBuf {
@@ -47,12 +45,7 @@ pub fn recover(root: &Path) -> Result<Vec<String>> {
     let pending: Pending = serde_json::from_slice(&bytes)
         .with_context(|| format!("{} does not parse: look at it, then remove it by hand", list.display()))?;
     let mut said = undo(root, &pending);
-    let tmp = tmp_dir(root);
-    for e in std::fs::read_dir(&tmp).into_iter().flatten().flatten() {
-        if e.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
-            let _ = std::fs::remove_file(e.path());
-        }
-    }
+    let _ = std::fs::remove_dir_all(tmp_dir(root));
     std::fs::remove_file(&list).with_context(|| format!("removing {}", list.display()))?;
     said.insert(
         0,
@@ -96,39 +89,11 @@ pub fn write_all(root: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
     crate::fs::write_atomic_in(&list_path(root), &serde_json::to_vec_pretty(&pending)?, &tmp)
         .with_context(|| format!("cannot write {} (nothing was written)", list_path(root).display()))?;
     for (rel, bytes) in files {
-        if let Err(e) = place(root, rel, bytes, &tmp) {
+        if let Err(e) = crate::fs::write_new_in(&root.join(rel), bytes, &tmp) {
             let _ = undo(root, &pending);
             let _ = std::fs::remove_file(list_path(root));
             return Err(e.context(format!("writing {}; nothing was written", rel.display())));
         }
     }
     std::fs::remove_file(list_path(root)).with_context(|| format!("removing {}", list_path(root).display()))
-}
-
-/// Writes one file whole beside the list, then links it into place.
-fn place(root: &Path, rel: &Path, bytes: &[u8], tmp_dir: &Path) -> Result<()> {
-    use std::io::Write as _;
-    let full = root.join(rel);
-    if let Some(dir) = full.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    std::fs::create_dir_all(tmp_dir)?;
-    let mut tmp = tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(tmp_dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = 0o666 & !crate::fs::umask();
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(mode))?;
-    }
-    match std::fs::hard_link(tmp.path(), &full) {
-        Ok(()) => Ok(()),
-        // The state folder is on another file system (a separate git dir): create it here.
-        Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
-            let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&full)?;
-            f.write_all(bytes)
-                .with_context(|| format!("writing {}", full.display()))
-        }
-        Err(e) => Err(e).with_context(|| format!("placing {}", full.display())),
-    }
 }
