@@ -34,11 +34,8 @@ fn version_files(dir: &Path, root: &Path, config: &Config) -> Vec<check::Finding
         match (held, &current) {
             (None, _) => out.push(finding(
                 Severity::Error,
-                format!(
-                    "{} is listed in version_files, but holds no version where the release looks",
-                    path.display()
-                ),
-                "give it its version field, or write the entry as { path, pattern } with a regex of one group",
+                crate::release::version_files::no_version(&path),
+                crate::release::version_files::NO_VERSION_FIX,
                 &path,
             )),
             (Some(h), Some(c)) if &h != c => out.push(finding(

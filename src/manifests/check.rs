@@ -348,6 +348,12 @@ pub(crate) fn ns<'a>(o: &'a Object, project: &'a ProjectImages) -> &'a str {
         .unwrap_or("default")
 }
 
+/// What an object is applied as: its namespace, kind and name (unique together in a
+/// cluster).
+pub(crate) fn identity<'a>(o: &'a Object, project: &'a ProjectImages) -> (&'a str, &'a str, &'a str) {
+    (ns(o, project), o.kind.as_str(), o.name.as_str())
+}
+
 /// How a namespace was decided, for messages: ` (namespace prod)`, or the assumed one.
 pub(crate) fn ns_said(o: &Object, project: &ProjectImages) -> String {
     match (&o.namespace, &project.namespace) {

@@ -107,20 +107,37 @@ pub fn candidates(root: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
+/// One listed file, read: its text, and where its version sits (`None`: nowhere the
+/// release looks).
+fn read(root: &Path, vf: &VersionFile) -> Result<(String, Option<Range<usize>>)> {
+    let pattern = match vf {
+        VersionFile::Pattern { pattern, .. } => regex::Regex::new(pattern).ok(),
+        VersionFile::Path(_) => None,
+    };
+    let text = std::fs::read_to_string(crate::fs::inside(root, vf.path())?)?;
+    let at = locate(vf.path(), &text, pattern.as_ref());
+    Ok((text, at))
+}
+
+/// A listed file that holds no version: what to say, for a release and for `check` alike.
+pub fn no_version(path: &Path) -> String {
+    format!(
+        "{} is listed in version_files, but holds no version where the release looks",
+        path.display()
+    )
+}
+
+/// The fix of [`no_version`].
+pub const NO_VERSION_FIX: &str =
+    "give it its version field, or write the entry as { path, pattern } with a regex of one group";
+
 /// What each listed version file holds now (`None`: no version where the release looks,
 /// or unreadable).
 pub fn holds(root: &Path, files: &[VersionFile]) -> Vec<(std::path::PathBuf, Option<String>)> {
     files
         .iter()
         .map(|vf| {
-            let pattern = match vf {
-                VersionFile::Pattern { pattern, .. } => regex::Regex::new(pattern).ok(),
-                VersionFile::Path(_) => None,
-            };
-            let text = crate::fs::inside(root, vf.path())
-                .ok()
-                .and_then(|f| std::fs::read_to_string(f).ok());
-            let held = text.and_then(|t| locate(vf.path(), &t, pattern.as_ref()).map(|r| t[r].to_string()));
+            let held = read(root, vf).ok().and_then(|(t, at)| at.map(|r| t[r].to_string()));
             (vf.path().to_path_buf(), held)
         })
         .collect()
@@ -132,14 +149,11 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
     let root = &ctx.facts.repo.root;
     let version = ctx.next.to_string();
     for vf in &ctx.facts.config.version_files {
-        let (path, pattern) = match vf {
-            VersionFile::Path(p) => (p.clone(), None),
-            VersionFile::Pattern { path, pattern } => (path.clone(), regex::Regex::new(pattern).ok()),
-        };
+        let path = vf.path().to_path_buf();
         let shown = path.display().to_string();
         let problem = |what: String, fix: &str| crate::problem::Problem::new(what, fix).at_place(shown.clone());
-        let text = match crate::fs::inside(root, &path).and_then(|f| Ok(std::fs::read_to_string(f)?)) {
-            Ok(t) => t,
+        let (text, at) = match read(root, vf) {
+            Ok(read) => read,
             Err(e) => {
                 c.problems.push(problem(
                     format!("{shown} (version_files) cannot be read: {e:#}"),
@@ -148,11 +162,8 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
                 continue;
             }
         };
-        let Some(at) = locate(&path, &text, pattern.as_ref()) else {
-            c.problems.push(problem(
-                format!("{shown} is listed in version_files, but holds no version where the release looks"),
-                "give it its version field, or write the entry as { path, pattern } with a regex of one group",
-            ));
+        let Some(at) = at else {
+            c.problems.push(problem(no_version(&path), NO_VERSION_FIX));
             continue;
         };
         let old = text[at.clone()].to_string();

@@ -1,6 +1,6 @@
 //! Rules that look at one environment at a time.
 
-use super::{EnvView, Hits, contains, is_workload, ns, ns_said, show};
+use super::{EnvView, Hits, contains, identity, is_workload, ns, ns_said, show};
 use crate::manifests::imageref::{ImageRef, TagKind};
 use std::path::Path;
 
@@ -65,7 +65,7 @@ pub fn duplicate(v: &EnvView, out: &mut Hits) {
     let mut first: std::collections::HashMap<(&str, &str, &str), &crate::manifests::model::Object> =
         std::collections::HashMap::new();
     for o in v.objects.iter().filter(|o| !o.name.is_empty()) {
-        let key = (ns(o, v.project), o.kind.as_str(), o.name.as_str());
+        let key = identity(o, v.project);
         match first.get(&key) {
             None => {
                 first.insert(key, o);

@@ -1,6 +1,6 @@
 //! Rules that compare test with prod.
 
-use super::{Hits, PairView, is_workload, ns, ns_said, show};
+use super::{Hits, PairView, identity, is_workload, ns, ns_said, show};
 use crate::manifests::imageref::ImageRef;
 use crate::manifests::model::{Env, Labels, Object, pair};
 use std::collections::{HashMap, HashSet};
@@ -35,13 +35,10 @@ pub fn name_shared(v: &PairView, out: &mut Hits) {
     // Names are unique per namespace (and kind): the same name in two namespaces is fine.
     let mut by_name: HashMap<(&str, &str, &str), Vec<&Object>> = HashMap::new();
     for b in &v.p {
-        by_name
-            .entry((ns(b, v.project), b.kind.as_str(), b.name.as_str()))
-            .or_default()
-            .push(b);
+        by_name.entry(identity(b, v.project)).or_default().push(b);
     }
     for a in v.t.iter().filter(|a| !a.name.is_empty()) {
-        let key = (ns(a, v.project), a.kind.as_str(), a.name.as_str());
+        let key = identity(a, v.project);
         for b in by_name.get(&key).into_iter().flatten() {
             out.add(
                 (&a.file, a.name_line),
