@@ -13,14 +13,15 @@ use git2::Oid;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// One environment's last deploy, how it ended, and the last good one before it.
+/// One environment's last deploy, how it ended, and the versions that rolled out well.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Deployed {
     pub version: String,
     pub commit: String,
     pub at: i64,
-    /// The last version that rolled out well before this one.
-    #[serde(default)]
+    /// What a record of an older version kept instead of `ran`: the last version that
+    /// rolled out well before this one (read, never written).
+    #[serde(default, skip_serializing)]
     pub previous: Option<String>,
     /// `applying`, `failed` or `done` (a record of an older version has none: done).
     #[serde(default)]
@@ -34,6 +35,19 @@ impl Deployed {
     /// Whether this deploy rolled out well.
     pub fn done(&self) -> bool {
         self.state.as_deref().is_none_or(|s| s == DONE)
+    }
+
+    /// The versions that rolled out well, the latest last (an older record's, from what
+    /// it kept).
+    pub fn ran(&self) -> Vec<String> {
+        if !self.ran.is_empty() {
+            return self.ran.clone();
+        }
+        let mut ran: Vec<String> = self.previous.iter().cloned().collect();
+        if self.done() {
+            ran.push(self.version.clone());
+        }
+        ran
     }
 }
 
@@ -87,15 +101,7 @@ pub fn mark(
     commit: Oid,
     state: &str,
 ) -> Result<()> {
-    let previous = match rec.get(env) {
-        Some(d) if d.done() && d.version != version => Some(d.version.clone()),
-        Some(d) => d.previous.clone(),
-        None => None,
-    };
-    let mut ran = rec.get(env).map(|d| d.ran.clone()).unwrap_or_default();
-    if let Some(d) = rec.get(env).filter(|d| d.done() && !d.ran.contains(&d.version)) {
-        ran.push(d.version.clone());
-    }
+    let mut ran = rec.get(env).map(Deployed::ran).unwrap_or_default();
     if state == DONE {
         ran.retain(|v| v != version);
         ran.push(version.to_string());
@@ -107,7 +113,7 @@ pub fn mark(
             version: version.to_string(),
             commit: commit.to_string(),
             at: crate::sync::now(),
-            previous,
+            previous: None,
             state: Some(state.to_string()),
             ran,
         },
@@ -129,12 +135,7 @@ pub fn mark(
 
 /// The version to go back to after a failed deploy of `version` to `env`.
 pub fn previous(rec: &Record, env: &str, version: &str) -> Option<String> {
-    let d = rec.get(env)?;
-    if d.version != version && d.done() {
-        Some(d.version.clone())
-    } else {
-        d.previous.clone()
-    }
+    rec.get(env)?.ran().into_iter().rev().find(|v| v != version)
 }
 
 /// `deploy prod` needs test to run the same version, rolled out well; going back
@@ -142,7 +143,7 @@ pub fn previous(rec: &Record, env: &str, version: &str) -> Option<String> {
 pub fn require_tested(rec: &Record, version: &str, going_back: bool) -> Result<()> {
     match rec.get("test") {
         Some(t) if t.version == version && t.done() => Ok(()),
-        Some(t) if going_back && t.ran.iter().any(|v| v == version) => Ok(()),
+        Some(t) if going_back && t.ran().iter().any(|v| v == version) => Ok(()),
         other => Err(refused(format!(
             "prod would run {version}, but test has not run {version} successfully ({}): deploy it to test first (release deploy test), or add --force to deploy it anyway",
             other.map_or("test was never deployed from this clone".to_string(), |t| {

@@ -14,7 +14,7 @@ const QUICK: Duration = Duration::from_secs(60);
 
 /// `kubectl apply --dry-run=server` (within the deploy's `timeout`): a rejected object
 /// stops the deploy before anything changes.
-pub fn check(root: &std::path::Path, k: &Kubectl, stream: &str, timeout: Duration) -> Result<()> {
+fn check(root: &std::path::Path, k: &Kubectl, stream: &str, timeout: Duration) -> Result<()> {
     let out = k.run(
         root,
         &["apply", "--dry-run=server", "-f", "-"],
@@ -45,7 +45,7 @@ pub fn check_and_diff(repo: &Repo, k: &Kubectl, stream: &str, timeout: Duration)
 }
 
 /// `kubectl diff`, summed up: one line per object that would change.
-pub fn diff(root: &std::path::Path, k: &Kubectl, stream: &str, timeout: Duration) -> Result<String> {
+fn diff(root: &std::path::Path, k: &Kubectl, stream: &str, timeout: Duration) -> Result<String> {
     let out = k.run(root, &["diff", "-f", "-"], Some(stream.as_bytes()), timeout)?;
     let changed: Vec<String> = out
         .stdout
