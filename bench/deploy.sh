@@ -10,20 +10,15 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(dirname "$here")
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 runs=${1:-5}
 kc=${RELEASE_TEST_KUBECONFIG:-${RELEASE_CI_DIR:-/tmp/release-ci}/k8s/kubeconfig}
 reg=${RELEASE_TEST_REGISTRY:-localhost:5101}
 k() { kubectl --kubeconfig "$kc" "$@"; }
 k get --raw /readyz >/dev/null 2>&1 || { echo "no test cluster at $kc: run bash .ci/services start" >&2; exit 2; }
-curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://docker/_ping >/dev/null ||
-  { echo "dockerd does not answer: run bash .ci/services start" >&2; exit 2; }
-if [ -n "${RELEASE_BIN:-}" ]; then
-  rel=$RELEASE_BIN
-else
-  echo "building release (release profile)..." >&2
-  (cd "$top" && cargo build --release --quiet)
-  rel="$top/target/release/release"
-fi
+need_dockerd
+release_bin
 
 work=$(mktemp -d)
 stamp=$(date +%s)

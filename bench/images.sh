@@ -11,22 +11,16 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 runs=${1:-5}
 reg=${RELEASE_TEST_REGISTRY:-localhost:5101}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://docker/_ping >/dev/null ||
-  { echo "dockerd does not answer: run bash .ci/services start" >&2; exit 2; }
+need_dockerd
 curl -s --max-time 3 "http://$reg/v2/" >/dev/null || { echo "no registry at $reg: run bash .ci/services start" >&2; exit 2; }
 
-# RELEASE_BIN measures another build of the tool (an older commit's, for a before/after).
-if [ -n "${RELEASE_BIN:-}" ]; then
-  rel=$RELEASE_BIN
-else
-  echo "building release (release profile)..." >&2
-  (cd "$top" && cargo build --release --quiet)
-  rel="$top/target/release/release"
-fi
+release_bin
 export DOCKER_BUILDKIT=0  # the legacy builder on both sides
 
 setup() { # dir namespace
