@@ -3,13 +3,12 @@
 
 use super::interrupted::unpushed_release;
 use super::preflight;
-use crate::error::{Incomplete, refused};
+use crate::error::refused;
 use crate::git::Repo;
 use crate::transaction::Facts;
-use crate::transaction::apply::{kept_journal, report_text};
+use crate::transaction::apply::take_back;
 use crate::transaction::journal::Journal;
 use crate::transaction::lock;
-use crate::transaction::undo::undo_all;
 use crate::ui;
 use anyhow::Result;
 use std::path::Path;
@@ -81,11 +80,8 @@ fn abort_journal(facts: &Facts, j: &Journal, how: AbortOpts) -> Result<()> {
         ));
         return Ok(());
     }
-    let report = undo_all(repo, &j.undo, how.keep_edits);
-    if !report.complete() {
-        let text = report_text(&format!("the {} of {what} was not fully taken back", j.kind), &report);
-        return Err(Incomplete(format!("{text}\n{}", kept_journal(git_dir))).into());
-    }
+    let head = format!("the {} of {what} was not fully taken back", j.kind);
+    let report = take_back(repo, &j.undo, how.keep_edits, &head)?;
     Journal::finish(git_dir)?;
     Journal::unpark(git_dir)?;
     let lines = report.lines();

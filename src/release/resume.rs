@@ -8,14 +8,13 @@
 
 use super::interrupted::{Unpushed, unpushed_release};
 use super::preflight;
-use crate::error::{Incomplete, refused};
+use crate::error::refused;
 use crate::git::Repo;
-use crate::transaction::apply::{kept_journal, report_text};
+use crate::transaction::apply;
 use crate::transaction::git_steps::PushGit;
 use crate::transaction::hooks::Hooks;
 use crate::transaction::journal::Journal;
 use crate::transaction::lock;
-use crate::transaction::undo::undo_all;
 use crate::transaction::{Context, Facts, Intent, Options, Plan, execute_from};
 use crate::ui;
 use crate::version::{Bump, parse_tag};
@@ -70,11 +69,12 @@ impl Target {
 
 /// Takes back the interrupted transaction's local steps; an error when any is left.
 fn take_back(repo: &Repo, j: &Journal) -> Result<()> {
-    let report = undo_all(repo, &j.undo, false);
-    if !report.complete() {
-        let text = report_text("the interrupted steps could not all be taken back", &report);
-        return Err(Incomplete(format!("{text}\n{}", kept_journal(repo.git_dir()))).into());
-    }
+    let report = apply::take_back(
+        repo,
+        &j.undo,
+        false,
+        "the interrupted steps could not all be taken back",
+    )?;
     for line in report.lines() {
         ui::say(&format!("took back: {line}"));
     }
@@ -85,11 +85,10 @@ fn take_back(repo: &Repo, j: &Journal) -> Result<()> {
 /// `lock` is this clone's release lock, held by the caller.
 pub fn release(mut facts: Facts, journal: Option<Journal>, t: Target, lock: Option<lock::Lock>) -> Result<()> {
     let git_dir = facts.repo.git_dir().to_path_buf();
-    let made_tag = match &journal {
-        Some(j) => j.tag_object.as_deref().and_then(|o| Oid::from_str(o).ok()),
-        None => None,
-    };
-    let object = made_tag.or_else(|| facts.repo.tag_object(&t.tag));
+    let object = journal
+        .as_ref()
+        .and_then(Journal::made_tag)
+        .or_else(|| facts.repo.tag_object(&t.tag));
     let Some((object, commit)) = object.and_then(|o| Some((o, facts.repo.commit_of(o)?))) else {
         // The tag was never made, so nothing reached origin or a registry under it: take the
         // local steps back, keeping the intent in the journal until the new release's own
@@ -137,8 +136,7 @@ pub fn release(mut facts: Facts, journal: Option<Journal>, t: Target, lock: Opti
     facts.branch = branch.clone();
     let plan = finish_plan(&mut facts, &t, commit)?;
     ui::say(&format!("Finishing the release of {}\n{}", t.tag, plan.render_steps()));
-    let prior =
-        journal.unwrap_or_else(|| Journal::load_parked(&git_dir).unwrap_or_else(|| bare_journal(&t, commit, object)));
+    let prior = journal.unwrap_or_else(|| Journal::load_parked(&git_dir).unwrap_or_else(|| bare_journal(&t, commit)));
     if execute_from(&facts, &plan, &t.options, "resume", "", Some(&prior))? {
         drop(lock);
         if t.options.no_push {
@@ -151,8 +149,8 @@ pub fn release(mut facts: Facts, journal: Option<Journal>, t: Target, lock: Opti
     Ok(())
 }
 
-/// A journal for an unpushed release nobody recorded: it names the tag object to push.
-fn bare_journal(t: &Target, commit: Oid, object: Oid) -> Journal {
+/// A journal for an unpushed release nobody recorded (its tag is pushed as it stands).
+fn bare_journal(t: &Target, commit: Oid) -> Journal {
     Journal {
         schema: 2,
         kind: "release".into(),
@@ -166,7 +164,6 @@ fn bare_journal(t: &Target, commit: Oid, object: Oid) -> Journal {
             t.head_before.clone()
         },
         options: t.options.clone(),
-        tag_object: Some(object.to_string()),
         steps: Vec::new(),
         completed: 0,
         pushing: false,

@@ -22,7 +22,6 @@ fn begin(facts: &Facts, plan: &Plan, opts: &Options, prior: Option<&Journal>) ->
         remote: facts.config.remote.clone(),
         head_before: prior.map_or_else(|| facts.head.to_string(), |p| p.head_before.clone()),
         options: opts.clone(),
-        tag_object: prior.and_then(|p| p.tag_object.clone()),
         steps: plan.steps.iter().map(|s| s.describe()).collect(),
         completed: 0,
         pushing: false,
@@ -115,11 +114,11 @@ fn roll_back(tx: Tx, stop: Stop, head: &str) -> anyhow::Error {
     let repo = tx.repo;
     let git_dir = repo.git_dir().to_path_buf();
     let journal = tx.into_journal();
-    let report = undo_all(repo, &journal.undo, false);
+    let report = match take_back(repo, &journal.undo, false, head) {
+        Ok(r) => r,
+        Err(left) => return left,
+    };
     let text = report_text(head, &report);
-    if !report.complete() {
-        return Incomplete(format!("{text}\n{}", kept_journal(&git_dir))).into();
-    }
     if let Err(e) = Journal::finish(&git_dir) {
         return Incomplete(format!(
             "{text}\neverything was rolled back, but the journal could not be removed ({e:#}): run `release abort` to finish"
@@ -148,8 +147,19 @@ fn uncertain(tx: Tx, failed: &str) -> anyhow::Error {
     .into()
 }
 
+/// Takes back `undo` (each guarded); unless everything is back, an `Incomplete` error that
+/// starts with `head`, says what is left, and that the journal stays.
+pub fn take_back(repo: &crate::git::Repo, undo: &[super::Undo], keep_edits: bool, head: &str) -> Result<Report> {
+    let report = undo_all(repo, undo, keep_edits);
+    if !report.complete() {
+        let text = report_text(head, &report);
+        return Err(Incomplete(format!("{text}\n{}", kept_journal(repo.git_dir()))).into());
+    }
+    Ok(report)
+}
+
 /// What to tell when undos are left: the journal stays, and how to finish.
-pub fn kept_journal(git_dir: &std::path::Path) -> String {
+fn kept_journal(git_dir: &std::path::Path) -> String {
     format!(
         "not everything is back as it was, so the journal stays ({}): fix what is named above, then run `release abort` again (`release abort --keep-edits` keeps the files you changed since)",
         state_dir(git_dir).join("in-progress").display()
@@ -157,7 +167,7 @@ pub fn kept_journal(git_dir: &std::path::Path) -> String {
 }
 
 /// The head line, then what the rollback did (or that nothing had changed).
-pub fn report_text(head: &str, report: &Report) -> String {
+fn report_text(head: &str, report: &Report) -> String {
     let lines = report.lines();
     let mut msg = head.to_string();
     if lines.is_empty() {

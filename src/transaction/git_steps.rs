@@ -132,7 +132,7 @@ fn never_reached(e: &anyhow::Error) -> bool {
 }
 
 /// After a cut push: asks origin once a second, for the settle time, whether it landed.
-pub fn watch_landing(
+fn watch_landing(
     repo: &crate::git::Repo,
     remote: &str,
     commit: git2::Oid,

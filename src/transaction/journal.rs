@@ -62,9 +62,6 @@ pub struct Journal {
     /// resume and abort keep to them.
     #[serde(default)]
     pub options: Options,
-    /// The tag object the release made (pushed by id, never by its name).
-    #[serde(default)]
-    pub tag_object: Option<String>,
     /// Every step of the plan, as the plan said it.
     pub steps: Vec<String>,
     /// How many steps finished.
@@ -211,14 +208,19 @@ impl Journal {
             .or_else(|| self.tag.as_deref().and_then(|t| repo.tag_commit(t)))
     }
 
+    /// The tag object the transaction made, as its tag step recorded it (pushed by id,
+    /// never by the tag's name).
+    pub fn made_tag(&self) -> Option<Oid> {
+        self.undo.iter().find_map(|u| match u {
+            Undo::DeleteTag { object: Some(o), .. } => Oid::from_str(o).ok(),
+            _ => None,
+        })
+    }
+
     /// The tag object to publish: the one the release made, else the tag's own, else the
     /// commit (a lightweight tag).
     pub fn tag_object_of(&self, repo: &crate::git::Repo, tag: &str, commit: Oid) -> Oid {
-        self.tag_object
-            .as_deref()
-            .and_then(|o| Oid::from_str(o).ok())
-            .or_else(|| repo.tag_object(tag))
-            .unwrap_or(commit)
+        self.made_tag().or_else(|| repo.tag_object(tag)).unwrap_or(commit)
     }
 
     /// One paragraph for people: what was in progress and how far it got.

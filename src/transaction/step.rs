@@ -76,13 +76,12 @@ impl<'a> Tx<'a> {
         if let Some(Undo::DeleteTag { object: o, .. }) = self.journal.undo.last_mut() {
             *o = Some(object.to_string());
         }
-        self.journal.tag_object = Some(object.to_string());
         self.journal.save(self.repo.git_dir())
     }
 
     /// The tag object this transaction made, if any.
     pub fn tag_object(&self) -> Option<Oid> {
-        self.journal.tag_object.as_deref().and_then(|o| Oid::from_str(o).ok())
+        self.journal.made_tag()
     }
 
     /// Keeps a file's old bytes beside the journal; the path to name in its undo.

@@ -121,8 +121,10 @@ fn resume_publishes_on_the_journals_branch_whatever_head_is() {
 #[test]
 fn resume_pushes_the_tag_object_the_release_made_not_a_moved_tag() {
     let (sb, _) = killed_at("push");
-    let made = journal(&sb)["tag_object"]
-        .as_str()
+    let j = journal(&sb);
+    let made = j["undo"]
+        .as_array()
+        .and_then(|u| u.iter().find_map(|u| u["object"].as_str()))
         .expect("the tag object is journaled")
         .to_string();
     sb.git(&sb.clone, &["tag", "-f", "-a", "0.2.0", "-m", "moved", "HEAD~1"]);
