@@ -85,12 +85,14 @@ fn take_back(repo: &Repo, j: &Journal) -> Result<()> {
 /// `lock` is this clone's release lock, held by the caller.
 pub fn release(mut facts: Facts, journal: Option<Journal>, t: Target, lock: Option<lock::Lock>) -> Result<()> {
     let git_dir = facts.repo.git_dir().to_path_buf();
-    let object = journal
-        .as_ref()
-        .and_then(Journal::made_tag)
-        .or_else(|| facts.repo.tag_object(&t.tag));
+    // The tag object the release made is pushed by id, but only while a tag of that name
+    // is here: with none, the tag step never ran or was already taken back (a rollback
+    // killed halfway), and the release is made again rather than published from leftovers.
+    let local = facts.repo.tag_object(&t.tag);
+    let object = local.and(journal.as_ref().and_then(Journal::made_tag)).or(local);
     let Some((object, commit)) = object.and_then(|o| Some((o, facts.repo.commit_of(o)?))) else {
-        // The tag was never made, so nothing reached origin or a registry under it: take the
+        // The tag was never made (or a rollback took it back, which it does only when origin
+        // said no), so nothing reached origin under it: take the
         // local steps back, keeping the intent in the journal until the new release's own
         // journal replaces it.
         if let Some(j) = &journal {

@@ -390,3 +390,41 @@ pub fn inject(sb: &Sandbox, at: &str, sig: &str) -> PathBuf {
     *sb.path_prefix.borrow_mut() = Some(dir.clone());
     dir
 }
+
+/// The file syscalls the kill matrices stop a command at.
+pub const KILL_AT: &[&str] = &[
+    "rename",
+    "renameat",
+    "renameat2",
+    "link",
+    "linkat",
+    "unlink",
+    "unlinkat",
+];
+
+/// A kill matrix: for every syscall of [`KILL_AT`] on its own (strace counts `when=N` per
+/// syscall, so one at a time is how every invocation of each is reached) and every `N`,
+/// a fresh `setup()`, then `args` run under strace and killed (SIGKILL, git's processes
+/// too) at the `N`th call; `check(sandbox, state, run, what)` judges the state after (a
+/// run that did not exit 0 was stopped short). Returns how many were stopped short.
+pub fn kill_matrix<S>(
+    setup: impl Fn() -> (Sandbox, S),
+    args: &[&str],
+    check: impl Fn(&Sandbox, &S, &Run, &str),
+) -> usize {
+    let mut fired = 0;
+    for syscall in KILL_AT {
+        for n in 1..40 {
+            let (sb, state) = setup();
+            sb.set_env("RELEASE_PUSH_SETTLE", "1");
+            let inject = format!("inject={syscall}:signal=KILL:when={n}");
+            let r = sb.release_under(&["strace", "-f", "-qq", "-o", "/dev/null", "-e", &inject], args);
+            check(&sb, &state, &r, &format!("{args:?} killed at {syscall} #{n}"));
+            if r.code == 0 {
+                break;
+            }
+            fired += 1;
+        }
+    }
+    fired
+}

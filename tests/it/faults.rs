@@ -180,24 +180,20 @@ fn init_killed_at_every_file_step_then_run_again_writes_every_file_once() {
             std::fs::read_to_string(sb.clone.join("kubernetes/test/api.yml")).unwrap(),
         )
     };
-    let mut fired = 0;
-    for n in 1..30 {
+    let prod_only = || {
         let sb = Sandbox::new();
         sb.commit_file("kubernetes/prod/api.yml", &DEPLOY.replace("ENV", "prod"), "feat: prod");
-        let inject = format!("inject=rename,renameat,renameat2,link,linkat,unlink,unlinkat:signal=KILL:when={n}");
-        let r = sb.release_under(&["strace", "-f", "-qq", "-o", "/dev/null", "-e", &inject], &["init"]);
-        if r.code == 0 {
-            assert_eq!(tree(&sb.clone), reference.0, "no kill at {n}");
-            break;
+        (sb, ())
+    };
+    let fired = crate::common::kill_matrix(prod_only, &["init"], |sb, _, run, what| {
+        if run.code != 0 {
+            sb.release(&["init"]).exits(0, &format!("init again after {what}"));
         }
-        fired += 1;
-        sb.release(&["init"])
-            .exits(0, &format!("init again after a kill at step {n}"));
-        assert_eq!(tree(&sb.clone), reference.0, "after a kill at step {n}");
+        assert_eq!(tree(&sb.clone), reference.0, "{what}");
         let test = std::fs::read_to_string(sb.clone.join("kubernetes/test/api.yml")).unwrap();
-        assert_eq!(test, reference.1, "after a kill at step {n}");
+        assert_eq!(test, reference.1, "{what}");
         assert!(!sb.clone.join(".git/release/init-in-progress").exists());
-    }
+    });
     assert!(fired >= 2, "the matrix reached only {fired} kill points");
 }
 
