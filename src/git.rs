@@ -579,8 +579,8 @@ impl Repo {
 
     /// This work tree's state, what `git status --porcelain=v2 --branch
     /// --untracked-files=all` says, read in-process (no second program to start).
-    pub fn work_tree(&self) -> Result<crate::sync::WorkTree> {
-        let mut w = crate::sync::WorkTree {
+    pub fn work_tree(&self) -> Result<crate::work_tree::WorkTree> {
+        let mut w = crate::work_tree::WorkTree {
             branch: self.branch(),
             head: self.head_commit().map(|h| h.to_string()),
             ..Default::default()
@@ -607,7 +607,7 @@ impl Repo {
                 _ => w.modified.push(path),
             }
         }
-        w.in_progress = crate::sync::OPERATIONS
+        w.in_progress = crate::work_tree::OPERATIONS
             .iter()
             .find(|(f, _)| self.git_dir().join(f).exists())
             .map(|(_, op)| op.to_string());

@@ -1,10 +1,10 @@
 //! Where GitHub, this clone and each configured peer stand, and what to do about it.
 //! Origin and peers are asked in parallel, each with a timeout.
 
+use crate::clones::model::{self, Copy, Relation};
+use crate::clones::peers;
 use crate::config::Config;
 use crate::git::Repo;
-use crate::peers;
-use crate::sync::{self, Copy, Relation};
 use crate::version::{TagInfo, Versions};
 use anyhow::Result;
 use git2::Oid;
@@ -64,7 +64,7 @@ fn origin_row(branch: &str, tag: Option<&str>, offline: bool, tip: Option<Oid>, 
         has_release_tag: tag.map(|_| true),
         via_ssh: false,
         skipped: false,
-        reach: crate::sync::Reach::Unknown,
+        reach: crate::clones::model::Reach::Unknown,
     }
 }
 
@@ -110,7 +110,7 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
     }
     let (advice, in_step) = if repo.has_remote(&remote) {
         (
-            sync::advice(&copies, &branch, tag.as_deref()),
+            model::advice(&copies, &branch, tag.as_deref()),
             copies.iter().all(Copy::in_step),
         )
     } else {
@@ -138,7 +138,7 @@ pub fn gather(repo: &Repo, config: &Config, offline: bool) -> Result<Status> {
 
 /// The table, what the cluster runs, then one line of advice per copy out of step.
 pub fn render(st: &Status) -> String {
-    let mut s = sync::render_table(&st.copies, sync::now(), st.tag.as_deref());
+    let mut s = model::render_table(&st.copies, crate::clock::now(), st.tag.as_deref());
     if let Some(c) = &st.cluster {
         let runs: Vec<String> = c.iter().map(|(env, v)| format!("{env} runs {v}")).collect();
         s.push_str(&format!("cluster: {}\n", runs.join(", ")));

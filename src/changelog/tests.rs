@@ -1,5 +1,5 @@
 use super::*;
-use crate::commits::parse;
+use crate::changelog::commits::parse;
 
 fn e(msg: &str, short: &str) -> Entry {
     entry(&parse(msg), short, 1, &TypeSections::new()).unwrap()
@@ -208,7 +208,7 @@ fn dates() {
 
 #[test]
 fn control_characters_never_reach_the_file() {
-    let m = crate::commits::parse("feat(a\x1b[2J): x\x1b]0;pwn\x07 released 9.9.9\u{9b}\n");
+    let m = crate::changelog::commits::parse("feat(a\x1b[2J): x\x1b]0;pwn\x07 released 9.9.9\u{9b}\n");
     let e = entry(&m, "abc1234", 1, &Default::default()).unwrap();
     let r = render_release(&Release {
         version: Some("1.0.0".into()),

@@ -1,7 +1,7 @@
 //! `release changelog [--stdout] [--unreleased]`: CHANGELOG.md from the whole history.
 
+use crate::changelog::file::{forge, full_history};
 use crate::changelog::{self, Release};
-use crate::changelog_file::{forge, full_history};
 use crate::release::preflight;
 use crate::ui;
 use anyhow::Result;

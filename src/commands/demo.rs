@@ -1,11 +1,12 @@
 //! `release demo`: a sandbox with a bare "GitHub", the clones `isp` and `kube-2`, and the
 //! sample app; then real releases from `isp`, narrated step by step. Needs only git.
 
+use super::sample;
 use crate::proc::{self, LOCAL_TIMEOUT};
 use crate::release::{self, Request};
 use crate::transaction::Options;
+use crate::ui;
 use crate::version::{Bump, Level};
-use crate::{sample, ui};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 

@@ -1,8 +1,8 @@
 //! `release notes [VERSION]`: one version's changelog section without its heading, ready
 //! for `gh release create X -F -` (default: the newest release).
 
+use crate::changelog::file::full_history;
 use crate::changelog::render_release;
-use crate::changelog_file::full_history;
 use crate::error::refused;
 use crate::release::preflight;
 use anyhow::Result;

@@ -3,11 +3,11 @@
 //! that is only ahead is pushed with `--push`; anything else is left alone, with the exact
 //! commands to run there. Exit 0 when all are in step, 3 when something is left for a person.
 
+use crate::clones::model::{Copy, SyncAction, sync_action};
+use crate::clones::peers::{self, parse_location};
 use crate::config::Config;
 use crate::error::OutOfStep;
-use crate::peers::{self, parse_location};
 use crate::status::gather;
-use crate::sync::{Copy, SyncAction, sync_action};
 use crate::ui;
 use anyhow::Result;
 use serde::Serialize;

@@ -2,7 +2,7 @@
 //! the same ssh as `status` (the tool need not be installed there). `--kubeconfig`,
 //! `--context` and `--namespace` from `deploy:` are passed explicitly.
 
-use crate::peers::{self, Location};
+use crate::clones::peers::{self, Location};
 use crate::proc::{self, Output};
 use anyhow::Result;
 use std::path::Path;

@@ -10,13 +10,13 @@ pub mod order;
 pub mod record;
 pub mod rollout;
 
+use crate::clones::peers::{self, Location, parse_location};
 use crate::config::Config;
 use crate::error::{Incomplete, refused};
 use crate::git::Repo;
 use crate::manifests::model::{Env, Object, read_file};
 use crate::manifests::places::Place;
 use crate::manifests::project_images;
-use crate::peers::{self, Location, parse_location};
 use crate::ui;
 use anyhow::Result;
 use git2::Oid;
@@ -77,9 +77,9 @@ fn bring_to_release(repo: &Repo, config: &Config, k: &Kubectl) -> Result<Oid> {
     let here = matches!(k.at, Where::Here);
     let mut copy = peers::copy_row(repo, &branch, Some(tip), (&k.place(), here, !here), Some(facts));
     copy.reach = loc.reach();
-    match crate::sync::sync_action(&copy, &branch, remote, false) {
-        crate::sync::SyncAction::Nothing => {}
-        crate::sync::SyncAction::FastForward => {
+    match crate::clones::model::sync_action(&copy, &branch, remote, false) {
+        crate::clones::model::SyncAction::Nothing => {}
+        crate::clones::model::SyncAction::FastForward => {
             ui::say(&format!("bringing {loc} to {remote}/{branch} (fast-forward)"));
             peers::bring_to_github(&loc, remote, &branch, false).map_err(|e| {
                 refused(format!(
@@ -92,9 +92,9 @@ fn bring_to_release(repo: &Repo, config: &Config, k: &Kubectl) -> Result<Oid> {
     Ok(tip)
 }
 
-fn not_applied(name: &str, action: crate::sync::SyncAction) -> anyhow::Error {
+fn not_applied(name: &str, action: crate::clones::model::SyncAction) -> anyhow::Error {
     let (reason, commands) = match action {
-        crate::sync::SyncAction::Manual { reason, commands } => (reason, commands),
+        crate::clones::model::SyncAction::Manual { reason, commands } => (reason, commands),
         _ => (
             "has commits that are not on GitHub".to_string(),
             vec!["git push".to_string()],

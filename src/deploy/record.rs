@@ -5,9 +5,9 @@
 //! error naming the file, and nothing overwrites it until the user decides.
 
 use super::kubectl::{Kubectl, Where};
+use crate::clones::peers;
 use crate::error::refused;
 use crate::git::Repo;
-use crate::peers;
 use anyhow::Result;
 use git2::Oid;
 use serde::{Deserialize, Serialize};
@@ -112,7 +112,7 @@ pub fn mark(
         Deployed {
             version: version.to_string(),
             commit: commit.to_string(),
-            at: crate::sync::now(),
+            at: crate::clock::now(),
             previous: None,
             state: Some(state.to_string()),
             ran,

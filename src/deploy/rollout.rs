@@ -260,7 +260,7 @@ pub fn probe(repo: &Repo, k: &Kubectl, env: &Env, path: &str) -> Result<(), Stri
                 QUICK,
             ),
             super::kubectl::Where::Peer { loc, .. } => {
-                crate::peers::run_script(loc, &format!("cd \"$1\" 2>/dev/null; {PROBE}"), &[&url], QUICK)
+                crate::clones::peers::run_script(loc, &format!("cd \"$1\" 2>/dev/null; {PROBE}"), &[&url], QUICK)
             }
         }
         .map_err(|e| format!("the probe of {url} could not run: {e:#}"))?;

@@ -2,10 +2,10 @@
 //! `hooks: { strict: true }`. A hook never fails because of release's own trouble, and
 //! never waits long: pre-commit reads only what is on disk.
 
+use crate::clones::peers;
 use crate::config::Config;
 use crate::git::Repo;
 use crate::manifests::Layout;
-use crate::peers;
 use crate::version::Versions;
 use git2::Oid;
 use std::collections::BTreeSet;
@@ -61,13 +61,13 @@ pub fn pre_commit(repo: &Repo, config: &Config) -> Vec<String> {
     let Some(branch) = repo.branch() else { return w };
     let remote = &config.remote;
     let fetched = repo.last_fetch();
-    let now = crate::sync::now();
+    let now = crate::clock::now();
     if let (Some(head), Some(up)) = (repo.head_commit(), repo.remote_branch_commit(remote, &branch))
         && let Ok((_, behind)) = repo.ahead_behind(head, up)
         && behind > 0
     {
         let when = if fetched.is_some() {
-            crate::sync::age(fetched, now)
+            crate::clock::age(fetched, now)
         } else {
             "never fetched".into()
         };

@@ -142,14 +142,14 @@ pub fn parse(text: &str) -> Result<Vec<Option<Node>>, SyntaxError> {
 
 /// Parses `text` one document at a time, handing each to `doc` (`None` for an empty one)
 /// so a file of many documents never sits in memory as one tree. Nesting deeper than
-/// [`MAX_DEPTH`](crate::yaml_depth::MAX_DEPTH) is an error before parsing starts.
+/// [`MAX_DEPTH`](crate::config::yaml_depth::MAX_DEPTH) is an error before parsing starts.
 pub fn each_document(text: &str, mut doc: impl FnMut(Option<Node>)) -> Result<(), SyntaxError> {
-    if let Some(line) = crate::yaml_depth::too_deep(text, crate::yaml_depth::MAX_DEPTH) {
+    if let Some(line) = crate::config::yaml_depth::too_deep(text, crate::config::yaml_depth::MAX_DEPTH) {
         return Err(SyntaxError {
             line,
             message: format!(
                 "nested more than {} levels deep: not a Kubernetes manifest",
-                crate::yaml_depth::MAX_DEPTH
+                crate::config::yaml_depth::MAX_DEPTH
             ),
         });
     }

@@ -1,6 +1,6 @@
 //! `release auto`: the level the commits since the last release call for, and why.
 
-use crate::commits;
+use crate::changelog::commits;
 use crate::git::CommitInfo;
 use crate::transaction::Facts;
 use crate::version::Level;

@@ -64,7 +64,7 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
     let manifests = |ctx: &crate::transaction::Context| crate::manifests::contribute_in(ctx, &layout);
     let images = |ctx: &crate::transaction::Context| crate::images::plan::contribute_in(ctx, Some(&layout));
     let contributors: [plan::Contributor; 4] = [
-        &crate::changelog_file::contribute,
+        &crate::changelog::file::contribute,
         &version_files::contribute,
         &manifests,
         &images,

@@ -210,7 +210,7 @@ pub fn gather_in(dir: &std::path::Path, resuming: bool, layout: Option<&crate::m
     }
     if !f.config.clones.is_empty() {
         let tip = f.repo.remote_branch_commit(&remote, &f.branch);
-        let warnings = crate::peers::warnings(&f.repo, &f.config, &f.branch, tip);
+        let warnings = crate::clones::peers::warnings(&f.repo, &f.config, &f.branch, tip);
         f.notices.extend(warnings);
     }
     f.problems = problems;

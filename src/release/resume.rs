@@ -173,7 +173,7 @@ fn bare_journal(t: &Target, commit: Oid) -> Journal {
         restart: false,
         undo: Vec::new(),
         pid: std::process::id(),
-        started: crate::sync::now(),
+        started: crate::clock::now(),
     }
 }
 

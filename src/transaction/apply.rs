@@ -29,7 +29,7 @@ fn begin(facts: &Facts, plan: &Plan, opts: &Options, prior: Option<&Journal>) ->
         restart: false,
         undo: prior.map(|p| p.undo.clone()).unwrap_or_default(),
         pid: std::process::id(),
-        started: crate::sync::now(),
+        started: crate::clock::now(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Pure: where each copy of the repository stands (GitHub, this clone, the peers), what
 //! is out of step, and the advice in the course's own words. No I/O here.
 
+use crate::work_tree::WorkTree;
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -61,34 +62,6 @@ impl Relation {
     }
 }
 
-/// A work tree's state, from `git status --porcelain=v2 --branch`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct WorkTree {
-    /// `None` when detached.
-    pub branch: Option<String>,
-    pub head: Option<String>,
-    pub upstream: Option<String>,
-    /// (ahead, behind) against its own upstream as of its last fetch.
-    #[serde(rename = "ahead_behind_upstream", serialize_with = "ahead_behind")]
-    pub ab: Option<(usize, usize)>,
-    pub modified: Vec<String>,
-    pub untracked: Vec<String>,
-    /// A git operation stopped halfway: `rebase`, `merge`, `cherry-pick`, `revert`, `bisect`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub in_progress: Option<String>,
-}
-
-/// The git operation a clone is in the middle of, by the files git keeps in its git dir
-/// while it runs (names from `git status`'s own checks).
-pub const OPERATIONS: [(&str, &str); 6] = [
-    ("rebase-merge", "rebase"),
-    ("rebase-apply", "rebase"),
-    ("MERGE_HEAD", "merge"),
-    ("CHERRY_PICK_HEAD", "cherry-pick"),
-    ("REVERT_HEAD", "revert"),
-    ("BISECT_LOG", "bisect"),
-];
-
 /// How to get out of an operation stopped halfway.
 fn finish_operation(op: &str) -> Vec<String> {
     match op {
@@ -98,54 +71,6 @@ fn finish_operation(op: &str) -> Vec<String> {
             format!("git {op} --continue   (after resolving the conflicts), or: git {op} --abort"),
         ],
     }
-}
-
-/// `{"ahead": 1, "behind": 0}` rather than a bare pair.
-fn ahead_behind<S: serde::Serializer>(ab: &Option<(usize, usize)>, s: S) -> Result<S::Ok, S::Error> {
-    #[derive(Serialize)]
-    struct AheadBehind {
-        ahead: usize,
-        behind: usize,
-    }
-    ab.map(|(ahead, behind)| AheadBehind { ahead, behind }).serialize(s)
-}
-
-impl WorkTree {
-    /// Every path that differs from HEAD: modified, staged, or untracked.
-    pub fn changed(&self) -> impl Iterator<Item = &String> {
-        self.modified.iter().chain(&self.untracked)
-    }
-}
-
-/// Parses `git status --porcelain=v2 --branch` output.
-pub fn parse_porcelain(text: &str) -> WorkTree {
-    let mut w = WorkTree::default();
-    for line in text.lines() {
-        if let Some(rest) = line.strip_prefix("# branch.oid ") {
-            w.head = (rest != "(initial)").then(|| rest.to_string());
-        } else if let Some(rest) = line.strip_prefix("# branch.head ") {
-            w.branch = (rest != "(detached)").then(|| rest.to_string());
-        } else if let Some(rest) = line.strip_prefix("# branch.upstream ") {
-            w.upstream = Some(rest.to_string());
-        } else if let Some(rest) = line.strip_prefix("# branch.ab ") {
-            let mut it = rest
-                .split_whitespace()
-                .map(|s| s.trim_start_matches(['+', '-']).parse::<usize>().ok());
-            if let (Some(Some(a)), Some(Some(b))) = (it.next(), it.next()) {
-                w.ab = Some((a, b));
-            }
-        } else if let Some(rest) = line.strip_prefix("? ") {
-            w.untracked.push(rest.to_string());
-        } else if line.starts_with("1 ") {
-            w.modified.extend(line.splitn(9, ' ').nth(8).map(str::to_string));
-        } else if line.starts_with("2 ") {
-            let path = line.splitn(10, ' ').nth(9).unwrap_or("");
-            w.modified.push(path.split('\t').next().unwrap_or(path).to_string());
-        } else if line.starts_with("u ") {
-            w.modified.extend(line.splitn(11, ' ').nth(10).map(str::to_string));
-        }
-    }
-    w
 }
 
 /// How a person reaches a copy, for advice: over ssh to a host, or at a local path.
@@ -212,26 +137,6 @@ impl Copy {
                 .work
                 .as_ref()
                 .is_none_or(|w| w.modified.is_empty() && w.untracked.is_empty())
-    }
-}
-
-/// Seconds since the epoch, now.
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-/// "2 min ago", "3 h ago", "never".
-pub fn age(then: Option<i64>, now: i64) -> String {
-    let Some(t) = then else { return "never".into() };
-    let s = (now - t).max(0);
-    match s {
-        0..60 => "just now".into(),
-        60..3600 => format!("{} min ago", s / 60),
-        3600..86_400 => format!("{} h ago", s / 3600),
-        _ => format!("{} d ago", s / 86_400),
     }
 }
 
@@ -304,7 +209,7 @@ pub fn render_table(copies: &[Copy], now: i64, tag: Option<&str>) -> String {
             if c.is_origin {
                 "-".into()
             } else {
-                age(c.last_fetch, now)
+                crate::clock::age(c.last_fetch, now)
             },
             match c.has_release_tag {
                 Some(true) => "yes".into(),
@@ -568,19 +473,6 @@ mod sync_tests {
 mod tests {
     use super::*;
 
-    const PORCELAIN: &str = "# branch.oid 9e01b7d0000000000000000000000000000000aa\n# branch.head main\n# branch.upstream origin/main\n# branch.ab +0 -1\n1 .M N... 100644 100644 100644 aaa bbb kubernetes/test/api deployment.yml\n2 R. N... 100644 100644 100644 aaa bbb R100 new.yml\told.yml\n? notes.txt\n";
-
-    #[test]
-    fn porcelain_v2() {
-        let w = parse_porcelain(PORCELAIN);
-        assert_eq!(w.branch.as_deref(), Some("main"));
-        assert_eq!(w.ab, Some((0, 1)));
-        assert_eq!(w.modified, vec!["kubernetes/test/api deployment.yml", "new.yml"]);
-        assert_eq!(w.untracked, vec!["notes.txt"]);
-        let d = parse_porcelain("# branch.oid (initial)\n# branch.head (detached)\n");
-        assert_eq!((d.branch, d.head), (None, None));
-    }
-
     fn copy(name: &str, relation: Relation, work: WorkTree) -> Copy {
         Copy {
             name: name.into(),
@@ -626,8 +518,6 @@ mod tests {
         let c = copy("isp", Relation::InSync, WorkTree::default());
         assert!(c.in_step());
         assert!(advice(&[c], "main", None).is_empty());
-        assert_eq!(age(None, 5), "never");
-        assert_eq!(age(Some(0), 150), "2 min ago");
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! CHANGELOG.md on disk: the release's new section (a plan step) and the whole history
 //! as releases (for `release changelog`).
 
+use crate::changelog::commits;
+use crate::changelog::history;
 use crate::changelog::{self, Entry, Forge, Release};
-use crate::commits;
 use crate::config::Config;
 use crate::git::{CommitInfo, Repo};
-use crate::history;
 use crate::transaction::git_steps::WriteFile;
 use crate::transaction::{Context, Contribution, Facts};
 use anyhow::{Context as _, Result};
@@ -26,7 +26,7 @@ pub fn forge(repo: &Repo, config: &Config) -> Option<Forge> {
 
 /// Today's date in the time zone git signs commits with (UTC when it cannot tell).
 fn today(repo: &Repo) -> String {
-    changelog::date(crate::sync::now(), repo.signature_offset())
+    changelog::date(crate::clock::now(), repo.signature_offset())
 }
 
 /// The release plan's contribution: CHANGELOG.md with the new section spliced in.

@@ -1,54 +1,15 @@
 //! Pure: Keep a Changelog 1.1 sections from commits, the whole file, and splicing a new
 //! release into an existing CHANGELOG.md without touching anything else in it.
 
-use crate::commits::{Message, is_release_bookkeeping};
+pub mod commits;
+pub mod file;
+pub mod history;
+
+use crate::changelog::commits::{Message, is_release_bookkeeping};
+pub use crate::config::commit_types::{Section, TypeSections};
 use regex::Regex;
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::LazyLock;
-
-/// Keep a Changelog's sections, in its order, plus "Other" for the rest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
-pub enum Section {
-    Added,
-    Changed,
-    Deprecated,
-    Removed,
-    Fixed,
-    Security,
-    Other,
-}
-
-impl Section {
-    pub const ALL: [Section; 7] = [
-        Section::Added,
-        Section::Changed,
-        Section::Deprecated,
-        Section::Removed,
-        Section::Fixed,
-        Section::Security,
-        Section::Other,
-    ];
-    pub fn title(self) -> &'static str {
-        match self {
-            Section::Added => "Added",
-            Section::Changed => "Changed",
-            Section::Deprecated => "Deprecated",
-            Section::Removed => "Removed",
-            Section::Fixed => "Fixed",
-            Section::Security => "Security",
-            Section::Other => "Other",
-        }
-    }
-    pub fn from_title(t: &str) -> Option<Section> {
-        Section::ALL
-            .into_iter()
-            .find(|s| s.title().eq_ignore_ascii_case(t.trim()))
-    }
-}
-
-/// Extra type -> section mappings from `.release.yml`.
-pub type TypeSections = BTreeMap<String, Section>;
 
 /// One line of a release section.
 #[derive(Debug, Clone, PartialEq, Eq)]

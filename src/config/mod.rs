@@ -1,11 +1,13 @@
 //! `.release.yml`: the project's settings. Every key is optional; no file means the defaults
 //! for the course layout. Unknown keys are an error naming the key and the file.
 
-use crate::changelog::{Section, TypeSections};
-use crate::commits::TypeLevels;
+pub mod commit_types;
+pub mod yaml_depth;
+
+use crate::config::commit_types::{Section, TypeLevels, TypeSections};
+use crate::config::yaml_depth::MAX_DEPTH;
 use crate::error::refused;
 use crate::version::Level;
-use crate::yaml_depth::MAX_DEPTH;
 use anyhow::Result;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -369,7 +371,7 @@ impl Config {
         if text.trim().is_empty() {
             return Ok(Config::default());
         }
-        if let Some(line) = crate::yaml_depth::too_deep(text, MAX_DEPTH) {
+        if let Some(line) = crate::config::yaml_depth::too_deep(text, MAX_DEPTH) {
             return Err(refused(format!(
                 "{}:{line}: nested more than {MAX_DEPTH} levels deep: this file is not a release config; fix or remove it",
                 path.display()

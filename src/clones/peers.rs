@@ -2,11 +2,12 @@
 //! ProxyJump from the ssh config work) or on a local path. Only plain `git` (and `sh`,
 //! `stat`) run there: the tool need not be installed on a peer.
 
+use crate::clones::model::{Copy, Relation};
 use crate::config::Config;
 use crate::git::Repo;
 use crate::problem::Problem;
 use crate::proc;
-use crate::sync::{Copy, Relation, WorkTree, parse_porcelain};
+use crate::work_tree::{WorkTree, parse_porcelain};
 use git2::Oid;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -27,10 +28,10 @@ pub enum Location {
 
 impl Location {
     /// How a person reaches it, for advice.
-    pub fn reach(&self) -> crate::sync::Reach {
+    pub fn reach(&self) -> crate::clones::model::Reach {
         match self {
-            Location::Ssh { host, .. } => crate::sync::Reach::Ssh(host.clone()),
-            Location::Local(p) => crate::sync::Reach::Path(p.display().to_string()),
+            Location::Ssh { host, .. } => crate::clones::model::Reach::Ssh(host.clone()),
+            Location::Local(p) => crate::clones::model::Reach::Path(p.display().to_string()),
         }
     }
 }
@@ -245,7 +246,7 @@ pub struct Answer {
     pub name: String,
     pub via_ssh: bool,
     /// How a person reaches it (the ssh host, or the local path).
-    pub reach: crate::sync::Reach,
+    pub reach: crate::clones::model::Reach,
     /// `None`: not asked (an ssh peer while offline).
     pub facts: Option<Result<PeerFacts, Problem>>,
 }
@@ -299,7 +300,7 @@ pub fn read_all(
                 h.join().unwrap_or_else(|_| Answer {
                     name: name.clone(),
                     via_ssh: false,
-                    reach: crate::sync::Reach::Unknown,
+                    reach: crate::clones::model::Reach::Unknown,
                     facts: Some(Err(Problem::new("reading it crashed", "run release status again"))),
                 })
             })
@@ -362,7 +363,7 @@ pub fn copy_row(
         has_release_tag: None,
         via_ssh,
         skipped: facts.is_none(),
-        reach: crate::sync::Reach::Unknown,
+        reach: crate::clones::model::Reach::Unknown,
     };
     match facts {
         Some(Ok(f)) => {

@@ -6,7 +6,6 @@
 use crate::version::Level;
 use regex::Regex;
 use semver::Version;
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 static HEADER: LazyLock<Regex> = LazyLock::new(|| {
@@ -131,8 +130,7 @@ pub fn is_release_bookkeeping(m: &Message) -> bool {
             || (m.scope.as_deref() == Some("deploy") && m.description.starts_with("promote ")))
 }
 
-/// Extra commit types from `.release.yml` (`types: { dx: { level: patch } }`).
-pub type TypeLevels = BTreeMap<String, Level>;
+pub use crate::config::commit_types::TypeLevels;
 
 /// The level one commit calls for on its own, before the 0.x rule (`None`: not releasable).
 pub fn commit_level(m: &Message, extra: &TypeLevels) -> Option<Level> {
