@@ -4,7 +4,7 @@
 //! The layout follows `ARCHITECTURE.md`: [`commands`] parse and dispatch; [`release`]
 //! and [`promote`] make plans; [`transaction`] applies them with undo; the domain
 //! modules ([`manifests`], [`images`], [`changelog`], [`clones`], [`deploy`], [`status`],
-//! [`hooks`]) read the world through the adapters ([`git`], [`proc`], [`fs`], [`ui`],
+//! [`git_hooks`]) read the world through the adapters ([`git`], [`proc`], [`fs`], [`ui`],
 //! [`clock`]); pure cores ([`version`], `changelog::commits`, `clones::model`,
 //! [`work_tree`], [`problem`]) decide.
 
@@ -17,11 +17,11 @@ pub mod deploy;
 pub mod error;
 pub mod fs;
 pub mod git;
-pub mod hooks;
+pub mod git_hooks;
 pub mod images;
 pub mod manifests;
-pub mod problem;
 pub mod proc;
+pub mod project;
 pub mod promote;
 pub mod release;
 pub mod status;

@@ -3,10 +3,11 @@
 //! transaction and rollback.
 
 use crate::error::refused;
-use crate::manifests::imageref::{ImageRef, TagKind};
+use crate::images::registry::Found;
+use crate::manifests::imageref::TagKind;
 use crate::manifests::model::{Object, pair};
 use crate::manifests::{Layout, patch};
-use crate::problem::Problem;
+use crate::project::problem::Problem;
 use crate::release::preflight;
 use crate::transaction::git_steps::{Commit, PushGit, WriteFile};
 use crate::transaction::{Intent, Options, Plan, Step, execute};
@@ -264,13 +265,13 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options, how: How) -> Resul
     let facts = preflight::gather(dir, false)?;
     let layout = Layout::load(&facts.repo.root, &facts.config)?;
     let pin = how.pin_digest || facts.config.promote.pin_digest;
-    if pin && opts.skip_images {
+    if pin && crate::images::skipped(opts) {
         return Err(refused(
             "--pin-digest reads each image's digest from its registry, so it cannot be combined with --skip-images",
         ));
     }
     let pins = if pin {
-        pins(&layout).map_err(|p| refused(crate::problem::list(&p)))?
+        pins(&layout).map_err(|p| refused(crate::project::problem::list(&p)))?
     } else {
         Pins::new()
     };
@@ -279,13 +280,13 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options, how: How) -> Resul
         mut plan,
         mut problems,
     } = plan(&layout, version, how.allow_downgrade, &pins)?;
-    if !opts.skip_images && !pin {
+    if !crate::images::skipped(opts) && !pin {
         registry_check(&layout, &mut problems, &mut plan.notices);
     }
     let mut all = facts.problems.clone();
     all.extend(problems);
     if !all.is_empty() {
-        return Err(refused(crate::problem::list(&all)));
+        return Err(refused(crate::project::problem::list(&all)));
     }
     let (test_dir, prod_dir) = (layout.test.label(), layout.prod.label());
     if plan.steps.is_empty() {
@@ -294,7 +295,7 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options, how: How) -> Resul
         ));
         return Ok(());
     }
-    let h = &facts.config.hooks;
+    let h = &facts.config.hooks.release;
     plan.hooks = crate::transaction::hooks::Hooks::new(&h.pre_promote, &h.post_promote, &running, "", "");
     plan.steps.push(Box::new(Commit {
         message: format!("chore(deploy): promote {running} to prod"),
@@ -308,7 +309,13 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options, how: How) -> Resul
         "Promote {running} from {test_dir} to {prod_dir}\n{}",
         plan.render_steps()
     ));
-    if execute(&facts, &plan, opts, "promote", &format!("Promote {running} to prod?"))? {
+    if execute(
+        facts.target(),
+        &plan,
+        opts,
+        "promote",
+        &format!("Promote {running} to prod?"),
+    )? {
         ui::success(&format!(
             "promoted {running} to {prod_dir} ({} on {})",
             facts.branch, facts.config.remote
@@ -318,38 +325,21 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options, how: How) -> Resul
 }
 
 /// What the registries say of every project image test runs, asked once with the same
-/// credentials as the image push: each reference and its digest (`None`: the tag is not
-/// there), or why it could not be asked. `Err`: no engine to ask at all.
-type Lookup = Vec<(String, String, std::result::Result<Option<String>, String>)>;
-
-fn look_up(layout: &Layout) -> anyhow::Result<Lookup> {
-    use crate::images::{credentials, engine};
+/// credentials as the image push (the images' own registry check). `Err`: no engine to
+/// ask at all.
+fn look_up(layout: &Layout) -> anyhow::Result<Vec<Found>> {
     let refs: BTreeSet<String> = layout.project_refs(&layout.test).map(|p| p.value.to_string()).collect();
-    engine::block_on(async {
-        let engine = engine::Engine::connect().await?;
-        let mut out = Lookup::new();
-        for r in &refs {
-            let Ok(parsed) = ImageRef::parse(r) else { continue };
-            let host = credentials::registry_host(&parsed);
-            let creds = credentials::lookup(&host)?;
-            let found = engine
-                .registry_digest(r, &host, creds.as_ref())
-                .await
-                .map_err(|e| format!("{e:#}"));
-            out.push((r.clone(), host, found));
-        }
-        Ok(out)
-    })?
+    crate::images::registry::look_up(refs.iter().map(String::as_str))
 }
 
 /// The problems of a lookup: a tag the registry lacks, or a registry that did not answer.
-fn missing(lookup: &Lookup, why: &str, fix: &str) -> Vec<Problem> {
+fn missing(lookup: &[Found], why: &str, fix: &str) -> Vec<Problem> {
     lookup
         .iter()
         .filter_map(|(r, host, found)| match found {
             Ok(Some(_)) => None,
             Ok(None) => Some(Problem::new(format!("{r} is not in {host}{why}"), fix)),
-            Err(e) => Some(Problem::new(e.clone(), fix).at_place(r.as_str())),
+            Err(p) => Some(p.clone().at_place(r.as_str())),
         })
         .collect()
 }

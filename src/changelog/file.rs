@@ -6,8 +6,8 @@ use crate::changelog::history;
 use crate::changelog::{self, Entry, Forge, Release};
 use crate::config::Config;
 use crate::git::{CommitInfo, Repo};
+use crate::project::{Brief, Contribution, Facts};
 use crate::transaction::git_steps::WriteFile;
-use crate::transaction::{Context, Contribution, Facts};
 use anyhow::{Context as _, Result};
 
 /// Changelog lines for `commits` (merges and release bookkeeping left out), newest first.
@@ -30,7 +30,7 @@ fn today(repo: &Repo) -> String {
 }
 
 /// The release plan's contribution: CHANGELOG.md with the new section spliced in.
-pub fn contribute(ctx: &Context) -> Result<Contribution> {
+pub fn contribute(ctx: &Brief) -> Result<Contribution> {
     let config = &ctx.facts.config;
     if !config.changelog.enabled {
         return Ok(Contribution::default());
@@ -42,7 +42,7 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
         Err(e) => {
             let mut c = Contribution::default();
             c.problems.push(
-                crate::problem::Problem::new(
+                crate::project::problem::Problem::new(
                     format!("{e:#}"),
                     "point `changelog.path` at a real file inside the repository",
                 )
@@ -109,7 +109,7 @@ fn not_utf8(rel: &std::path::Path, full: &std::path::Path) -> Contribution {
     let line = crate::fs::first_bad_utf8_line(&bytes).unwrap_or(1);
     let mut c = Contribution::default();
     c.problems.push(
-        crate::problem::Problem::new(
+        crate::project::problem::Problem::new(
             "the file is not valid UTF-8, so a new section cannot be spliced in without changing other bytes",
             "save it as UTF-8 (e.g. iconv -f latin1 -t utf-8), or set `changelog: { enabled: false }`",
         )

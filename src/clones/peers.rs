@@ -5,8 +5,8 @@
 use crate::clones::model::{Copy, Relation};
 use crate::config::Config;
 use crate::git::Repo;
-use crate::problem::Problem;
 use crate::proc;
+use crate::project::problem::Problem;
 use crate::work_tree::{WorkTree, parse_porcelain};
 use git2::Oid;
 use std::path::{Path, PathBuf};

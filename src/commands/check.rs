@@ -27,7 +27,7 @@ fn version_files(dir: &Path, root: &Path, config: &Config) -> Vec<check::Finding
     let finding = |severity, what: String, fix: &str, path: &Path| check::Finding {
         severity,
         rule: "version-file",
-        problem: crate::problem::Problem::new(what, fix).at_place(path.display().to_string()),
+        problem: crate::project::problem::Problem::new(what, fix).at_place(path.display().to_string()),
     };
     let mut out = Vec::new();
     for (path, held) in crate::release::version_files::holds(root, &config.version_files) {

@@ -183,9 +183,9 @@ fn drift_and_promote(root: &Path, isp: &Path, skip_images: bool, cluster: bool) 
     let opts = Options {
         dry_run: true,
         yes: true,
-        skip_images,
         ..Options::default()
-    };
+    }
+    .with_flag(crate::images::SKIP, skip_images);
     crate::promote::run(isp, None, &opts, crate::promote::How::default())?;
     Ok(())
 }
@@ -292,9 +292,9 @@ fn release_minor(dir: &Path, skip_images: bool) -> Result<()> {
     let opts = Options {
         dry_run: false,
         yes: true,
-        skip_images,
         ..Options::default()
-    };
+    }
+    .with_flag(crate::images::SKIP, skip_images);
     release::run(dir, &Request::Bump(Bump::Level(Level::Minor, None)), &opts).context("the demo release failed")?;
     Ok(())
 }

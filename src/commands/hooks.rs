@@ -28,9 +28,9 @@ pub enum Action {
 
 pub fn run(dir: &Path, a: Args) -> Result<()> {
     match a.action {
-        Action::Install => crate::hooks::install(dir),
-        Action::Uninstall => crate::hooks::uninstall(dir),
-        Action::Status => crate::hooks::status(dir),
-        Action::Run { name, args } => std::process::exit(crate::hooks::run::run(&name, &args)),
+        Action::Install => crate::git_hooks::install(dir),
+        Action::Uninstall => crate::git_hooks::uninstall(dir),
+        Action::Status => crate::git_hooks::status(dir),
+        Action::Run { name, args } => std::process::exit(crate::git_hooks::run::run(&name, &args)),
     }
 }

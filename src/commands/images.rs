@@ -1,7 +1,7 @@
 //! `release images`: which images a release builds, from which Dockerfile, and why.
 
 use crate::config::Config;
-use crate::images::{context, credentials, specs_in};
+use crate::images::{build_context, credentials, specs_in};
 use crate::manifests::imageref::ImageRef;
 use crate::ui;
 use crate::ui::human_bytes;
@@ -19,7 +19,7 @@ pub fn run(dir: &Path) -> Result<()> {
     }
     for s in specs {
         let r = ImageRef::parse(&s.repository)?;
-        let size = context::scan(&repo.root.join(&s.context), &repo.root.join(&s.dockerfile))
+        let size = build_context::scan(&repo.root.join(&s.context), &repo.root.join(&s.dockerfile))
             .map(|c| human_bytes(c.bytes))
             .unwrap_or_else(|e| format!("{e:#}"));
         ui::out(&s.name());

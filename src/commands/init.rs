@@ -221,7 +221,7 @@ fn adopt(root: &Path, (from, target): (&Env, &Env), port: Option<u16>, dry_run: 
         refused(format!(
             "{} cannot be copied yet:\n{}",
             from.label(),
-            crate::problem::list(&p)
+            crate::project::problem::list(&p)
         ))
     })?;
     for f in &adopted.files {

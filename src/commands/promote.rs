@@ -1,6 +1,5 @@
 //! `release promote [VERSION]`: set prod to exactly what test runs.
 
-use crate::transaction::Options;
 use anyhow::Result;
 use std::path::Path;
 
@@ -24,10 +23,7 @@ pub struct Args {
 }
 
 pub fn run(dir: &Path, a: Args) -> Result<()> {
-    let opts = Options {
-        skip_images: a.skip_images,
-        ..a.tx.options()
-    };
+    let opts = a.tx.options().with_flag(crate::images::SKIP, a.skip_images);
     let how = crate::promote::How {
         allow_downgrade: a.allow_downgrade,
         pin_digest: a.pin_digest,

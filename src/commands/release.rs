@@ -59,12 +59,12 @@ pub struct ApplyArgs {
 impl ApplyArgs {
     fn options(&self) -> Options {
         Options {
-            replace_latest: self.replace_latest,
-            skip_images: self.skip_images,
             no_push: self.no_push,
-            allow_check_errors: self.allow_check_errors,
             ..self.tx.options()
         }
+        .with_flag(crate::manifests::REPLACE_LATEST, self.replace_latest)
+        .with_flag(crate::images::SKIP, self.skip_images)
+        .with_flag(crate::manifests::ALLOW_CHECK_ERRORS, self.allow_check_errors)
     }
 }
 

@@ -34,11 +34,11 @@ pub struct AbortArgs {
 /// `release resume`
 pub fn resume(dir: &Path, a: ResumeArgs) -> Result<()> {
     let opts = Options {
-        skip_images: a.skip_images,
         dry_run: a.dry_run,
         yes: true,
         ..Options::default()
-    };
+    }
+    .with_flag(crate::images::SKIP, a.skip_images);
     crate::release::resume::run(dir, &opts)
 }
 

@@ -51,7 +51,7 @@ pub struct Config {
     /// Other clones to compare with: `kube-2: kube-2:~/my-api` (ssh), or a local path.
     #[serde(default)]
     pub clones: BTreeMap<String, String>,
-    /// How the git hooks behave.
+    /// How the git hooks behave, and the commands run around a release or promote.
     #[serde(default)]
     pub hooks: HooksConfig,
     /// Sign the release commit and tag (git's own `commit.gpgsign` / `tag.gpgSign` apply
@@ -87,39 +87,78 @@ pub struct CheckConfig {
     pub allow: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+/// `hooks:` in .release.yml, split by who reads it: the git hooks and the release's own
+/// commands share the section but nothing else.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(from = "HooksSection")]
 pub struct HooksConfig {
+    pub git: GitHooksConfig,
+    pub release: ReleaseHooksConfig,
+}
+
+/// How the git hooks (`release hooks install`) behave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitHooksConfig {
     /// Warnings block the commit / push.
-    #[serde(default)]
     pub strict: bool,
     /// pre-commit starts a background `git fetch` when the last one is older (minutes).
-    #[serde(default = "default_fetch_after")]
     pub fetch_after_minutes: u64,
-    /// Commands (`sh -c`, in the repository root) run before a release changes anything;
-    /// one that fails stops it. `RELEASE_VERSION`, `RELEASE_TAG`, `RELEASE_PREVIOUS` are set.
-    #[serde(default)]
+}
+
+impl Default for GitHooksConfig {
+    fn default() -> Self {
+        GitHooksConfig {
+            strict: false,
+            fetch_after_minutes: default_fetch_after(),
+        }
+    }
+}
+
+/// Commands (`sh -c`, in the repository root) run around a release or promote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReleaseHooksConfig {
+    /// Run before a release changes anything; one that fails stops it.
+    /// `RELEASE_VERSION`, `RELEASE_TAG`, `RELEASE_PREVIOUS` are set.
     pub pre_release: Vec<String>,
-    /// Commands run after a release was pushed; a failure is reported, the release stands.
-    #[serde(default)]
+    /// Run after a release was pushed; a failure is reported, the release stands.
     pub post_release: Vec<String>,
     /// Like `pre_release`, for `release promote`.
-    #[serde(default)]
     pub pre_promote: Vec<String>,
     /// Like `post_release`, for `release promote`.
-    #[serde(default)]
     pub post_promote: Vec<String>,
 }
 
-impl Default for HooksConfig {
-    fn default() -> Self {
+/// The `hooks:` section as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HooksSection {
+    #[serde(default)]
+    strict: bool,
+    #[serde(default = "default_fetch_after")]
+    fetch_after_minutes: u64,
+    #[serde(default)]
+    pre_release: Vec<String>,
+    #[serde(default)]
+    post_release: Vec<String>,
+    #[serde(default)]
+    pre_promote: Vec<String>,
+    #[serde(default)]
+    post_promote: Vec<String>,
+}
+
+impl From<HooksSection> for HooksConfig {
+    fn from(h: HooksSection) -> Self {
         HooksConfig {
-            strict: false,
-            fetch_after_minutes: default_fetch_after(),
-            pre_release: Vec::new(),
-            post_release: Vec::new(),
-            pre_promote: Vec::new(),
-            post_promote: Vec::new(),
+            git: GitHooksConfig {
+                strict: h.strict,
+                fetch_after_minutes: h.fetch_after_minutes,
+            },
+            release: ReleaseHooksConfig {
+                pre_release: h.pre_release,
+                post_release: h.post_release,
+                pre_promote: h.pre_promote,
+                post_promote: h.post_promote,
+            },
         }
     }
 }

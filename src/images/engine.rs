@@ -2,7 +2,7 @@
 //! version negotiated), build with the legacy builder from a streamed context, push with an
 //! explicit tag, and ask the registry (through the engine) whether a tag exists.
 
-use super::context::{self, Context};
+use super::build_context::{self, BuildContext};
 use super::credentials::Creds;
 use anyhow::{Result, anyhow};
 use base64::Engine as _;
@@ -125,7 +125,7 @@ fn unreachable_cause(message: &str) -> Option<&'static str> {
 impl Engine {
     /// Connects and negotiates; the error names the endpoint and how to fix it.
     pub async fn connect() -> Result<Engine> {
-        let found = super::docker_context::resolve()?;
+        let found = super::endpoint::resolve()?;
         let (host, endpoint) = (found.host.clone(), found.to_string());
         crate::ui::trace(&format!("engine: connect to {endpoint}"));
         let docker = if let Some(path) = host.strip_prefix("unix://") {
@@ -221,7 +221,7 @@ impl Engine {
     pub async fn build(
         &self,
         image: &str,
-        ctx: Context,
+        ctx: BuildContext,
         how: &BuildOptions<'_>,
         log: &mut std::fs::File,
         on_step: &(dyn Fn(&str) + Sync),
@@ -240,7 +240,7 @@ impl Engine {
             // build for arm64 can come back as the cached amd64 one): no cache then.
             .nocache(how.platform.is_some())
             .build();
-        let (rx, writer) = context::stream(ctx);
+        let (rx, writer) = build_context::stream(ctx);
         let body = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
         let mut s = self.docker.build_image(opts, None, Some(bollard::body_stream(body)));
         let mut failure = None;

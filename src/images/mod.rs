@@ -1,15 +1,16 @@
 //! Docker images: which to build (discover), the build context (.dockerignore + a tar
 //! stream), registry credentials, and building and pushing through bollard.
 
-pub mod context;
+pub mod build_context;
 pub mod credentials;
 pub mod discover;
-pub mod docker_context;
 pub mod dockerfile;
 pub mod dockerignore;
+pub mod endpoint;
 pub mod engine;
 pub mod evidence;
 pub mod plan;
+pub mod registry;
 pub mod run;
 pub mod steps;
 
@@ -19,6 +20,14 @@ use discover::{ImageSpec, Used};
 use std::path::{Path, PathBuf};
 
 pub use plan::contribute;
+
+/// The release's switch for git only: no images are built or pushed (`--skip-images`).
+pub const SKIP: &str = "skip_images";
+
+/// Whether this run builds and pushes no images.
+pub fn skipped(opts: &crate::transaction::Options) -> bool {
+    opts.flag(SKIP)
+}
 
 /// Labels that tie an image to the commit and version it was built for.
 pub const LABEL_REVISION: &str = "org.opencontainers.image.revision";

@@ -4,10 +4,10 @@
 
 use super::engine::{Engine, block_on};
 use super::steps::ShipImages;
-use super::{ImageJob, LABEL_REVISION, LABEL_VERSION, context, credentials, run};
+use super::{ImageJob, LABEL_REVISION, LABEL_VERSION, build_context, credentials, run};
 use crate::manifests::imageref::ImageRef;
-use crate::problem::Problem;
-use crate::transaction::{Context, Contribution};
+use crate::project::problem::Problem;
+use crate::project::{Brief, Contribution};
 use crate::ui::human_bytes;
 use anyhow::Result;
 use std::path::Path;
@@ -17,8 +17,8 @@ const CONFIG_FIX: &str =
 
 /// The release plan's contribution: build and push steps after the tag, and the checks
 /// that must pass before anything changes.
-pub fn contribute(ctx: &Context) -> Result<Contribution> {
-    if ctx.options.skip_images {
+pub fn contribute(ctx: &Brief) -> Result<Contribution> {
+    if super::skipped(ctx.options) {
         return contribute_in(ctx, None);
     }
     let layout = crate::manifests::Layout::load_to_read(&ctx.facts.repo.root, &ctx.facts.config)?;
@@ -26,8 +26,8 @@ pub fn contribute(ctx: &Context) -> Result<Contribution> {
 }
 
 /// [`contribute`] with the manifests already read (`None` only with `--skip-images`).
-pub fn contribute_in(ctx: &Context, layout: Option<&crate::manifests::Layout>) -> Result<Contribution> {
-    let (false, Some(layout)) = (ctx.options.skip_images, layout) else {
+pub fn contribute_in(ctx: &Brief, layout: Option<&crate::manifests::Layout>) -> Result<Contribution> {
+    let (false, Some(layout)) = (super::skipped(ctx.options), layout) else {
         return Ok(Contribution::notice(
             "images: skipped (--skip-images); only git is released",
         ));
@@ -97,7 +97,7 @@ pub fn contribute_in(ctx: &Context, layout: Option<&crate::manifests::Layout>) -
 }
 
 /// One job per spec whose Dockerfile and context can be read; the rest are problems.
-fn jobs(ctx: &Context, specs: &[super::discover::ImageSpec], c: &mut Contribution) -> Result<Vec<ImageJob>> {
+fn jobs(ctx: &Brief, specs: &[super::discover::ImageSpec], c: &mut Contribution) -> Result<Vec<ImageJob>> {
     let root = &ctx.facts.repo.root;
     let mut jobs = Vec::new();
     for s in specs {
@@ -112,7 +112,7 @@ fn jobs(ctx: &Context, specs: &[super::discover::ImageSpec], c: &mut Contributio
             );
             continue;
         }
-        let bytes = match context::scan(&root.join(&s.context), &df) {
+        let bytes = match build_context::scan(&root.join(&s.context), &df) {
             Ok(cx) => {
                 let notes = cx.notices.into_iter().map(|n| format!("{}: {n}", s.repository));
                 c.notices.extend(notes);
@@ -187,25 +187,12 @@ async fn check_job(
     let df = root.join(&j.dockerfile);
     if let Ok(text) = std::fs::read_to_string(&df)
         && let Some(only) = engine.context_filter(&text).await
-        && let Ok(cx) = context::scan_only(&root.join(&j.context), &df, Some(&only))
+        && let Ok(cx) = build_context::scan_only(&root.join(&j.context), &df, Some(&only))
         && cx.pruned
     {
         j.sent_bytes = cx.bytes;
     }
-    let login = format!(
-        "fix ~/.docker/config.json, or log in again: docker login {}",
-        j.registry
-    );
-    let creds = credentials::lookup(&j.registry).map_err(|e| Problem::new(format!("{e:#}"), &login))?;
-    let digest = engine
-        .registry_digest(&j.image(), &j.registry, creds.as_ref())
-        .await
-        .map_err(|e| {
-            Problem::new(
-                format!("{e:#}"),
-                format!("check that {} answers and that you may push there", j.registry),
-            )
-        })?;
+    let digest = super::registry::tag_digest(engine, &j.image(), &j.registry).await?;
     let Some(digest) = digest else { return Ok(()) };
     let (labels, digests) = engine.local_image(&j.image()).await;
     let ours = labels.get(LABEL_REVISION).map(String::as_str) == Some(revision)

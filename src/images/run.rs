@@ -4,7 +4,7 @@
 //! log goes to `.git/release/logs/<version>/<image>.log`.
 
 use super::engine::{Engine, block_on};
-use super::{ImageJob, LABEL_REVISION, LABEL_VERSION, context, credentials};
+use super::{ImageJob, LABEL_REVISION, LABEL_VERSION, build_context, credentials};
 use crate::ui::Progress;
 use anyhow::Context as _;
 use std::collections::HashMap;
@@ -46,7 +46,7 @@ async fn build_one(
     let df = root.join(&j.dockerfile);
     let text = std::fs::read_to_string(&df).with_context(|| df.display().to_string())?;
     let only = engine.context_filter(&text).await;
-    let ctx = context::scan_only(&root.join(&j.context), &df, only.as_deref())?;
+    let ctx = build_context::scan_only(&root.join(&j.context), &df, only.as_deref())?;
     let args: HashMap<String, String> = j.build_args.clone().into_iter().collect();
     progress.set("sending the build context");
     let step = |s: &str| progress.set(s);

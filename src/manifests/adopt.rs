@@ -7,7 +7,7 @@
 
 use super::places::{Place, swap_words};
 use super::yaml::{self, Node, Scalar};
-use crate::problem::Problem;
+use crate::project::problem::Problem;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

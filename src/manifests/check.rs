@@ -8,7 +8,7 @@ mod wiring_rules;
 
 use super::model::{Env, Labels, Object};
 use super::patch::{ProjectImages, Schemes};
-use crate::problem::Problem;
+use crate::project::problem::Problem;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -32,7 +32,7 @@ impl Finding {
     /// The file and line it points at.
     pub fn place(&self) -> (&Path, usize) {
         match &self.problem.at {
-            Some(crate::problem::At::Line { file, line }) => (file, *line),
+            Some(crate::project::problem::At::Line { file, line }) => (file, *line),
             _ => (Path::new(""), 0),
         }
     }
@@ -45,8 +45,8 @@ impl std::fmt::Display for Finding {
             Severity::Warning => "warning",
         };
         let at = match &self.problem.at {
-            Some(crate::problem::At::Line { file, line }) => format!("{}:{line}: ", file.display()),
-            Some(crate::problem::At::Place { place }) => format!("{place}: "),
+            Some(crate::project::problem::At::Line { file, line }) => format!("{}:{line}: ", file.display()),
+            Some(crate::project::problem::At::Place { place }) => format!("{place}: "),
             _ => String::new(),
         };
         write!(

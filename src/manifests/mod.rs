@@ -12,9 +12,9 @@ pub mod wiring;
 pub mod yaml;
 
 use crate::config::Config;
-use crate::problem::Problem;
+use crate::project::problem::Problem;
+use crate::project::{Brief, Contribution};
 use crate::transaction::git_steps::WriteFile;
-use crate::transaction::{Context, Contribution};
 use anyhow::{Context as _, Result};
 use imageref::ImageRef;
 use model::Env;
@@ -185,14 +185,21 @@ fn component_tag(config: &Config) -> crate::version::ComponentTag {
     crate::version::ComponentTag::new(&config.manifests.component_tag).unwrap_or_default()
 }
 
+/// The release's switch that pins `latest`/untagged project images in the test
+/// environment to the new version (`--replace-latest`).
+pub const REPLACE_LATEST: &str = "replace_latest";
+/// The release's switch that lets lint errors through; the plan lists them
+/// (`--allow-check-errors`).
+pub const ALLOW_CHECK_ERRORS: &str = "allow_check_errors";
+
 /// The release plan's contribution: kubernetes/test set to the new tag, and the layout
 /// check's errors as reasons to refuse.
-pub fn contribute(ctx: &Context) -> Result<Contribution> {
+pub fn contribute(ctx: &Brief) -> Result<Contribution> {
     contribute_in(ctx, &Layout::load(&ctx.facts.repo.root, &ctx.facts.config)?)
 }
 
 /// [`contribute`] with the manifests already read.
-pub fn contribute_in(ctx: &Context, layout: &Layout) -> Result<Contribution> {
+pub fn contribute_in(ctx: &Brief, layout: &Layout) -> Result<Contribution> {
     let config = &ctx.facts.config;
     if !layout.exists() {
         return Ok(Contribution::notice(format!(
@@ -220,7 +227,7 @@ pub fn contribute_in(ctx: &Context, layout: &Layout) -> Result<Contribution> {
 
 /// The layout check's findings: errors block unless allowed, warnings are said.
 /// A floating tag the release pins is said once (by the patch), not again by the lint.
-fn lint(ctx: &Context, layout: &Layout, c: &mut Contribution, pinned: &Pinned) {
+fn lint(ctx: &Brief, layout: &Layout, c: &mut Contribution, pinned: &Pinned) {
     let config = &ctx.facts.config;
     let allow = &config.check.allow;
     for rule in allow
@@ -234,7 +241,7 @@ fn lint(ctx: &Context, layout: &Layout, c: &mut Contribution, pinned: &Pinned) {
         ));
     }
     for f in check::check(&layout.test, &layout.prod, layout.shared.as_ref(), &layout.project) {
-        let allowed = ctx.options.allow_check_errors || allow.iter().any(|r| r == f.rule);
+        let allowed = ctx.options.flag(ALLOW_CHECK_ERRORS) || allow.iter().any(|r| r == f.rule);
         // A missing folder is what a git-only release is for: said, never blocking.
         let severity = if f.rule == "env-missing" {
             check::Severity::Warning
@@ -267,7 +274,7 @@ fn lint(ctx: &Context, layout: &Layout, c: &mut Contribution, pinned: &Pinned) {
 
 /// The project images a release sets: those it builds, when its Dockerfiles say (the rest
 /// are said and left alone).
-fn to_set(ctx: &Context, layout: &Layout, c: &mut Contribution) -> ProjectImages {
+fn to_set(ctx: &Brief, layout: &Layout, c: &mut Contribution) -> ProjectImages {
     let Some(built) = &ctx.facts.built else {
         return layout.project.clone();
     };
@@ -295,7 +302,7 @@ fn to_set(ctx: &Context, layout: &Layout, c: &mut Contribution) -> ProjectImages
 type Pinned = std::collections::HashSet<String>;
 
 /// The test environment's files with the new tag, as write steps (or why not).
-fn patches(ctx: &Context, layout: &Layout) -> (Contribution, Pinned) {
+fn patches(ctx: &Brief, layout: &Layout) -> (Contribution, Pinned) {
     let mut c = Contribution::default();
     let mut pinned = Pinned::new();
     let project = to_set(ctx, layout, &mut c);
@@ -303,7 +310,7 @@ fn patches(ctx: &Context, layout: &Layout) -> (Contribution, Pinned) {
         // A release exists to replace floating tags with versions: pinned by default.
         replace_floating: !ctx.facts.config.manifests.keep_floating
             || ctx.facts.config.manifests.replace_floating
-            || ctx.options.replace_latest,
+            || ctx.options.flag(REPLACE_LATEST),
         schemes: None,
     };
     match patch::plan(&layout.test, &project, ctx.tag, opts) {

@@ -137,8 +137,8 @@ pub struct Refusal {
 
 impl Refusal {
     /// The refusal as a problem that blocks a release, with the way around it.
-    pub fn problem(&self) -> crate::problem::Problem {
-        crate::problem::Problem::new(
+    pub fn problem(&self) -> crate::project::problem::Problem {
+        crate::project::problem::Problem::new(
             &self.message,
             "write the image as a plain `repository:tag` string as the message says, or release without patching (`manifests: { patch: false }` in .release.yml)",
         )

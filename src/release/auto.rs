@@ -2,7 +2,7 @@
 
 use crate::changelog::commits;
 use crate::git::CommitInfo;
-use crate::transaction::Facts;
+use crate::project::Facts;
 use crate::version::Level;
 use anyhow::Result;
 use std::fmt::Write as _;

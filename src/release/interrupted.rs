@@ -3,8 +3,8 @@
 //! something refuses while one is there, with the two ways out.
 
 use crate::git::Repo;
-use crate::problem::Problem;
-use crate::transaction::Facts;
+use crate::project::Facts;
+use crate::project::problem::Problem;
 use crate::transaction::journal::{Journal, state_dir};
 use crate::version::parse_tag;
 use git2::Oid;

@@ -61,8 +61,8 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
             }
         }
     };
-    let manifests = |ctx: &crate::transaction::Context| crate::manifests::contribute_in(ctx, &layout);
-    let images = |ctx: &crate::transaction::Context| crate::images::plan::contribute_in(ctx, Some(&layout));
+    let manifests = |ctx: &crate::project::Brief| crate::manifests::contribute_in(ctx, &layout);
+    let images = |ctx: &crate::project::Brief| crate::images::plan::contribute_in(ctx, Some(&layout));
     let contributors: [plan::Contributor; 4] = [
         &crate::changelog::file::contribute,
         &version_files::contribute,
@@ -75,13 +75,19 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
         if opts.dry_run {
             // A dry run shows what the release would do, then why it would be refused.
             ui::say(&plan::render(&rp));
-            let list = crate::problem::list(&rp.problems);
+            let list = crate::project::problem::list(&rp.problems);
             return Err(refused(format!("dry run: the release above would be refused: {list}")));
         }
-        return Err(refused(crate::problem::list(&rp.problems)));
+        return Err(refused(crate::project::problem::list(&rp.problems)));
     }
     ui::say(&plan::render(&rp));
-    if execute(&facts, &rp.plan, opts, "release", &format!("Release {}?", rp.tag))? {
+    if execute(
+        facts.target(),
+        &rp.plan,
+        opts,
+        "release",
+        &format!("Release {}?", rp.tag),
+    )? {
         if opts.no_push {
             ui::say(&plan::push_later(&rp));
             ui::success(&format!("released {} in this clone (not pushed)", rp.tag));

@@ -2,16 +2,17 @@
 //! value that `--dry-run` prints.
 
 use crate::git::CommitInfo;
-use crate::problem::Problem;
+use crate::project::problem::Problem;
+use crate::project::{Brief, Contribution, Facts};
 use crate::transaction::git_steps::{Commit, PushGit, Tag};
 use crate::transaction::hooks::Hooks;
-use crate::transaction::{Context, Contribution, Facts, Intent, Options, Plan};
+use crate::transaction::{Intent, Options, Plan};
 use crate::version::{Bump, tag_name};
 use semver::Version;
 use std::fmt::Write as _;
 
 /// A part of the release that may add steps (file writes, images).
-pub type Contributor<'f> = &'f dyn Fn(&Context) -> anyhow::Result<Contribution>;
+pub type Contributor<'f> = &'f dyn Fn(&Brief) -> anyhow::Result<Contribution>;
 
 /// The whole release, decided before anything changes.
 #[derive(Debug)]
@@ -84,7 +85,7 @@ pub fn build(
 
     let mut all = Contribution::default();
     {
-        let ctx = Context {
+        let ctx = Brief {
             facts,
             next: &next,
             tag: &tag,
@@ -97,7 +98,7 @@ pub fn build(
         }
     }
     problems.append(&mut all.problems);
-    let h = &facts.config.hooks;
+    let h = &facts.config.hooks.release;
     let previous = current.as_ref().map_or("", |c| c.name.as_str());
     let mut plan = Plan {
         intent: Intent {

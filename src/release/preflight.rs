@@ -3,8 +3,8 @@
 use crate::config::Config;
 use crate::error::refused;
 use crate::git::{RemoteRefs, Repo};
-use crate::problem::Problem;
-use crate::transaction::Facts;
+use crate::project::Facts;
+use crate::project::problem::Problem;
 use crate::version::{Seed, Versions, parse_tag};
 use anyhow::{Context as _, Result};
 use git2::Oid;

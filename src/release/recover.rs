@@ -5,7 +5,7 @@ use super::interrupted::unpushed_release;
 use super::preflight;
 use crate::error::refused;
 use crate::git::Repo;
-use crate::transaction::Facts;
+use crate::project::Facts;
 use crate::transaction::apply::take_back;
 use crate::transaction::journal::Journal;
 use crate::transaction::lock;

@@ -10,12 +10,13 @@ use super::interrupted::{Unpushed, unpushed_release};
 use super::preflight;
 use crate::error::refused;
 use crate::git::Repo;
+use crate::project::{Brief, Facts};
 use crate::transaction::apply;
 use crate::transaction::git_steps::PushGit;
 use crate::transaction::hooks::Hooks;
 use crate::transaction::journal::Journal;
 use crate::transaction::lock;
-use crate::transaction::{Context, Facts, Intent, Options, Plan, execute_from};
+use crate::transaction::{Intent, Options, Plan, execute_from};
 use crate::ui;
 use crate::version::{Bump, parse_tag};
 use anyhow::Result;
@@ -44,10 +45,13 @@ impl Target {
             options: Options {
                 dry_run: now.dry_run,
                 yes: true,
-                skip_images: j.options.skip_images || now.skip_images,
                 no_push: j.options.no_push && !publish,
                 ..j.options.clone()
-            },
+            }
+            .with_flag(
+                crate::images::SKIP,
+                crate::images::skipped(&j.options) || crate::images::skipped(now),
+            ),
         }
     }
 
@@ -139,7 +143,7 @@ pub fn release(mut facts: Facts, journal: Option<Journal>, t: Target, lock: Opti
     let plan = finish_plan(&mut facts, &t, commit)?;
     ui::say(&format!("Finishing the release of {}\n{}", t.tag, plan.render_steps()));
     let prior = journal.unwrap_or_else(|| Journal::load_parked(&git_dir).unwrap_or_else(|| bare_journal(&t, commit)));
-    if execute_from(&facts, &plan, &t.options, "resume", "", Some(&prior))? {
+    if execute_from(facts.target(), &plan, &t.options, "resume", "", Some(&prior))? {
         drop(lock);
         if t.options.no_push {
             ui::success(&format!("released {} in this clone (not pushed)", t.tag));
@@ -183,7 +187,7 @@ fn finish_plan(facts: &mut Facts, t: &Target, commit: Oid) -> Result<Plan> {
     let next = semver::Version::parse(&t.version).map_err(|e| refused(format!("{}: {e}", t.version)))?;
     // The images carry the revision the release was cut from.
     facts.head = Oid::from_str(&t.head_before).unwrap_or(commit);
-    let images = crate::images::contribute(&Context {
+    let images = crate::images::contribute(&Brief {
         facts,
         next: &next,
         tag: &t.tag,
@@ -193,7 +197,7 @@ fn finish_plan(facts: &mut Facts, t: &Target, commit: Oid) -> Result<Plan> {
     })?;
     facts.head = commit;
     if !images.problems.is_empty() {
-        return Err(refused(crate::problem::list(&images.problems)));
+        return Err(refused(crate::project::problem::list(&images.problems)));
     }
     let mut plan = Plan {
         intent: Intent {
@@ -204,7 +208,7 @@ fn finish_plan(facts: &mut Facts, t: &Target, commit: Oid) -> Result<Plan> {
         steps: images.after_tag,
         notices: images.notices,
         // The pre hooks ran before the interruption; the post hooks follow the push.
-        hooks: Hooks::new(&[], &facts.config.hooks.post_release, &t.version, &t.tag, ""),
+        hooks: Hooks::new(&[], &facts.config.hooks.release.post_release, &t.version, &t.tag, ""),
     };
     if !t.options.no_push {
         plan.steps.push(Box::new(PushGit {
@@ -256,7 +260,7 @@ pub fn promote(mut facts: Facts, j: &Journal, opts: &Options) -> Result<()> {
         no_push: false,
         ..j.options.clone()
     };
-    if execute_from(&facts, &plan, &options, "resume", "", Some(j))? {
+    if execute_from(facts.target(), &plan, &options, "resume", "", Some(j))? {
         ui::success(&format!("promoted {} ({} on {})", j.version, j.branch, j.remote));
     }
     Ok(())

@@ -6,8 +6,8 @@
 //! tags stay the source of truth: a file that lags them is set all the same, and said.
 
 use crate::config::VersionFile;
+use crate::project::{Brief, Contribution};
 use crate::transaction::git_steps::WriteFile;
-use crate::transaction::{Context, Contribution};
 use anyhow::Result;
 use std::ops::Range;
 use std::path::Path;
@@ -144,14 +144,15 @@ pub fn holds(root: &Path, files: &[VersionFile]) -> Vec<(std::path::PathBuf, Opt
 }
 
 /// The release's writes to the listed version files, and what each held.
-pub fn contribute(ctx: &Context) -> Result<Contribution> {
+pub fn contribute(ctx: &Brief) -> Result<Contribution> {
     let mut c = Contribution::default();
     let root = &ctx.facts.repo.root;
     let version = ctx.next.to_string();
     for vf in &ctx.facts.config.version_files {
         let path = vf.path().to_path_buf();
         let shown = path.display().to_string();
-        let problem = |what: String, fix: &str| crate::problem::Problem::new(what, fix).at_place(shown.clone());
+        let problem =
+            |what: String, fix: &str| crate::project::problem::Problem::new(what, fix).at_place(shown.clone());
         let (text, at) = match read(root, vf) {
             Ok(read) => read,
             Err(e) => {

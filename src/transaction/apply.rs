@@ -7,20 +7,20 @@ use super::journal::{Journal, state_dir};
 use super::signals::Signals;
 use super::step::Tx;
 use super::undo::{Report, undo_all};
-use super::{Facts, Options, Plan};
+use super::{Options, Plan, Target};
 use crate::error::{Failed, Incomplete, Interrupted, refused};
 use crate::ui;
 use anyhow::Result;
 
-fn begin(facts: &Facts, plan: &Plan, opts: &Options, prior: Option<&Journal>) -> Journal {
+fn begin(target: Target, plan: &Plan, opts: &Options, prior: Option<&Journal>) -> Journal {
     Journal {
         schema: 2,
         kind: plan.intent.kind.to_string(),
         version: plan.intent.version.clone(),
         tag: plan.intent.tag.clone(),
-        branch: facts.branch.clone(),
-        remote: facts.config.remote.clone(),
-        head_before: prior.map_or_else(|| facts.head.to_string(), |p| p.head_before.clone()),
+        branch: target.branch.to_string(),
+        remote: target.remote.to_string(),
+        head_before: prior.map_or_else(|| target.head.to_string(), |p| p.head_before.clone()),
         options: opts.clone(),
         steps: plan.steps.iter().map(|s| s.describe()).collect(),
         completed: 0,
@@ -35,24 +35,24 @@ fn begin(facts: &Facts, plan: &Plan, opts: &Options, prior: Option<&Journal>) ->
 
 /// Runs every step of `plan` under a journal; on the first failure (or a signal before
 /// the push) undoes what was done, in reverse, and says what failed and what was undone.
-pub fn apply(facts: &Facts, plan: &Plan, opts: &Options) -> Result<()> {
-    apply_from(facts, plan, opts, None)
+pub fn apply(target: Target, plan: &Plan, opts: &Options) -> Result<()> {
+    apply_from(target, plan, opts, None)
 }
 
 /// [`apply`] continuing an interrupted transaction (`release resume`): the new journal
 /// starts with `prior`'s undos and tag object, so a resume killed halfway can still be
 /// taken back whole.
-pub fn apply_from(facts: &Facts, plan: &Plan, opts: &Options, prior: Option<&Journal>) -> Result<()> {
-    let repo = &facts.repo;
+pub fn apply_from(target: Target, plan: &Plan, opts: &Options, prior: Option<&Journal>) -> Result<()> {
+    let repo = target.repo;
     let git_dir = repo.git_dir().to_path_buf();
-    begin(facts, plan, opts, prior).save(&git_dir).map_err(|e| {
+    begin(target, plan, opts, prior).save(&git_dir).map_err(|e| {
         refused(format!(
             "cannot write the release journal in {} ({e:#}): nothing was changed",
             state_dir(&git_dir).display()
         ))
     })?;
     let signals = Signals::arm();
-    let mut tx = Tx::new(repo, &facts.branch, facts.head, opts, begin(facts, plan, opts, prior));
+    let mut tx = Tx::new(repo, target.branch, target.head, opts, begin(target, plan, opts, prior));
     let total = plan.steps.len();
     for (i, step) in plan.steps.iter().enumerate() {
         let label = format!("[{}/{total}] {}", i + 1, step.describe());

@@ -1,22 +1,24 @@
 //! The transaction's vocabulary and its engine: a [`Plan`] is a list of [`Step`]s decided
 //! before anything changes; [`apply`](apply::apply) runs them, records each one's
 //! [`Undo`] in the journal before it changes anything, and takes everything local back in
-//! reverse when a step fails ([`undo`] guards each against later edits). Parts of a release (changelog, manifests, images) add steps through a
-//! [`Contribution`]; promote builds its own plan. This module knows no images, manifests
-//! or changelog: they implement [`Step`].
+//! reverse when a step fails ([`undo`] guards each against later edits). It changes one
+//! clone ([`Target`]) the way the user asked ([`Options`]: the parts' own switches ride
+//! along as named flags it only keeps). Parts of a release (changelog, manifests, images)
+//! add steps through a `project::Contribution`; promote builds its own plan. This module
+//! knows no images, manifests or changelog: they implement [`Step`].
 
 pub mod apply;
-pub mod context;
 pub mod git_steps;
 pub mod hooks;
 pub mod journal;
 pub mod lock;
+pub mod options;
 pub mod signals;
 pub mod step;
 pub mod undo;
 
-pub use context::{Context, Contribution, Facts, Options};
 pub use journal::Undo;
+pub use options::{Options, Target};
 pub use step::{Step, Tx};
 
 use crate::error::refused;
@@ -64,13 +66,13 @@ impl Plan {
 
 /// After the plan was shown: stop on `--dry-run`, else ask (or take `--yes`) and apply.
 /// Returns whether it was applied.
-pub fn execute(facts: &Facts, plan: &Plan, opts: &Options, verb: &str, question: &str) -> Result<bool> {
-    execute_from(facts, plan, opts, verb, question, None)
+pub fn execute(target: Target, plan: &Plan, opts: &Options, verb: &str, question: &str) -> Result<bool> {
+    execute_from(target, plan, opts, verb, question, None)
 }
 
 /// [`execute`] continuing the interrupted transaction of `prior` (its undos are kept).
 pub fn execute_from(
-    facts: &Facts,
+    target: Target,
     plan: &Plan,
     opts: &Options,
     verb: &str,
@@ -92,11 +94,11 @@ pub fn execute_from(
         }
     }
     if !opts.no_verify {
-        plan.hooks.run_pre(&facts.repo.root)?;
+        plan.hooks.run_pre(&target.repo.root)?;
     }
-    apply::apply_from(facts, plan, opts, prior)?;
+    apply::apply_from(target, plan, opts, prior)?;
     if !opts.no_verify {
-        plan.hooks.run_post(&facts.repo.root);
+        plan.hooks.run_post(&target.repo.root);
     }
     Ok(true)
 }

@@ -2,7 +2,7 @@
 //! `.dockerignore`, two images built FROM scratch with `COPY . /ctx/`, the same files.
 
 use crate::common;
-use release::images::{context, engine};
+use release::images::{build_context, engine};
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
@@ -106,7 +106,7 @@ fn both(root: &Path, dockerfile: &str, name: &str) -> (Vec<String>, Vec<String>,
     let pruned = engine::block_on(async {
         let e = engine::Engine::connect().await?;
         let only = e.context_filter(dockerfile).await;
-        let ctx = context::scan_only(root, &root.join("Dockerfile"), only.as_deref())?;
+        let ctx = build_context::scan_only(root, &root.join("Dockerfile"), only.as_deref())?;
         let pruned = ctx.pruned;
         let none = HashMap::new();
         let how = engine::BuildOptions {

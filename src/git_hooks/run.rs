@@ -46,7 +46,7 @@ pub fn run(name: &str, args: &[String]) -> i32 {
     for w in &warnings {
         say(w);
     }
-    if !warnings.is_empty() && config.hooks.strict && name != "post-merge" {
+    if !warnings.is_empty() && config.hooks.git.strict && name != "post-merge" {
         say(
             "stopped (hooks: strict in .release.yml); `git commit --no-verify` / `git push --no-verify` skips hooks once",
         );
@@ -75,7 +75,7 @@ pub fn pre_commit(repo: &Repo, config: &Config) -> Vec<String> {
             "this clone is {behind} commit(s) behind {remote}/{branch} (as of the last fetch, {when}): `git pull` before you commit, or your push will be refused"
         ));
     }
-    let limit = (config.hooks.fetch_after_minutes * 60) as i64;
+    let limit = (config.hooks.git.fetch_after_minutes * 60) as i64;
     let stale = fetched.is_none_or(|t| now - t > limit);
     if stale && repo.has_remote(remote) {
         repo.fetch_in_background(remote, &branch);

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// What goes into one context.
 #[derive(Debug, Clone)]
-pub struct Context {
+pub struct BuildContext {
     pub dir: PathBuf,
     /// Paths relative to `dir`, slash-separated, parents before children.
     pub entries: Vec<String>,
@@ -35,11 +35,11 @@ fn rel_slash(p: &Path) -> String {
 /// Lists what `.dockerignore` lets through, and where the Dockerfile goes. With `only`
 /// (the Dockerfile's COPY/ADD sources), just those paths are taken; a symlink among them
 /// means the whole context after all (it may point anywhere).
-pub fn scan(context_dir: &Path, dockerfile: &Path) -> Result<Context> {
+pub fn scan(context_dir: &Path, dockerfile: &Path) -> Result<BuildContext> {
     scan_only(context_dir, dockerfile, None)
 }
 
-pub fn scan_only(context_dir: &Path, dockerfile: &Path, only: Option<&[String]>) -> Result<Context> {
+pub fn scan_only(context_dir: &Path, dockerfile: &Path, only: Option<&[String]>) -> Result<BuildContext> {
     match scan_inner(context_dir, dockerfile, only) {
         Err(e) if e.downcast_ref::<Symlink>().is_some() => scan_inner(context_dir, dockerfile, None),
         other => other,
@@ -55,14 +55,14 @@ impl std::fmt::Display for Symlink {
 }
 impl std::error::Error for Symlink {}
 
-fn scan_inner(context_dir: &Path, dockerfile: &Path, only: Option<&[String]>) -> Result<Context> {
+fn scan_inner(context_dir: &Path, dockerfile: &Path, only: Option<&[String]>) -> Result<BuildContext> {
     if !context_dir.is_dir() {
         anyhow::bail!("the build context {} is not a folder", context_dir.display());
     }
     let ignore_text = std::fs::read_to_string(context_dir.join(".dockerignore")).unwrap_or_default();
     let ignore = DockerIgnore::parse(&ignore_text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", context_dir.join(".dockerignore").display()))?;
-    let mut ctx = Context {
+    let mut ctx = BuildContext {
         dir: context_dir.to_path_buf(),
         entries: Vec::new(),
         files: 0,
@@ -102,7 +102,7 @@ fn scan_inner(context_dir: &Path, dockerfile: &Path, only: Option<&[String]>) ->
     Ok(ctx)
 }
 
-fn add_with_parents(ctx: &mut Context, rel: &str, root: &Path) -> Result<()> {
+fn add_with_parents(ctx: &mut BuildContext, rel: &str, root: &Path) -> Result<()> {
     let mut acc = String::new();
     let parts: Vec<&str> = rel.split('/').collect();
     for (i, p) in parts.iter().enumerate() {
@@ -121,7 +121,7 @@ fn add_with_parents(ctx: &mut Context, rel: &str, root: &Path) -> Result<()> {
     Ok(())
 }
 
-fn walk(root: &Path, rel: &Path, ignore: &DockerIgnore, only: Option<&[String]>, ctx: &mut Context) -> Result<()> {
+fn walk(root: &Path, rel: &Path, ignore: &DockerIgnore, only: Option<&[String]>, ctx: &mut BuildContext) -> Result<()> {
     let dir = root.join(rel);
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .with_context(|| format!("reading {}", dir.display()))?
@@ -190,7 +190,7 @@ impl Write for ChannelWriter {
 
 /// Writes the context as a tar on a thread; returns the chunks as they come.
 pub fn stream(
-    ctx: Context,
+    ctx: BuildContext,
 ) -> (
     tokio::sync::mpsc::Receiver<Bytes>,
     std::thread::JoinHandle<std::io::Result<()>>,
@@ -207,7 +207,7 @@ pub fn stream(
 }
 
 /// The tar itself (also used by tests to compare with `docker build`).
-pub fn write_tar<W: Write>(ctx: &Context, w: W) -> std::io::Result<()> {
+pub fn write_tar<W: Write>(ctx: &BuildContext, w: W) -> std::io::Result<()> {
     let mut tar = tar::Builder::new(w);
     tar.follow_symlinks(false);
     // dockerd cannot unpack GNU sparse entries (type 'S'): write sparse files out in full.

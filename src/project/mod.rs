@@ -1,37 +1,16 @@
-//! What a plan is made from: the facts preflight read, how the user asked to run it, and
-//! what each part of a release is told ([`Context`]) and gives back ([`Contribution`]).
+//! The project as one command read it ([`Facts`], gathered once and never changed after),
+//! what each part of a release is told about it ([`Brief`]) and what each part gives
+//! back ([`Contribution`]).
 
-use super::Step;
+pub mod problem;
+
 use crate::config::Config;
 use crate::git::{CommitInfo, RemoteRefs, Repo};
-use crate::problem::Problem;
+use crate::transaction::{Options, Step, Target};
 use crate::version::Versions;
 use git2::Oid;
+use problem::Problem;
 use semver::Version;
-
-/// How the user asked to run it (kept in the journal, so resume keeps to it).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct Options {
-    pub dry_run: bool,
-    pub yes: bool,
-    /// Pin `latest`/untagged project images in the test environment to the new version.
-    pub replace_latest: bool,
-    /// Release git only: no images are built or pushed.
-    pub skip_images: bool,
-    /// Skip the user's git hooks (`pre-commit`, `commit-msg`) for the release commit.
-    pub no_verify: bool,
-    /// Sign the release commit and tag (`--sign`, or `sign: true` in .release.yml).
-    pub sign: bool,
-    /// Keep the commit, tag and images local (`--no-push`, or no remote at all).
-    pub no_push: bool,
-    /// Lint errors do not block; the plan lists them (`--allow-check-errors`).
-    pub allow_check_errors: bool,
-    /// Run by `release resume` in place of a journal it took back (`restart`): that
-    /// journal is not a release in progress for this run.
-    #[serde(skip)]
-    pub resuming: bool,
-}
 
 /// What preflight learned about the clone and its origin.
 pub struct Facts {
@@ -50,8 +29,20 @@ pub struct Facts {
     pub built: Option<Vec<String>>,
 }
 
+impl Facts {
+    /// The clone and branch a transaction of this project changes.
+    pub fn target(&self) -> Target<'_> {
+        Target {
+            repo: &self.repo,
+            branch: &self.branch,
+            remote: &self.config.remote,
+            head: self.head,
+        }
+    }
+}
+
 /// What the parts of a release are told about it.
-pub struct Context<'a> {
+pub struct Brief<'a> {
     pub facts: &'a Facts,
     pub next: &'a Version,
     pub tag: &'a str,
