@@ -262,8 +262,10 @@ pub struct How {
 
 pub fn run(dir: &Path, version: Option<&str>, opts: &Options, how: How) -> Result<()> {
     let _lock = crate::transaction::lock::hold(crate::git::open(dir)?.git_dir(), opts.dry_run)?;
-    let facts = preflight::gather(dir, false)?;
-    let layout = Layout::load(&facts.repo.root, &facts.config)?;
+    // The project is read once: preflight and the plan share the manifests.
+    let root = crate::git::project_root(dir);
+    let layout = Layout::load(&root, &crate::config::Config::load(&root)?)?;
+    let facts = preflight::gather(dir, false, &layout)?;
     let pin = how.pin_digest || facts.config.promote.pin_digest;
     if pin && crate::images::skipped(opts) {
         return Err(refused(

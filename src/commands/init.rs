@@ -131,7 +131,7 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
     a.names().validate()?;
     let root = crate::git::project_root(dir);
     if !a.dry_run {
-        for said in crate::commands::new_files::recover(&root)? {
+        for said in super::new_files::recover(&root)? {
             ui::say(&said);
         }
     }
@@ -253,7 +253,7 @@ fn adopt(root: &Path, (from, target): (&Env, &Env), port: Option<u16>, dry_run: 
             .iter()
             .map(|f| (f.path.clone(), f.text.clone().into_bytes()))
             .collect();
-        crate::commands::new_files::write_all(root, &files)?;
+        super::new_files::write_all(root, &files)?;
         for f in &adopted.files {
             ui::say(&format!("wrote    {} (from {})", f.path.display(), f.from.display()));
         }
@@ -316,7 +316,7 @@ fn sample(root: &Path, a: &Args) -> Result<()> {
             new.push((std::path::PathBuf::from(&rel), scaffold(root, &rel, &text).into_bytes()));
         }
     }
-    crate::commands::new_files::write_all(root, &new)?;
+    super::new_files::write_all(root, &new)?;
     for (rel, _) in &new {
         ui::say(&format!("wrote    {}", rel.display()));
     }

@@ -61,7 +61,7 @@ pub fn contribute_in(ctx: &Brief, layout: Option<&crate::manifests::Layout>) -> 
     if !c.problems.is_empty() {
         return Ok(c);
     }
-    let revision = ctx.facts.head.to_string();
+    let revision = ctx.revision.to_string();
     let version = ctx.next.to_string();
     match check_all(root, &mut jobs, &revision, &version) {
         Ok((endpoint, arch)) => {

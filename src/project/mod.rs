@@ -46,6 +46,9 @@ pub struct Brief<'a> {
     pub facts: &'a Facts,
     pub next: &'a Version,
     pub tag: &'a str,
+    /// The commit the release is cut from (the images are labelled with it): HEAD before
+    /// the release commit.
+    pub revision: Oid,
     /// The tag of the current release, if any.
     pub prev_tag: Option<&'a str>,
     /// Commits since the current release, newest first.

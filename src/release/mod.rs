@@ -42,7 +42,7 @@ pub fn run(dir: &Path, request: &Request, opts: &Options) -> Result<()> {
     // and both parts that use them.
     let root = crate::git::project_root(dir);
     let layout = crate::manifests::Layout::load(&root, &crate::config::Config::load(&root)?)?;
-    let facts = preflight::gather_in(dir, opts.resuming, Some(&layout))?;
+    let facts = preflight::gather(dir, opts.resuming, &layout)?;
     let at = ui::timing("preflight", at);
     let opts = &Options {
         sign: opts.sign || facts.config.sign,

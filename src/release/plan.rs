@@ -86,6 +86,7 @@ pub fn build(
     let mut all = Contribution::default();
     {
         let ctx = Brief {
+            revision: facts.head,
             facts,
             next: &next,
             tag: &tag,

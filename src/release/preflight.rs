@@ -123,11 +123,6 @@ fn seed(root: &std::path::Path, config: &Config, read: Option<&crate::manifests:
         .max_by(|a, b| a.version.cmp_precedence(&b.version).then_with(|| b.from.cmp(&a.from)))
 }
 
-/// Reads the facts and checks everything a release needs, origin included.
-pub fn gather(dir: &std::path::Path, resuming: bool) -> Result<Facts> {
-    gather_in(dir, resuming, None)
-}
-
 /// Which images the project builds: a release sets only those (a third party's image is
 /// left alone). `None` when no Dockerfile says.
 fn built(f: &Facts, layout: &crate::manifests::Layout) -> Option<Vec<String>> {
@@ -137,10 +132,11 @@ fn built(f: &Facts, layout: &crate::manifests::Layout) -> Option<Vec<String>> {
         .map(|specs| specs.into_iter().map(|s| s.repository).collect())
 }
 
-/// [`gather`] with the project's manifests already read (`layout`).
-pub fn gather_in(dir: &std::path::Path, resuming: bool, layout: Option<&crate::manifests::Layout>) -> Result<Facts> {
-    let mut f = read_with(dir, false, layout)?;
-    f.built = layout.and_then(|l| built(&f, l));
+/// Reads the facts and checks everything a release or promote needs, origin included.
+/// `layout`: the project's manifests, read once by the caller and shared with the plan.
+pub fn gather(dir: &std::path::Path, resuming: bool, layout: &crate::manifests::Layout) -> Result<Facts> {
+    let mut f = read_with(dir, false, Some(layout))?;
+    f.built = built(&f, layout);
     let remote = f.config.remote.clone();
     let mut problems = Vec::new();
     if f.repo.is_shallow() {

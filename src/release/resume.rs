@@ -11,11 +11,11 @@ use super::preflight;
 use crate::error::refused;
 use crate::git::Repo;
 use crate::project::{Brief, Facts};
-use crate::transaction::apply;
 use crate::transaction::git_steps::PushGit;
 use crate::transaction::hooks::Hooks;
 use crate::transaction::journal::Journal;
 use crate::transaction::lock;
+use crate::transaction::{self, apply};
 use crate::transaction::{Intent, Options, Plan, execute_from};
 use crate::ui;
 use crate::version::{Bump, parse_tag};
@@ -24,7 +24,7 @@ use git2::Oid;
 use std::path::Path;
 
 /// The release to finish, and how it was started.
-pub struct Target {
+pub struct Unfinished {
     pub tag: String,
     pub version: String,
     pub branch: Option<String>,
@@ -34,10 +34,10 @@ pub struct Target {
     pub options: Options,
 }
 
-impl Target {
+impl Unfinished {
     /// From a journal; `publish` for a parked `--no-push` release (resume pushes it now).
-    pub fn of(j: &Journal, now: &Options, publish: bool) -> Target {
-        Target {
+    pub fn of(j: &Journal, now: &Options, publish: bool) -> Unfinished {
+        Unfinished {
             tag: j.tag.clone().unwrap_or_default(),
             version: j.version.clone(),
             branch: Some(j.branch.clone()),
@@ -56,8 +56,8 @@ impl Target {
     }
 
     /// From an unpushed release commit with no record of how it was made.
-    pub fn unpushed(facts: &Facts, u: &Unpushed, now: &Options) -> Target {
-        Target {
+    pub fn unpushed(facts: &Facts, u: &Unpushed, now: &Options) -> Unfinished {
+        Unfinished {
             tag: u.tag.clone(),
             version: parse_tag(&u.tag, None).map(|(_, v)| v.to_string()).unwrap_or_default(),
             branch: None,
@@ -87,7 +87,7 @@ fn take_back(repo: &Repo, j: &Journal) -> Result<()> {
 
 /// Finishes a release whose journal (or unpushed commit, or parked record) names `t`.
 /// `lock` is this clone's release lock, held by the caller.
-pub fn release(mut facts: Facts, journal: Option<Journal>, t: Target, lock: Option<lock::Lock>) -> Result<()> {
+pub fn release(facts: Facts, journal: Option<Journal>, t: Unfinished, lock: Option<lock::Lock>) -> Result<()> {
     let git_dir = facts.repo.git_dir().to_path_buf();
     // The tag object the release made is pushed by id, but only while a tag of that name
     // is here: with none, the tag step never ran or was already taken back (a rollback
@@ -139,11 +139,15 @@ pub fn release(mut facts: Facts, journal: Option<Journal>, t: Target, lock: Opti
             &object.to_string()[..7]
         ));
     }
-    facts.branch = branch.clone();
-    let plan = finish_plan(&mut facts, &t, commit)?;
+    let plan = finish_plan(&facts, &t, &branch)?;
     ui::say(&format!("Finishing the release of {}\n{}", t.tag, plan.render_steps()));
     let prior = journal.unwrap_or_else(|| Journal::load_parked(&git_dir).unwrap_or_else(|| bare_journal(&t, commit)));
-    if execute_from(facts.target(), &plan, &t.options, "resume", "", Some(&prior))? {
+    let target = transaction::Target {
+        branch: &branch,
+        head: commit,
+        ..facts.target()
+    };
+    if execute_from(target, &plan, &t.options, "resume", "", Some(&prior))? {
         drop(lock);
         if t.options.no_push {
             ui::success(&format!("released {} in this clone (not pushed)", t.tag));
@@ -156,7 +160,7 @@ pub fn release(mut facts: Facts, journal: Option<Journal>, t: Target, lock: Opti
 }
 
 /// A journal for an unpushed release nobody recorded (its tag is pushed as it stands).
-fn bare_journal(t: &Target, commit: Oid) -> Journal {
+fn bare_journal(t: &Unfinished, commit: Oid) -> Journal {
     Journal {
         schema: 2,
         kind: "release".into(),
@@ -183,19 +187,18 @@ fn bare_journal(t: &Target, commit: Oid) -> Journal {
 
 /// The steps left: the images (those in the registry from this commit are reused) and
 /// the push of the release commit and tag.
-fn finish_plan(facts: &mut Facts, t: &Target, commit: Oid) -> Result<Plan> {
+fn finish_plan(facts: &Facts, t: &Unfinished, branch: &str) -> Result<Plan> {
     let next = semver::Version::parse(&t.version).map_err(|e| refused(format!("{}: {e}", t.version)))?;
-    // The images carry the revision the release was cut from.
-    facts.head = Oid::from_str(&t.head_before).unwrap_or(commit);
     let images = crate::images::contribute(&Brief {
         facts,
+        // The images carry the revision the release was cut from.
+        revision: Oid::from_str(&t.head_before).unwrap_or(facts.head),
         next: &next,
         tag: &t.tag,
         prev_tag: None,
         commits: &[],
         options: &t.options,
     })?;
-    facts.head = commit;
     if !images.problems.is_empty() {
         return Err(refused(crate::project::problem::list(&images.problems)));
     }
@@ -213,7 +216,7 @@ fn finish_plan(facts: &mut Facts, t: &Target, commit: Oid) -> Result<Plan> {
     if !t.options.no_push {
         plan.steps.push(Box::new(PushGit {
             remote: facts.config.remote.clone(),
-            branch: facts.branch.clone(),
+            branch: branch.to_string(),
             tag: Some(t.tag.clone()),
         }));
     }
@@ -222,7 +225,7 @@ fn finish_plan(facts: &mut Facts, t: &Target, commit: Oid) -> Result<Plan> {
 
 /// Finishes an interrupted promote: pushes its commit to the journal's branch when it was
 /// made, else takes it back.
-pub fn promote(mut facts: Facts, j: &Journal, opts: &Options) -> Result<()> {
+pub fn promote(facts: Facts, j: &Journal, opts: &Options) -> Result<()> {
     let git_dir = facts.repo.git_dir().to_path_buf();
     let Some(made) = j.made_commit(&facts.repo) else {
         take_back(&facts.repo, j)?;
@@ -238,8 +241,6 @@ pub fn promote(mut facts: Facts, j: &Journal, opts: &Options) -> Result<()> {
         ));
         return Ok(());
     }
-    facts.branch = j.branch.clone();
-    facts.head = made;
     let plan = Plan {
         intent: Intent {
             kind: "promote",
@@ -260,7 +261,12 @@ pub fn promote(mut facts: Facts, j: &Journal, opts: &Options) -> Result<()> {
         no_push: false,
         ..j.options.clone()
     };
-    if execute_from(facts.target(), &plan, &options, "resume", "", Some(j))? {
+    let target = transaction::Target {
+        branch: &j.branch,
+        head: made,
+        ..facts.target()
+    };
+    if execute_from(target, &plan, &options, "resume", "", Some(j))? {
         ui::success(&format!("promoted {} ({} on {})", j.version, j.branch, j.remote));
     }
     Ok(())
@@ -279,7 +285,7 @@ pub fn run(dir: &Path, opts: &Options) -> Result<()> {
         return promote(facts, j, opts);
     }
     let target = match &journal {
-        Some(j) => Target::of(j, opts, false),
+        Some(j) => Unfinished::of(j, opts, false),
         None => {
             let refs = facts.repo.ls_remote(&facts.config.remote).ok();
             let Some(u) = unpushed_release(&facts.repo, refs.as_ref().map(|r| &r.tags)) else {
@@ -289,8 +295,8 @@ pub fn run(dir: &Path, opts: &Options) -> Result<()> {
             };
             // A release made with --no-push left its record: publish it as it was made.
             match Journal::load_parked(&git_dir).filter(|p| p.tag.as_deref() == Some(u.tag.as_str())) {
-                Some(p) => Target::of(&p, opts, true),
-                None => Target::unpushed(&facts, &u, opts),
+                Some(p) => Unfinished::of(&p, opts, true),
+                None => Unfinished::unpushed(&facts, &u, opts),
             }
         }
     };

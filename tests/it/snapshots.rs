@@ -1,6 +1,6 @@
-//! What users see, as whole snapshots (insta): the plan, `status`, `check`, `version
-//! --explain` and a refusal, in real sandboxes (a bare origin, real clones, the real
-//! binary). Commit ids, dates, ages and temporary paths are redacted, so a reviewer reads
+//! What users see, as whole snapshots (insta): the plan, refusals, `status`, `check`,
+//! `sync`, `deploy`, `init`, `version --explain`, `notes` and `abort`, in real sandboxes
+//! (a bare origin, real clones, the real binary). Commit ids, dates, ages and temporary paths are redacted, so a reviewer reads
 //! the text a user reads and a change to it shows up in the diff.
 
 use crate::common;
@@ -157,4 +157,14 @@ fn an_interrupted_release_is_named_with_the_ways_out() {
     let r = sb.release(&["abort"]);
     assert_eq!(r.code, 0, "{}", r.all());
     snapshot("abort_takes_it_back", &sb, &r, "stderr");
+}
+
+#[test]
+fn deploy_refuses_a_clone_that_differs_from_github() {
+    let sb = project();
+    sb.commit_file("src/api.py", "print('local')\n", "feat(api): not pushed yet");
+    std::fs::write(sb.clone.join("scratch.txt"), "wip\n").unwrap();
+    let r = sb.release(&["deploy", "test"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    snapshot("deploy_clone_differs", &sb, &r, "stderr");
 }
