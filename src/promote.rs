@@ -164,7 +164,7 @@ fn targets(layout: &Layout, pairs: &[(usize, usize)], (test, prod): (&[&Object],
                 };
                 out.entry(p.file.to_path_buf())
                     .or_default()
-                    .insert((p.name.clone(), k), value);
+                    .insert((p.name.to_string(), k), value);
             }
         }
     }
@@ -179,7 +179,7 @@ fn writes(layout: &Layout, targets: &Targets) -> (Vec<Box<dyn Step>>, Vec<Proble
         let res = patch::edits_for(
             file,
             &layout.project,
-            |oi, si, _| t.get(&(file.objects[oi].name.clone(), si)).cloned(),
+            |oi, si, _| t.get(&(file.objects[oi].name.to_string(), si)).cloned(),
             patch::Options {
                 replace_floating: true,
                 schemes: None,

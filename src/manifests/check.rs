@@ -142,7 +142,7 @@ impl<'a> PodIndex<'a> {
         let mut m: std::collections::HashMap<(&str, &str), Vec<&Object>> = std::collections::HashMap::new();
         for w in objects.filter(|o| is_workload(o)) {
             for (k, v) in &w.pod_labels {
-                m.entry((k.as_str(), v.as_str())).or_default().push(w);
+                m.entry((k, v)).or_default().push(w);
             }
         }
         PodIndex(m)
@@ -152,7 +152,7 @@ impl<'a> PodIndex<'a> {
     pub fn first_match(&self, selector: &Labels) -> Option<&'a Object> {
         let rarest = selector
             .iter()
-            .map(|(k, v)| self.0.get(&(k.as_str(), v.as_str())).map_or(&[][..], Vec::as_slice))
+            .map(|(k, v)| self.0.get(&(k, v)).map_or(&[][..], Vec::as_slice))
             .min_by_key(|l| l.len())?;
         rarest.iter().copied().find(|w| contains(&w.pod_labels, selector))
     }

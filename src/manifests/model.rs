@@ -4,26 +4,28 @@
 
 use super::places::{Holds, Place};
 use super::yaml::{self, Node, Scalar, SyntaxError};
+use compact_str::CompactString;
 use std::path::{Path, PathBuf};
 
-/// Labels or a selector: `key: value` pairs sorted by key. A sorted vector, not a
-/// `BTreeMap`, since an object has four of them with a label or two each, and a map's
-/// nodes would make a 50 MB manifest need gigabytes.
+/// Labels or a selector: `key: value` pairs sorted by key. A sorted boxed slice of small
+/// strings, not a `BTreeMap`: an object has four of them with a label or two each, and a
+/// 50 MB manifest has a quarter of a million objects. Keys and values up to 24 bytes live
+/// inline (`CompactString`), so most labels need no allocation of their own.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Labels(Vec<(String, String)>);
+pub struct Labels(Box<[(CompactString, CompactString)]>);
 
 impl Labels {
-    pub fn get(&self, key: &str) -> Option<&String> {
+    pub fn get(&self, key: &str) -> Option<&str> {
         self.0
             .binary_search_by(|(k, _)| k.as_str().cmp(key))
             .ok()
-            .map(|i| &self.0[i].1)
+            .map(|i| self.0[i].1.as_str())
     }
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.0.iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
-    pub fn values(&self) -> impl Iterator<Item = &String> {
-        self.0.iter().map(|(_, v)| v)
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(_, v)| v.as_str())
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -33,29 +35,30 @@ impl Labels {
     }
 }
 
-impl FromIterator<(String, String)> for Labels {
-    fn from_iter<I: IntoIterator<Item = (String, String)>>(it: I) -> Labels {
-        let mut v: Vec<(String, String)> = it.into_iter().collect();
+impl<K: Into<CompactString>, V: Into<CompactString>> FromIterator<(K, V)> for Labels {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(it: I) -> Labels {
+        let mut v: Vec<(CompactString, CompactString)> = it.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
         v.reverse(); // a later duplicate key wins, as in a map
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v.dedup_by(|a, b| a.0 == b.0);
-        v.shrink_to_fit();
-        Labels(v)
+        Labels(v.into_boxed_slice())
     }
 }
 
 impl<'a> IntoIterator for &'a Labels {
-    type Item = (&'a String, &'a String);
-    type IntoIter =
-        std::iter::Map<std::slice::Iter<'a, (String, String)>, fn(&'a (String, String)) -> (&'a String, &'a String)>;
+    type Item = (&'a str, &'a str);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (CompactString, CompactString)>,
+        fn(&'a (CompactString, CompactString)) -> (&'a str, &'a str),
+    >;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 }
 
 impl std::ops::Index<&str> for Labels {
-    type Output = String;
-    fn index(&self, key: &str) -> &String {
+    type Output = str;
+    fn index(&self, key: &str) -> &str {
         self.get(key).expect("no such label")
     }
 }
@@ -73,7 +76,7 @@ pub enum Role {
 /// One `image:` of a container, where it sits in its file.
 #[derive(Debug, Clone)]
 pub struct ImageSite {
-    pub container: String,
+    pub container: CompactString,
     /// `containers`, `initContainers` or `ephemeralContainers`.
     pub list: &'static str,
     /// The scalar; `None` when the value is not a plain or quoted string (alias, block, map).
@@ -88,15 +91,13 @@ pub struct Object {
     /// Shared by every object of the file (a manifest can hold many thousands).
     pub file: std::sync::Arc<Path>,
     pub line: usize,
-    pub kind: String,
-    pub name: String,
+    pub kind: CompactString,
+    pub name: CompactString,
     pub name_line: usize,
     /// `metadata.namespace`, when the object names one.
-    pub namespace: Option<String>,
+    pub namespace: Option<CompactString>,
     pub labels: Labels,
     pub role: Role,
-    /// Service `spec.type` (`ClusterIP` when absent).
-    pub service_type: Option<String>,
     /// Service `spec.selector`.
     pub selector: Labels,
     /// The line of `spec.selector` (a Service's, or a workload's `matchLabels`), else the object's.
@@ -105,11 +106,23 @@ pub struct Object {
     pub match_labels: Labels,
     /// Pod template labels (a Pod's own labels).
     pub pod_labels: Labels,
-    pub images: Vec<ImageSite>,
-    pub claims: Vec<(String, usize)>,
-    pub hosts: Vec<(String, usize)>,
+    pub images: Box<[ImageSite]>,
+    /// What few objects have (a Service's type, volume claims, Ingress hosts), boxed so
+    /// that the many objects without them stay small.
+    pub rare: Option<Box<Rare>>,
     /// Ports, backends, env values and secret-looking keys (most objects have none).
     pub wiring: Option<super::wiring::Wiring>,
+}
+
+/// The fields few objects have.
+#[derive(Debug, Clone, Default)]
+pub struct Rare {
+    /// Service `spec.type` (`ClusterIP` when absent).
+    pub service_type: Option<CompactString>,
+    /// `persistentVolumeClaim.claimName`s of the pod's volumes, with their lines.
+    pub claims: Vec<(String, usize)>,
+    /// Ingress rule hosts, with their lines.
+    pub hosts: Vec<(String, usize)>,
 }
 
 /// One manifest file.
@@ -138,6 +151,21 @@ pub struct Env {
 }
 
 impl Object {
+    /// Service `spec.type` (`ClusterIP` when absent); `None` for other kinds.
+    pub fn service_type(&self) -> Option<&str> {
+        self.rare.as_ref().and_then(|r| r.service_type.as_deref())
+    }
+    /// The volume claims the pod mounts, with their lines.
+    pub fn claims(&self) -> &[(String, usize)] {
+        self.rare.as_ref().map_or(&[], |r| &r.claims)
+    }
+    /// An Ingress's rule hosts, with their lines.
+    pub fn hosts(&self) -> &[(String, usize)] {
+        self.rare.as_ref().map_or(&[], |r| &r.hosts)
+    }
+    fn rare_mut(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
+    }
     /// A Service's nodePorts and their lines.
     pub fn node_ports(&self) -> impl Iterator<Item = (i64, usize)> + '_ {
         self.wiring
@@ -184,7 +212,10 @@ pub fn load_env(root: &Path, name: &str, place: &Place, keep_text: bool) -> std:
 
 /// Parses one file's text into objects.
 pub fn read_file(path: PathBuf, text: String) -> ManifestFile {
-    let (mut objects, mut empty) = (Vec::new(), true);
+    // One object per document at most: reserving for them all keeps a doubling vector from
+    // holding twice the objects at its peak.
+    let documents = text.matches("\n---").count() + 1;
+    let (mut objects, mut empty) = (Vec::with_capacity(documents), true);
     let shared: std::sync::Arc<Path> = std::sync::Arc::from(path.as_path());
     let parsed = yaml::each_document(&text, |d| {
         if let Some(d) = d {
@@ -237,19 +268,17 @@ fn object(path: &std::sync::Arc<Path>, doc: &Node) -> Option<Object> {
             .path(&["metadata", "namespace"])
             .and_then(Node::as_str)
             .filter(|n| !n.is_empty())
-            .map(str::to_string),
+            .map(CompactString::from),
         labels: string_map(doc.path(&["metadata", "labels"])),
-        kind,
-        name,
+        kind: kind.into(),
+        name: name.into(),
         role: Role::Other,
-        service_type: None,
         selector: Labels::default(),
         selector_line: 0,
         match_labels: Labels::default(),
         pod_labels: Labels::default(),
-        images: Vec::new(),
-        claims: Vec::new(),
-        hosts: Vec::new(),
+        images: Box::default(),
+        rare: None,
         wiring: None,
     };
     let (template, pod_spec) = match o.kind.as_str() {
@@ -268,16 +297,20 @@ fn object(path: &std::sync::Arc<Path>, doc: &Node) -> Option<Object> {
         o.match_labels = string_map(doc.path(&["spec", "selector", "matchLabels"]));
     }
     if let Some(spec) = pod_spec {
-        for list in ["containers", "initContainers", "ephemeralContainers"] {
-            for c in spec.get(list).map(Node::items).unwrap_or(&[]) {
-                if let Some(img) = c.get("image") {
-                    o.images.push(image_site(c, img, list));
-                }
-            }
-        }
+        o.images = ["containers", "initContainers", "ephemeralContainers"]
+            .into_iter()
+            .flat_map(|list| {
+                let items = spec.get(list).map(Node::items).unwrap_or(&[]);
+                items
+                    .iter()
+                    .filter_map(move |c| Some(image_site(c, c.get("image")?, list)))
+            })
+            .collect();
         for v in spec.get("volumes").map(Node::items).unwrap_or(&[]) {
             if let Some(c) = v.path(&["persistentVolumeClaim", "claimName"]) {
-                o.claims.push((c.as_str().unwrap_or("").to_string(), c.line()));
+                o.rare_mut()
+                    .claims
+                    .push((c.as_str().unwrap_or("").to_string(), c.line()));
             }
         }
     }
@@ -291,32 +324,32 @@ fn object(path: &std::sync::Arc<Path>, doc: &Node) -> Option<Object> {
     if o.kind == "Ingress" {
         for r in doc.path(&["spec", "rules"]).map(Node::items).unwrap_or(&[]) {
             if let Some(h) = r.get("host") {
-                o.hosts.push((h.as_str().unwrap_or("").to_string(), h.line()));
+                o.rare_mut()
+                    .hosts
+                    .push((h.as_str().unwrap_or("").to_string(), h.line()));
             }
         }
     }
     o.wiring = super::wiring::Wiring::read(&o.kind, doc, pod_spec);
     o.role = role_of(&o);
-    o.images.shrink_to_fit();
-    o.claims.shrink_to_fit();
     Some(o)
 }
 
 /// A Service's selector, type and nodePorts.
 fn service_fields(o: &mut Object, doc: &Node) {
     o.selector = string_map(doc.path(&["spec", "selector"]));
-    o.service_type = Some(
+    o.rare_mut().service_type = Some(
         doc.path(&["spec", "type"])
             .and_then(Node::as_str)
             .unwrap_or("ClusterIP")
-            .to_string(),
+            .into(),
     );
 }
 
 fn image_site(container: &Node, img: &Node, list: &'static str) -> ImageSite {
     let name = container.get("name").and_then(Node::as_str).unwrap_or("").to_string();
     let mut site = ImageSite {
-        container: name,
+        container: name.into(),
         list,
         scalar: None,
         line: img.line(),
@@ -345,12 +378,12 @@ fn image_site(container: &Node, img: &Node, list: &'static str) -> ImageSite {
 
 /// Words in names, labels, container names and images; the first family found decides.
 fn role_of(o: &Object) -> Role {
-    let mut bag = vec![o.name.clone()];
-    bag.extend(o.labels.values().cloned());
-    bag.extend(o.selector.values().cloned());
-    bag.extend(o.pod_labels.values().cloned());
+    let mut bag = vec![o.name.to_string()];
+    bag.extend(o.labels.values().map(str::to_string));
+    bag.extend(o.selector.values().map(str::to_string));
+    bag.extend(o.pod_labels.values().map(str::to_string));
     for i in &o.images {
-        bag.push(i.container.clone());
+        bag.push(i.container.to_string());
         if let Some(s) = &i.scalar {
             bag.push(
                 s.value
@@ -364,7 +397,7 @@ fn role_of(o: &Object) -> Role {
             );
         }
     }
-    bag.extend(o.claims.iter().map(|c| c.0.clone()));
+    bag.extend(o.claims().iter().map(|c| c.0.clone()));
     role_from_words(&bag)
 }
 
@@ -411,7 +444,7 @@ pub fn pair(test: &[&Object], prod: &[&Object]) -> (Vec<(usize, usize)>, Vec<usi
     use std::collections::{HashMap, VecDeque};
     type Class<'a> = (&'a str, Role, bool);
     fn class(o: &Object) -> Class<'_> {
-        (o.kind.as_str(), o.role, o.service_type.as_deref() == Some("NodePort"))
+        (o.kind.as_str(), o.role, o.service_type() == Some("NodePort"))
     }
     let mut by_name: HashMap<(Class, String), VecDeque<usize>> = HashMap::new();
     for (j, p) in prod.iter().enumerate() {
@@ -482,11 +515,11 @@ mod tests {
         assert_eq!(o[0].images[1].list, "initContainers");
         assert_eq!(o[0].images[0].scalar.as_ref().unwrap().value, "u/hello-api:0.1.0");
         assert_eq!(o[0].images[0].line, 21);
-        assert_eq!(o[0].claims, vec![("data".to_string(), 25)]);
-        assert_eq!(o[0].match_labels["app"], "hello-test-api");
+        assert_eq!(o[0].claims(), [("data".to_string(), 25)]);
+        assert_eq!(&o[0].match_labels["app"], "hello-test-api");
         assert_eq!(o[1].node_ports().collect::<Vec<_>>(), vec![(30081, 36)]);
-        assert_eq!(o[1].service_type.as_deref(), Some("NodePort"));
-        assert_eq!(o[2].hosts[0].0, "a.example.com");
+        assert_eq!(o[1].service_type(), Some("NodePort"));
+        assert_eq!(o[2].hosts()[0].0, "a.example.com");
     }
 
     #[test]
@@ -543,5 +576,19 @@ mod tests {
         assert!(f.empty && f.objects.is_empty());
         let f = read_file(PathBuf::from("k/empty.yml"), String::new());
         assert!(f.empty);
+    }
+}
+#[cfg(test)]
+mod size {
+    /// A 50 MB manifest holds a quarter of a million objects: a field that grows `Object`
+    /// grows `check`'s memory by that many times (the rare ones go in `Rare`).
+    #[test]
+    fn an_object_stays_small() {
+        assert!(
+            std::mem::size_of::<super::Object>() <= 232,
+            "{}",
+            std::mem::size_of::<super::Object>()
+        );
+        assert!(std::mem::size_of::<super::Labels>() <= 16);
     }
 }

@@ -118,10 +118,10 @@ pub fn nodeport_shared(v: &PairView, out: &mut Hits) {
 pub fn host_shared(v: &PairView, out: &mut Hits) {
     let hosts: HashSet<&str> =
         v.p.iter()
-            .flat_map(|b| b.hosts.iter().map(|(h, _)| h.as_str()))
+            .flat_map(|b| b.hosts().iter().map(|(h, _)| h.as_str()))
             .collect();
     for a in &v.t {
-        for (host, line) in &a.hosts {
+        for (host, line) in a.hosts() {
             if !host.is_empty() && hosts.contains(host.as_str()) {
                 out.add(
                     (&a.file, *line),
@@ -195,6 +195,25 @@ pub fn no_partner(v: &PairView, out: &mut Hits) {
                 .into_iter()
                 .map(|j| (v.p[j], v.test, "so it is tested before prod")),
         );
+    for (side, other, empty) in [(&v.t, v.prod, v.p.is_empty()), (&v.p, v.test, v.t.is_empty())] {
+        // The other side has no objects at all: one finding for the environment, not one
+        // per object (a 50 MB test manifest would print a quarter of a million lines).
+        if empty && side.len() > 1 {
+            let first = side[0];
+            out.add(
+                (&first.file, first.line),
+                format!(
+                    "{} has no objects, so none of the {} objects here has a partner there ({} `{}` is the first)",
+                    other.label(),
+                    side.len(),
+                    first.kind,
+                    first.name
+                ),
+                format!("add the matching objects to {}", other.label()),
+            );
+            return;
+        }
+    }
     for (o, other, why) in lonely {
         out.add(
             (&o.file, o.line),

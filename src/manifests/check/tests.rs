@@ -274,3 +274,49 @@ fn no_fix_text_serves_two_rules() {
         assert_eq!(rules.len(), 1, "`{fix}` is the fix of {rules:?}");
     }
 }
+
+#[test]
+fn an_empty_environment_is_one_finding_and_duplicates_are_named_in_order() {
+    let many: Vec<(String, String)> = (0..50)
+        .map(|i| {
+            (
+                format!("d{i}.yml"),
+                deploy(&format!("api-{i}"), &format!("a{i}"), "u/api:0.1.0"),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, String)> = many.iter().map(|(p, t)| (p.as_str(), t.clone())).collect();
+    let t = env("test", &files);
+    let p = env("prod", &[]);
+    let f = check(&t, &p, None, &project());
+    let lonely: Vec<&Finding> = f.iter().filter(|f| f.rule == "no-partner").collect();
+    assert_eq!(lonely.len(), 1, "{lonely:?}");
+    let text = lonely[0].to_string();
+    assert!(
+        text.contains("none of the 50 objects") && text.contains("Deployment `api-0` is the first"),
+        "{text}"
+    );
+    // One object alone still gets its own finding.
+    let one = env("test", &[("d.yml", deploy("api", "a", "u/api:0.1.0"))]);
+    let f = check(&one, &p, None, &project());
+    assert!(
+        f.iter()
+            .any(|f| f.rule == "no-partner" && f.to_string().contains("Deployment `api` has no partner"))
+    );
+    // Three copies of one name: the second and third are each named against the first.
+    let t = env(
+        "test",
+        &[
+            ("a.yml", deploy("api", "a", "u/api:0.1.0")),
+            ("b.yml", deploy("web", "w", "u/api:0.1.0")),
+            ("c.yml", deploy("api", "a", "u/api:0.1.0")),
+            ("d.yml", deploy("api", "a", "u/api:0.1.0")),
+        ],
+    );
+    let dups: Vec<String> = check(&t, &t, None, &project())
+        .iter()
+        .filter(|f| f.rule == "duplicate" && f.place().0.starts_with("kubernetes/test"))
+        .map(|f| f.place().0.display().to_string())
+        .collect();
+    assert_eq!(dups, ["kubernetes/test/c.yml", "kubernetes/test/d.yml"]);
+}

@@ -145,7 +145,7 @@ pub fn address_shared(v: &super::PairView, out: &mut Hits) {
                             e.line,
                             e.name.clone(),
                             e.value.trim().to_string(),
-                            o.name.clone(),
+                            o.name.to_string(),
                         )
                     })
                     .collect::<Vec<_>>()
