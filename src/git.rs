@@ -619,6 +619,7 @@ impl Repo {
     pub fn files_at(&self, commit: Oid, dir: &Path) -> Result<Vec<(PathBuf, Vec<u8>)>> {
         let tree = self.repo.find_commit(commit)?.tree()?;
         let sub = match tree.get_path(dir) {
+            _ if dir.as_os_str().is_empty() => tree,
             Ok(e) => e.to_object(&self.repo)?.peel_to_tree()?,
             Err(_) => return Ok(Vec::new()),
         };

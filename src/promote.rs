@@ -4,7 +4,8 @@
 
 use crate::error::refused;
 use crate::images::registry::Found;
-use crate::manifests::imageref::TagKind;
+use crate::manifests::imageref::{ImageRef, TagKind};
+use crate::manifests::kustomize;
 use crate::manifests::model::{Object, pair};
 use crate::manifests::{Layout, patch};
 use crate::project::problem::Problem;
@@ -206,6 +207,51 @@ fn writes(layout: &Layout, targets: &Targets) -> (Vec<Box<dyn Step>>, Vec<Proble
     (steps, problems)
 }
 
+/// A kustomize prod overlay: its kustomization's entries set to the tags test runs (and
+/// their digests, when pinned), an entry added for an image it has none for.
+fn overlay_writes(layout: &Layout, o: &kustomize::Overlay, pins: &Pins) -> Vec<Box<dyn Step>> {
+    let tested: BTreeMap<String, (String, String)> = layout
+        .project_refs(&layout.test)
+        .filter_map(|p| {
+            Some((
+                p.image.canonical_repository(),
+                (p.image.tag.clone()?, p.value.to_string()),
+            ))
+        })
+        .collect();
+    let mut repos = crate::manifests::overlay_env::project_repositories(&layout.prod, o, &layout.project);
+    for p in layout.project_refs(&layout.test) {
+        if !repos
+            .iter()
+            .any(|r| ImageRef::parse(r).is_ok_and(|r| r.canonical_repository() == p.image.canonical_repository()))
+        {
+            repos.push(p.image.repository());
+        }
+    }
+    let wants: Vec<kustomize::Want> = repos
+        .into_iter()
+        .filter_map(|repository| {
+            let canonical = ImageRef::parse(&repository).ok()?.canonical_repository();
+            let (tag, value) = tested.get(&canonical)?;
+            Some(kustomize::Want {
+                repository,
+                tag: tag.clone(),
+                digest: pins.get(value).cloned(),
+            })
+        })
+        .collect();
+    let (text, changes) = kustomize::set(&o.text, &o.images, &wants);
+    if changes.is_empty() {
+        return Vec::new();
+    }
+    vec![Box::new(WriteFile {
+        path: o.file.clone(),
+        preview: patch::text_diff(&o.file, &o.text, &text),
+        content: text.into_bytes(),
+        why: format!("{} image(s) set to what test runs, in the kustomization", changes.len()),
+    })]
+}
+
 /// A decided promotion: the version and the plan, or the problems that stop it.
 pub struct Promotion {
     pub version: String,
@@ -233,7 +279,10 @@ pub fn plan(layout: &Layout, version: Option<&str>, allow_downgrade: bool, pins:
     }
     let (pairs, t_alone, p_alone) = pair(&test, &prod);
     let notices = lonely(layout, &test, &prod, &t_alone, &p_alone)?;
-    let (steps, problems) = writes(layout, &targets(layout, &pairs, (&test, &prod), pins));
+    let (steps, problems) = match layout.overlay("prod") {
+        Some(o) => (overlay_writes(layout, o, pins), Vec::new()),
+        None => writes(layout, &targets(layout, &pairs, (&test, &prod), pins)),
+    };
     Ok(Promotion {
         version: running.clone(),
         plan: Plan {

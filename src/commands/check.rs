@@ -55,11 +55,7 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
     let root = crate::git::project_root(dir);
     let config = Config::load(&root)?;
     let layout = Layout::load_to_read(&root, &config)?;
-    let mut findings = if layout.exists() {
-        check::check(&layout.test, &layout.prod, layout.shared.as_ref(), &layout.project)
-    } else {
-        Vec::new()
-    };
+    let mut findings = if layout.exists() { layout.findings() } else { Vec::new() };
     findings.extend(version_files(dir, &root, &config));
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
     let warnings = findings.len() - errors;

@@ -14,6 +14,7 @@ use crate::clones::peers::{self, Location, parse_location};
 use crate::config::Config;
 use crate::error::{Incomplete, refused};
 use crate::git::Repo;
+use crate::manifests::kustomize;
 use crate::manifests::model::{Env, Object, read_file};
 use crate::manifests::places::Place;
 use crate::manifests::project_images;
@@ -133,8 +134,36 @@ fn commit_for(repo: &Repo, tip: Oid, env: &str, v: &str) -> Result<Oid> {
         .ok_or_else(|| refused(format!("there is no tag {v} here: `git fetch --tags`, or pick a released version (release version --explain lists them)")))
 }
 
+/// A kustomize overlay at `commit`, rendered by the kubectl here from the whole tree of
+/// that commit (its bases may sit anywhere in the repository).
+fn rendered(repo: &Repo, commit: Oid, place: &Place) -> Result<(Oid, Vec<(String, String)>)> {
+    let tmp = tempfile::tempdir()?;
+    for (rel, bytes) in repo.files_at(commit, Path::new(""))? {
+        let to = tmp.path().join(&rel);
+        if let Some(dir) = to.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&to, bytes)?;
+    }
+    let text = kustomize::render(tmp.path(), &place.dir).map_err(|e| {
+        refused(format!(
+            "{} cannot be rendered at {}: {e:#}
+nothing was applied",
+            place.label,
+            &commit.to_string()[..7]
+        ))
+    })?;
+    Ok((
+        commit,
+        vec![(kustomize::rendered_path(&place.dir).display().to_string(), text)],
+    ))
+}
+
 /// The files of `place` at `commit`.
 fn source(repo: &Repo, commit: Oid, place: &Place) -> Result<(Oid, Vec<(String, String)>)> {
+    if place.holds == crate::manifests::places::Holds::Kustomize {
+        return rendered(repo, commit, place);
+    }
     let files: Vec<(String, String)> = repo
         .files_at(commit, &place.dir)?
         .into_iter()

@@ -5,7 +5,9 @@
 pub mod adopt;
 pub mod check;
 pub mod imageref;
+pub mod kustomize;
 pub mod model;
+pub mod overlay_env;
 pub mod patch;
 pub mod places;
 pub mod wiring;
@@ -44,6 +46,8 @@ pub struct Layout {
     pub project: ProjectImages,
     /// The only manifests name no environment: taken as prod until `init --as` says.
     pub unnamed: bool,
+    /// The kustomizations of test and prod, when they are kustomize overlays.
+    pub overlays: [Option<kustomize::Overlay>; 2],
 }
 
 impl Layout {
@@ -65,11 +69,21 @@ impl Layout {
 
     fn read(root: &Path, config: &Config, places: places::Places, keep_text: bool) -> Result<Layout> {
         let load = |name: &str, place: &places::Place| {
-            model::load_env(root, name, place, keep_text).with_context(|| format!("reading {}", place.label))
+            if place.holds == places::Holds::Kustomize {
+                return overlay_env::load_env(root, name, place);
+            }
+            let env =
+                model::load_env(root, name, place, keep_text).with_context(|| format!("reading {}", place.label))?;
+            Ok((env, None))
         };
-        let test = load("test", &places.test)?;
-        let prod = load("prod", &places.prod)?;
-        let shared = places.shared.as_ref().map(|s| load("shared", s)).transpose()?;
+        let (test, test_overlay) = load("test", &places.test)?;
+        let (prod, prod_overlay) = load("prod", &places.prod)?;
+        let shared = places
+            .shared
+            .as_ref()
+            .map(|s| load("shared", s))
+            .transpose()?
+            .map(|(e, _)| e);
         let project = project_images(config, &[&test, &prod]);
         Ok(Layout {
             test,
@@ -78,13 +92,17 @@ impl Layout {
             other: places.other,
             project,
             unnamed: places.unnamed,
+            overlays: [test_overlay, prod_overlay],
         })
     }
 
     /// What was found: `test: k8s/test (9 files), prod: k8s/prod (9 files), shared: none`.
     pub fn found(&self) -> String {
         let one = |e: &Env| {
-            if e.exists {
+            if let Some(o) = self.overlay(&e.name) {
+                let rendered = if o.not_rendered.is_some() { " not rendered" } else { "" };
+                format!("{}: {}{rendered}", e.name, e.label())
+            } else if e.exists {
                 format!("{}: {} ({} files)", e.name, e.label(), e.files.len())
             } else {
                 format!("{}: none ({} does not exist)", e.name, e.label())
@@ -104,6 +122,27 @@ impl Layout {
             ),
         };
         format!("{}, {}, shared: {shared}{other}", one(&self.test), one(&self.prod))
+    }
+
+    /// The kustomization of `env` (`test` or `prod`), when it is a kustomize overlay.
+    pub fn overlay(&self, env: &str) -> Option<&kustomize::Overlay> {
+        match env {
+            "test" => self.overlays[0].as_ref(),
+            "prod" => self.overlays[1].as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Every finding of `release check`: the rules on both environments' objects, and what
+    /// is said of kustomize overlays (not rendered, entries that match nothing).
+    pub fn findings(&self) -> Vec<check::Finding> {
+        let mut all = check::check(&self.test, &self.prod, self.shared.as_ref(), &self.project);
+        for env in [&self.test, &self.prod] {
+            if let Some(o) = self.overlay(&env.name) {
+                all.extend(overlay_env::findings(env, o));
+            }
+        }
+        all
     }
 
     pub fn exists(&self) -> bool {
@@ -240,7 +279,7 @@ fn lint(ctx: &Brief, layout: &Layout, c: &mut Contribution, pinned: &Pinned) {
             format!("use the rule ids `release check` prints: {}", ids.join(", ")),
         ));
     }
-    for f in check::check(&layout.test, &layout.prod, layout.shared.as_ref(), &layout.project) {
+    for f in layout.findings() {
         let allowed = ctx.options.flag(ALLOW_CHECK_ERRORS) || allow.iter().any(|r| r == f.rule);
         // A missing folder is what a git-only release is for: said, never blocking.
         let severity = if f.rule == "env-missing" {
@@ -298,6 +337,47 @@ fn to_set(ctx: &Brief, layout: &Layout, c: &mut Contribution) -> ProjectImages {
     }
 }
 
+/// A kustomize test overlay: its kustomization's `images:` entries set to the new tag for
+/// every project image the overlay runs or names (an entry added where it has none).
+fn overlay_patch(ctx: &Brief, layout: &Layout, o: &kustomize::Overlay, project: &ProjectImages) -> Contribution {
+    let wants: Vec<kustomize::Want> = overlay_env::project_repositories(&layout.test, o, project)
+        .into_iter()
+        .map(|repository| kustomize::Want {
+            tag: kustomize::tag_like(o, &repository, ctx.tag),
+            repository,
+            digest: None,
+        })
+        .collect();
+    let (text, changes) = kustomize::set(&o.text, &o.images, &wants);
+    let mut c = Contribution::default();
+    if let Some(why) = &o.not_rendered {
+        c.notices.push(format!(
+            "{}: not rendered ({why}); the images set are those its kustomization names",
+            layout.test.label()
+        ));
+    }
+    if changes.is_empty() {
+        c.notices.push(format!(
+            "{}: no image of the project needed a new tag",
+            layout.test.label()
+        ));
+        return c;
+    }
+    c.notices.extend(
+        changes
+            .iter()
+            .filter(|l| l.contains("entry added"))
+            .map(|l| format!("{}: {l}", o.file.display())),
+    );
+    c.steps.push(Box::new(WriteFile {
+        path: o.file.clone(),
+        preview: patch::text_diff(&o.file, &o.text, &text),
+        content: text.into_bytes(),
+        why: format!("{} image(s) set to {} in the kustomization", changes.len(), ctx.tag),
+    }));
+    c
+}
+
 /// `file:line` of the image values a release changes with a note (a floating tag pinned).
 type Pinned = std::collections::HashSet<String>;
 
@@ -306,6 +386,10 @@ fn patches(ctx: &Brief, layout: &Layout) -> (Contribution, Pinned) {
     let mut c = Contribution::default();
     let mut pinned = Pinned::new();
     let project = to_set(ctx, layout, &mut c);
+    if let Some(o) = layout.overlay("test") {
+        c.absorb(overlay_patch(ctx, layout, o, &project));
+        return (c, pinned);
+    }
     let opts = patch::Options {
         // A release exists to replace floating tags with versions: pinned by default.
         replace_floating: !ctx.facts.config.manifests.keep_floating

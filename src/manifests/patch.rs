@@ -8,7 +8,7 @@ use super::yaml::{self, Scalar};
 use crate::version::ComponentTag;
 use std::collections::BTreeSet;
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Which repositories are the project's own (compared in canonical form), and how their
 /// component tags are written.
@@ -446,8 +446,13 @@ impl<'e> SideBySide<'e> {
 
 /// A unified diff of a patch, for `--dry-run`.
 pub fn diff(p: &FilePatch) -> String {
-    let name = p.path.display().to_string();
-    similar::TextDiff::from_lines(&p.old_text, &p.new_text)
+    text_diff(&p.path, &p.old_text, &p.new_text)
+}
+
+/// A unified diff of one file's old and new text.
+pub fn text_diff(path: &Path, old: &str, new: &str) -> String {
+    let name = path.display().to_string();
+    similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(2)
         .header(&format!("a/{name}"), &format!("b/{name}"))

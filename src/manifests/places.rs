@@ -56,6 +56,9 @@ pub enum Holds {
     /// These files (relative to the root): no path names an environment, the objects'
     /// `env:` labels do, file by file.
     Listed(Vec<PathBuf>),
+    /// A kustomize overlay: the folder's kustomization, rendered by `kubectl kustomize`
+    /// (its YAML files are its own; the bases it names are read through it).
+    Kustomize,
 }
 
 /// One environment's (or the shared) manifests: a folder and which files in it.
@@ -80,6 +83,21 @@ impl Place {
         Place {
             dir,
             holds: Holds::All,
+            label,
+            also: Vec::new(),
+            except: Vec::new(),
+        }
+    }
+
+    /// A kustomize overlay (`k8s/overlays/test`); `why` says why this one, when asked.
+    pub fn kustomize(dir: PathBuf, why: Option<&str>) -> Place {
+        let label = match why {
+            Some(why) => format!("{} (kustomize; {why})", dir.display()),
+            None => format!("{} (kustomize)", dir.display()),
+        };
+        Place {
+            dir,
+            holds: Holds::Kustomize,
             label,
             also: Vec::new(),
             except: Vec::new(),
@@ -124,7 +142,7 @@ impl Place {
         let is_yaml = rel.extension().is_some_and(|x| x == "yml" || x == "yaml");
         is_yaml
             && match &self.holds {
-                Holds::All => true,
+                Holds::All | Holds::Kustomize => true,
                 Holds::Marked(e) => mark(inner) == Some(*e),
                 Holds::MarkedOrUnmarked(e) => mark(inner).is_none_or(|m| m == *e),
                 Holds::Unmarked => mark(inner).is_none(),
@@ -259,6 +277,15 @@ impl Places {
 
     /// Looks for the manifests under `root` (nothing found: `kubernetes/{test,prod}`).
     pub fn find(root: &Path) -> Places {
+        if let Some(o) = super::kustomize::find(root) {
+            return Places {
+                test: Place::kustomize(o.test, o.test_why.as_deref()),
+                prod: Place::kustomize(o.prod, None),
+                shared: None,
+                other: Vec::new(),
+                unnamed: false,
+            };
+        }
         let Some((dir, files)) = manifest_root(root) else {
             return Places::configured("kubernetes/test".into(), "kubernetes/prod".into());
         };
@@ -401,7 +428,15 @@ impl Place {
 /// The places of `.release.yml`'s `environments:`, else the ones found under `root`.
 pub fn of_project(root: &Path, config: &crate::config::Config) -> Places {
     match &config.environments {
-        Some(e) => Places::configured(e.test.clone(), e.prod.clone()),
+        Some(e) => {
+            let mut places = Places::configured(e.test.clone(), e.prod.clone());
+            for place in [&mut places.test, &mut places.prod] {
+                if super::kustomize::file_in(root, &place.dir).is_some() {
+                    *place = Place::kustomize(place.dir.clone(), None);
+                }
+            }
+            places
+        }
         None => Places::find(root),
     }
 }

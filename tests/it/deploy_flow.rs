@@ -474,3 +474,119 @@ fn promote_pins_prod_by_digest_and_prod_runs_that_digest() {
     let prod = std::fs::read_to_string(sb.clone.join("kubernetes/prod/api-deployment.yml")).unwrap();
     assert!(prod.contains(&format!("image: {reg}/{ns}/api:0.2.0@{next}")), "{prod}");
 }
+
+/// A kustomize project: a base with the api Deployment and Service, and `overlays/test`
+/// and `overlays/prod` (legacy `bases:`, a name prefix and an env label each), whose
+/// `images:` name the release's tag. Returns (sandbox, ns, kc, cleanup).
+fn kustomize_project() -> (Sandbox, String, String, Cleanup) {
+    let env = docker_env();
+    let kc = kubeconfig();
+    let sb = Sandbox::new();
+    let ns = format!(
+        "k{}",
+        sb.tmp
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_ascii_lowercase()
+            .replace(['.', '_'], "")
+    );
+    assert!(
+        Command::new("kubectl")
+            .args(["--kubeconfig", &kc, "create", "namespace", &ns])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let image = format!("{}/{ns}/api", env.registry);
+    sb.commit_file(
+        "docker/Dockerfile.api",
+        "FROM scratch\nCOPY src/api.py /app/api.py\n",
+        "feat: api image",
+    );
+    sb.commit_file("src/api.py", &format!("print('{ns}')\n"), "feat: api");
+    sb.commit_file(
+        "deploy/k8s/base/kustomization.yaml",
+        "resources:\n  - deployment.yaml\n  - service.yaml\n",
+        "feat: base",
+    );
+    sb.commit_file(
+        "deploy/k8s/base/deployment.yaml",
+        &format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels:\n      app: api\n  template:\n    metadata:\n      labels:\n        app: api\n    spec:\n      containers:\n        - name: api\n          image: {image}\n"),
+        "feat: base deployment",
+    );
+    sb.commit_file(
+        "deploy/k8s/base/service.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  selector:\n    app: api\n  ports:\n    - port: 5000\n",
+        "feat: base service",
+    );
+    for env_name in ["test", "prod"] {
+        sb.commit_file(
+            &format!("deploy/k8s/overlays/{env_name}/kustomization.yaml"),
+            &format!("# {env_name}\nbases:\n  - ../../base\nnamePrefix: {env_name}-\ncommonLabels:\n  env: {env_name}\nimages:\n  - name: {image}   # ours\n    newTag: \"0.0.1\"\n"),
+            "feat: overlays",
+        );
+    }
+    let config = format!(
+        "images:\n  - repository: {image}\n    dockerfile: docker/Dockerfile.api\ndeploy:\n  kubeconfig: {kc}\n  namespace: {ns}\n  timeout: 25\n"
+    );
+    sb.commit_file(".release.yml", &config, "chore: deploy settings");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let cleanup = Cleanup {
+        kc: kc.clone(),
+        ns: ns.clone(),
+    };
+    (sb, ns, kc, cleanup)
+}
+
+#[test]
+fn a_kustomize_project_goes_release_deploy_promote_deploy_with_no_hand_edit() {
+    let (sb, ns, kc, _cleanup) = kustomize_project();
+    let reg = docker_env().registry;
+    let overlay = |env: &str| {
+        std::fs::read_to_string(sb.clone.join(format!("deploy/k8s/overlays/{env}/kustomization.yaml"))).unwrap()
+    };
+    let (test_before, prod_before) = (overlay("test"), overlay("prod"));
+    let r = sb.release(&["minor", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("test: deploy/k8s/overlays/test (kustomize)"),
+        "{}",
+        r.stderr
+    );
+    // Only the tag's bytes changed, quotes and comment kept; prod untouched.
+    assert_eq!(overlay("test"), test_before.replace("\"0.0.1\"", "\"0.1.0\""));
+    assert_eq!(overlay("prod"), prod_before);
+    let r = sb.release(&["deploy", "test"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("test runs 0.1.0"), "{}", r.stderr);
+    assert_eq!(
+        images_of(&kc, &ns, "api"),
+        format!("{reg}/{ns}/api:0.1.0"),
+        "only test runs so far"
+    );
+    let r = sb.release(&["promote", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(overlay("prod"), prod_before.replace("\"0.0.1\"", "\"0.1.0\""));
+    let r = sb.release(&["deploy", "prod"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let prod_images = kubectl(
+        &kc,
+        &ns,
+        &[
+            "get",
+            "deployment",
+            "prod-api",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[*].image}",
+        ],
+    );
+    assert_eq!(prod_images, format!("{reg}/{ns}/api:0.1.0"));
+    let origin_log = sb.git(&sb.origin, &["log", "--format=%s", "main"]);
+    assert!(
+        origin_log.contains("chore(deploy): promote 0.1.0 to prod"),
+        "{origin_log}"
+    );
+}

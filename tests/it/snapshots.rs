@@ -168,3 +168,29 @@ fn deploy_refuses_a_clone_that_differs_from_github() {
     assert_eq!(r.code, 2, "{}", r.all());
     snapshot("deploy_clone_differs", &sb, &r, "stderr");
 }
+
+#[test]
+fn check_renders_kustomize_overlays() {
+    let sb = Sandbox::new();
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels:\n      app: api\n  template:\n    metadata:\n      labels:\n        app: api\n    spec:\n      containers:\n        - name: api\n          image: org/api\n";
+    sb.commit_file(
+        "k8s/base/kustomization.yaml",
+        "resources:\n  - deployment.yaml\n",
+        "feat: base",
+    );
+    sb.commit_file("k8s/base/deployment.yaml", deployment, "feat: base");
+    // Neither overlay renames anything, and test names an image no object runs.
+    sb.commit_file(
+        "k8s/overlays/test/kustomization.yaml",
+        "bases:\n  - ../../base\nimages:\n  - name: org/api\n    newTag: \"0.1.0\"\n  - name: org/ap1\n    newTag: IMAGE_TAG\n",
+        "feat: test",
+    );
+    sb.commit_file(
+        "k8s/overlays/production/kustomization.yaml",
+        "bases:\n  - ../../base\nimages:\n  - name: org/api\n    newTag: \"0.1.0\"\n",
+        "feat: prod",
+    );
+    let r = sb.release(&["check"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    snapshot("check_kustomize", &sb, &r, "stdout");
+}

@@ -1,0 +1,135 @@
+//! A kustomize overlay as an environment: its kustomization read, its objects rendered
+//! (or its folder's own files when kubectl cannot render it), and the project's images it
+//! sets.
+
+use super::check::{Finding, Severity};
+use super::imageref::ImageRef;
+use super::kustomize;
+use super::model::{Env, read_file};
+use super::patch::ProjectImages;
+use super::places::Place;
+use crate::project::problem::Problem;
+use std::path::Path;
+
+/// A kustomize environment: the overlay's kustomization, and as its objects the overlay
+/// rendered (one file named `<dir> (rendered)`, never written), else the folder's own
+/// manifests with a note saying why.
+pub fn load_env(root: &Path, name: &str, place: &Place) -> anyhow::Result<(Env, Option<kustomize::Overlay>)> {
+    let mut env = Env {
+        name: name.to_string(),
+        place: place.clone(),
+        exists: false,
+        files: Vec::new(),
+    };
+    let Some(file) = kustomize::file_in(root, &place.dir) else {
+        return Ok((env, None));
+    };
+    env.exists = true;
+    let text =
+        std::fs::read_to_string(root.join(&file)).map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
+    let images = match kustomize::images(&text) {
+        Ok(i) => i,
+        Err(e) => {
+            let mut broken = read_file(file.clone(), String::new());
+            broken.error = Some(e);
+            env.files.push(broken);
+            kustomize::Images::default()
+        }
+    };
+    let not_rendered = match kustomize::render(root, &place.dir) {
+        Ok(rendered) => {
+            env.files
+                .push(read_file(kustomize::rendered_path(&place.dir), rendered));
+            None
+        }
+        Err(e) => {
+            for rel in place
+                .files(root)
+                .into_iter()
+                .filter(|p| !kustomize::is_kustomization(p))
+            {
+                let text = std::fs::read_to_string(root.join(&rel)).unwrap_or_default();
+                env.files.push(read_file(rel, text));
+            }
+            Some(format!("{e:#}"))
+        }
+    };
+    Ok((
+        env,
+        Some(kustomize::Overlay {
+            file,
+            text,
+            images,
+            not_rendered,
+        }),
+    ))
+}
+
+/// The project's repositories an overlay sets: those its rendered objects run and those
+/// its entries name, each once, as written.
+pub fn project_repositories(env: &Env, o: &kustomize::Overlay, project: &ProjectImages) -> Vec<String> {
+    let rendered = env
+        .objects()
+        .flat_map(|obj| obj.images.iter())
+        .filter_map(|s| s.scalar.as_ref())
+        .filter_map(|s| ImageRef::parse(&s.value).ok());
+    let named = o
+        .images
+        .entries
+        .iter()
+        .filter_map(|e| ImageRef::parse(e.repository()).ok());
+    let mut seen = std::collections::BTreeSet::new();
+    rendered
+        .chain(named)
+        .filter(|r| project.contains(r))
+        .filter(|r| seen.insert(r.canonical_repository()))
+        .map(|r| r.repository())
+        .collect()
+}
+
+/// What `check` says of an overlay beyond the rules on its objects: that it could not be
+/// rendered, and `images:` entries that match no image of the rendered objects (a
+/// misspelled name, or a placeholder such as `IMAGE_TAG`).
+pub fn findings(env: &Env, o: &kustomize::Overlay) -> Vec<Finding> {
+    let finding = |severity, rule, what: String, fix: &str, line: usize| Finding {
+        severity,
+        rule,
+        problem: Problem::new(what, fix).at_line(o.file.clone(), line),
+    };
+    if let Some(why) = &o.not_rendered {
+        return vec![finding(
+            Severity::Warning,
+            "kustomize-render",
+            format!(
+                "{} was not rendered ({why}): the rules ran on its folder's own files",
+                env.label()
+            ),
+            "install kubectl (it renders with `kubectl kustomize`), then check again",
+            1,
+        )];
+    }
+    let used: std::collections::BTreeSet<String> = env
+        .objects()
+        .flat_map(|obj| obj.images.iter())
+        .filter_map(|s| s.scalar.as_ref())
+        .filter_map(|s| kustomize::canonical(&s.value))
+        .collect();
+    o.images
+        .entries
+        .iter()
+        .filter(|e| kustomize::canonical(e.repository()).is_none_or(|r| !used.contains(&r)))
+        .map(|e| {
+            finding(
+                Severity::Warning,
+                "kustomize-image",
+                format!(
+                    "images entry `{}` matches no image of {}'s rendered objects, so it changes nothing",
+                    e.repository(),
+                    env.name
+                ),
+                "name the image as the base's manifests write it (the full name), or remove the entry",
+                e.line,
+            )
+        })
+        .collect()
+}
