@@ -198,9 +198,11 @@ pub type Changes = Vec<String>;
 /// added to an entry without it, or a new entry appended, as `kustomize edit set image`
 /// would; every other byte kept. Entries match on `name`, else `newName`, as full names.
 pub fn set(text: &str, images: &Images, wants: &[Want]) -> (String, Changes) {
-    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    let mut edits = Edits::new();
     let mut changes = Changes::new();
     let mut appended = String::new();
+    // New lines end the way the file's lines do.
+    let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
     for w in wants {
         let same = |s: &str| ImageRef::parse(s).ok().map(|r| r.canonical_repository()) == canonical(&w.repository);
         let entry = images
@@ -209,16 +211,16 @@ pub fn set(text: &str, images: &Images, wants: &[Want]) -> (String, Changes) {
             .find(|e| same(&e.name))
             .or_else(|| images.entries.iter().find(|e| e.new_name.as_deref().is_some_and(same)));
         match entry {
-            Some(e) => edit_entry(text, e, w, &mut edits, &mut changes),
+            Some(e) => edit_entry(text, e, w, nl, (&mut edits, &mut changes)),
             None => {
                 let pad = " ".repeat(images.dash_column);
                 appended.push_str(&format!(
-                    "{pad}- name: {}\n{pad}  newTag: {}\n",
+                    "{pad}- name: {}{nl}{pad}  newTag: {}{nl}",
                     w.repository,
                     quoted(&w.tag)
                 ));
                 if let Some(d) = &w.digest {
-                    appended.push_str(&format!("{pad}  digest: {d}\n"));
+                    appended.push_str(&format!("{pad}  digest: {d}{nl}"));
                 }
                 changes.push(format!("{}: entry added with newTag {}", w.repository, w.tag));
             }
@@ -231,10 +233,11 @@ pub fn set(text: &str, images: &Images, wants: &[Want]) -> (String, Changes) {
         };
         let mut block = String::new();
         if at == text.len() && !text.is_empty() && !text.ends_with('\n') {
-            block.push('\n');
+            block.push_str(nl);
         }
         if images.key_line.is_none() {
-            block.push_str("images:\n");
+            block.push_str("images:");
+            block.push_str(nl);
         }
         block.push_str(&appended);
         edits.push((at, at, block));
@@ -255,7 +258,9 @@ fn quoted(tag: &str) -> String {
     }
 }
 
-fn edit_entry(text: &str, e: &Entry, w: &Want, edits: &mut Vec<(usize, usize, String)>, changes: &mut Changes) {
+type Edits = Vec<(usize, usize, String)>;
+
+fn edit_entry(text: &str, e: &Entry, w: &Want, nl: &str, (edits, changes): (&mut Edits, &mut Changes)) {
     let pad = " ".repeat(e.key_column);
     let insert_at = line_start(text, e.last_line + 1);
     match &e.new_tag {
@@ -270,7 +275,7 @@ fn edit_entry(text: &str, e: &Entry, w: &Want, edits: &mut Vec<(usize, usize, St
             changes.push(format!("{}: newTag {} -> {}", e.name, s.value, w.tag));
         }
         None => {
-            edits.push((insert_at, insert_at, format!("{pad}newTag: {}\n", quoted(&w.tag))));
+            edits.push((insert_at, insert_at, format!("{pad}newTag: {}{nl}", quoted(&w.tag))));
             changes.push(format!("{}: newTag {} added", e.name, w.tag));
         }
     }
@@ -281,7 +286,7 @@ fn edit_entry(text: &str, e: &Entry, w: &Want, edits: &mut Vec<(usize, usize, St
         }
         (Some(_), Some(_)) => {}
         (None, Some(d)) => {
-            edits.push((insert_at, insert_at, format!("{pad}digest: {d}\n")));
+            edits.push((insert_at, insert_at, format!("{pad}digest: {d}{nl}")));
             changes.push(format!("{}: digest pinned to {d}", e.name));
         }
         (Some(s), None) => {
@@ -295,7 +300,7 @@ fn edit_entry(text: &str, e: &Entry, w: &Want, edits: &mut Vec<(usize, usize, St
 }
 
 /// Applies non-overlapping edits (start, end, replacement) to `text`.
-fn splice(text: &str, mut edits: Vec<(usize, usize, String)>) -> String {
+fn splice(text: &str, mut edits: Edits) -> String {
     edits.sort_by_key(|(s, e, _)| (*s, *e));
     let mut out = String::with_capacity(text.len() + 64);
     let mut at = 0;

@@ -14,6 +14,7 @@ mod hooks_flow;
 mod hostile_input;
 mod images_flow;
 mod interrupted;
+mod kustomize_props;
 mod layouts;
 mod manifests_flow;
 mod patcher_props;
