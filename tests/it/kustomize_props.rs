@@ -62,8 +62,11 @@ fn kustomization() -> impl Strategy<Value = String> {
         })
 }
 
-/// (name, newName, newTag, digest) of every entry.
-fn entries(text: &str) -> Vec<(String, Option<String>, Option<String>, Option<String>)> {
+/// (name, newName, newTag, digest) of an entry.
+type Said = (String, Option<String>, Option<String>, Option<String>);
+
+/// What every entry says.
+fn entries(text: &str) -> Vec<Said> {
     let images = kustomize::images(text).expect("re-reads");
     images
         .entries
@@ -91,16 +94,14 @@ fn invariant(text: String) -> bool {
     };
     let (out, changes) = kustomize::set(&text, &images, std::slice::from_ref(&want));
     let (before, after) = (entries(&text), entries(&out));
-    let is_api = |e: &(String, Option<String>, Option<String>, Option<String>)| {
-        e.0 == "org/api" || e.1.as_deref() == Some("org/api")
-    };
+    let is_api = |e: &Said| e.0 == "org/api" || e.1.as_deref() == Some("org/api");
     // The wanted image has its tag, and no digest that would override it.
     let api: Vec<_> = after.iter().filter(|e| is_api(e)).collect();
     assert!(!api.is_empty(), "{out}");
     let first = api[0];
     assert_eq!((first.2.as_deref(), first.3.as_deref()), (Some("9.9.9"), None), "{out}");
     // Every other entry is exactly as it was, in its order.
-    let others = |v: &[(String, Option<String>, Option<String>, Option<String>)]| {
+    let others = |v: &[Said]| {
         let first_api = v.iter().position(is_api);
         v.iter()
             .enumerate()
