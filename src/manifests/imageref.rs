@@ -177,6 +177,21 @@ pub fn version_part<'t>(tag: &'t str, format: &ComponentTag) -> &'t str {
 
 /// The tag a release gives an image that now carries `tag`: the version, or the component
 /// with it in the component scheme (`api-0.2.0`).
+/// `tag` in the form `old` takes: `v1.2.0` where it says `v1.1.0`, `1.2.0` where it says
+/// `1.1.0` (images tagged without the `v` their git tags carry, or the other way round);
+/// as given when `old` says neither.
+pub fn in_form_of(old: Option<&str>, tag: &str) -> String {
+    let bare = tag
+        .strip_prefix('v')
+        .filter(|b| b.starts_with(|c: char| c.is_ascii_digit()));
+    let bare = bare.unwrap_or(tag);
+    match old {
+        Some(o) if o.starts_with('v') && o[1..].starts_with(|c: char| c.is_ascii_digit()) => format!("v{bare}"),
+        Some(o) if o.starts_with(|c: char| c.is_ascii_digit()) => bare.to_string(),
+        _ => tag.to_string(),
+    }
+}
+
 pub fn next_tag(kind: &TagKind, version_tag: &str, format: &ComponentTag) -> String {
     match kind {
         TagKind::Component(word) => format.make(word, version_tag),
@@ -200,6 +215,15 @@ impl fmt::Display for ImageRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tag_keeps_the_form_of_the_one_it_replaces() {
+        assert_eq!(in_form_of(Some("v1.1.0"), "1.2.0"), "v1.2.0");
+        assert_eq!(in_form_of(Some("1.1.0"), "v1.2.0"), "1.2.0");
+        assert_eq!(in_form_of(Some("1.1.0"), "1.2.0"), "1.2.0");
+        assert_eq!(in_form_of(Some("latest"), "v1.2.0"), "v1.2.0");
+        assert_eq!(in_form_of(None, "v1.2.0"), "v1.2.0");
+    }
 
     #[test]
     fn tags_are_versions_components_commits_or_floating() {

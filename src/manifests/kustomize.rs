@@ -59,24 +59,41 @@ fn folders_named(root: &Path, dir: &Path, depth: usize, out: &mut Vec<PathBuf>) 
 }
 
 fn overlays_in(root: &Path, dir: &Path) -> Option<Overlays> {
-    let has = |n: &str| file_in(root, &dir.join(n)).is_some();
-    let prod = PROD_NAMES.iter().find(|n| has(n)).copied();
-    let test = TEST_NAMES.iter().find(|n| has(n)).copied();
-    if prod.is_none() && test.is_none() {
+    let at = |n: &str| overlay_dir(root, &dir.join(n));
+    let prod = PROD_NAMES.iter().find_map(|n| at(n));
+    let test_name = TEST_NAMES.iter().find(|n| at(n).is_some()).copied();
+    if prod.is_none() && test_name.is_none() {
         return None;
     }
-    let test_why = test.filter(|t| *t != "test").map(|t| {
-        let present: Vec<&str> = TEST_NAMES.iter().filter(|n| has(n)).copied().collect();
+    let test_why = test_name.filter(|t| *t != "test").map(|t| {
+        let present: Vec<&str> = TEST_NAMES.iter().filter(|n| at(n).is_some()).copied().collect();
         format!(
             "{t}, the first of {} present (test, staging, dev in that order)",
             present.join(", ")
         )
     });
     Some(Overlays {
-        test: dir.join(test.unwrap_or("test")),
-        prod: dir.join(prod.unwrap_or("prod")),
+        test: test_name.and_then(at).unwrap_or_else(|| dir.join("test")),
+        prod: prod.unwrap_or_else(|| dir.join("prod")),
         test_why,
     })
+}
+
+/// An environment's overlay folder: `dir` itself when it holds a kustomization, else the
+/// first of its subfolders that does (`overlays/prod/manual/`).
+fn overlay_dir(root: &Path, dir: &Path) -> Option<PathBuf> {
+    if file_in(root, dir).is_some() {
+        return Some(dir.to_path_buf());
+    }
+    let mut subs: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| dir.join(e.file_name()))
+        .filter(|d| file_in(root, d).is_some())
+        .collect();
+    subs.sort();
+    subs.into_iter().next()
 }
 
 /// One entry of a kustomization's `images:` list.
@@ -183,12 +200,7 @@ pub fn tag_like(o: &Overlay, repository: &str, tag: &str) -> String {
         .find(|e| canonical(e.repository()) == canonical(repository))
         .and_then(|e| e.new_tag.as_ref())
         .map(|s| s.value.as_str());
-    let bare = tag.trim_start_matches('v');
-    match old {
-        Some(o) if o.starts_with('v') && o[1..].starts_with(|c: char| c.is_ascii_digit()) => format!("v{bare}"),
-        Some(o) if o.starts_with(|c: char| c.is_ascii_digit()) => bare.to_string(),
-        _ => tag.to_string(),
-    }
+    super::imageref::in_form_of(old, tag)
 }
 
 /// What [`set`] changed, one line each, for the plan.

@@ -164,7 +164,11 @@ pub fn plan(env: &Env, project: &ProjectImages, tag: &str, opts: Options) -> Res
     for file in &env.files {
         let target = |_, _, r: &ImageRef| {
             let kind = schemes.kind(r);
-            Some(r.with_tag(&super::imageref::next_tag(&kind, tag, &project.component_tag)))
+            let tag = match kind {
+                TagKind::Version => super::imageref::in_form_of(r.tag.as_deref(), tag),
+                _ => tag.to_string(),
+            };
+            Some(r.with_tag(&super::imageref::next_tag(&kind, &tag, &project.component_tag)))
         };
         match edits_for(file, project, target, opts) {
             Ok(edits) if edits.is_empty() => {}

@@ -593,3 +593,26 @@ fn init_writes_no_sample_beside_another_environment() {
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(sb.clone.join("k8s/prod/api.yml").exists(), "{}", r.all());
 }
+
+#[test]
+fn image_tags_keep_their_form_whatever_the_git_tags_carry() {
+    let sb = Sandbox::new();
+    // git tags carry a `v`, the images do not (and the worker's the other way round).
+    sb.commit_file("kubernetes/test/api.yml", &deploy("test", "api"), "feat: test api");
+    let wrk = deploy("test", "wrk").replace(":0.1.0", ":v0.1.0");
+    sb.commit_file("kubernetes/test/wrk.yml", &wrk, "feat: test wrk");
+    sb.commit_file("kubernetes/prod/api.yml", &deploy("prod", "api"), "feat: prod api");
+    sb.commit_file("kubernetes/prod/wrk.yml", &deploy("prod", "wrk"), "feat: prod wrk");
+    sb.tag_and_push("v0.1.0");
+    sb.commit_file("src/api.py", "x\n", "fix: y");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["patch", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(sb.origin_tag("v0.1.1").is_some(), "{}", r.all());
+    let read = |f: &str| std::fs::read_to_string(sb.clone.join(f)).unwrap();
+    assert_eq!(
+        read("kubernetes/test/api.yml"),
+        deploy("test", "api").replace(":0.1.0", ":0.1.1")
+    );
+    assert_eq!(read("kubernetes/test/wrk.yml"), wrk.replace(":v0.1.0", ":v0.1.1"));
+}

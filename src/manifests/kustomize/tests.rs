@@ -75,6 +75,16 @@ fn overlays_are_found_and_the_test_overlay_chosen_by_name() {
     assert_eq!(o.test, PathBuf::from("deploy/k8s/overlays/staging"));
     assert_eq!(o.prod, PathBuf::from("deploy/k8s/overlays/production"));
     assert!(o.test_why.unwrap().contains("staging, the first of staging, dev"));
+    let nested = tempfile::tempdir().unwrap();
+    for dir in ["k8s/overlays/test", "k8s/overlays/prod/manual"] {
+        std::fs::create_dir_all(nested.path().join(dir)).unwrap();
+        std::fs::write(nested.path().join(dir).join("Kustomization"), "resources: []\n").unwrap();
+    }
+    let o = find(nested.path()).unwrap();
+    assert_eq!(
+        (o.test, o.prod),
+        ("k8s/overlays/test".into(), "k8s/overlays/prod/manual".into())
+    );
     let none = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(none.path().join("k8s/overlays/qa")).unwrap();
     assert_eq!(find(none.path()), None);
