@@ -5,9 +5,9 @@
 use crate::error::refused;
 use crate::images::registry::Found;
 use crate::manifests::imageref::{ImageRef, TagKind};
-use crate::manifests::kustomize;
 use crate::manifests::model::{Object, pair};
 use crate::manifests::{Layout, patch};
+use crate::manifests::{helm, kustomize};
 use crate::project::problem::Problem;
 use crate::release::preflight;
 use crate::transaction::git_steps::{Commit, PushGit, WriteFile};
@@ -252,6 +252,128 @@ fn overlay_writes(layout: &Layout, o: &kustomize::Overlay, pins: &Pins) -> Vec<B
     })]
 }
 
+/// The project's image tags a values file sets, by canonical repository.
+fn charted_tags(layout: &Layout, v: &helm::Values) -> BTreeMap<String, String> {
+    v.sites()
+        .into_iter()
+        .filter_map(|s| {
+            let r = ImageRef::parse(&s.repository)
+                .ok()
+                .filter(|r| layout.project.contains(r))?;
+            Some((r.canonical_repository(), s.tag_value().filter(|t| !t.is_empty())?))
+        })
+        .collect()
+}
+
+/// The one version test's values run (`version`, when given, must be it), refused when
+/// promoting would lower prod unless `allow_downgrade`.
+fn values_version(
+    layout: &Layout,
+    (test, prod): (&helm::Values, &helm::Values),
+    version: Option<&str>,
+    allow_downgrade: bool,
+) -> Result<String> {
+    let versions: BTreeSet<String> = charted_tags(layout, test)
+        .values()
+        .map(|t| layout.project.version_of(t).to_string())
+        .collect();
+    let running = match versions.len() {
+        1 => versions.into_iter().next().unwrap_or_default(),
+        0 => {
+            return Err(refused(format!(
+                "{} sets no tag for the project's images: release first",
+                test.file.display()
+            )));
+        }
+        _ => {
+            return Err(refused(format!(
+                "{} does not set one version ({}): run a release (it sets them all), or make them agree",
+                test.file.display(),
+                versions.into_iter().collect::<Vec<_>>().join(", ")
+            )));
+        }
+    };
+    if let Some(v) = version.filter(|v| !same_version(v, &running)) {
+        return Err(refused(format!(
+            "test runs {running}, not {v}: promote what was tested (release promote {running})"
+        )));
+    }
+    let parse = |t: &str| semver::Version::parse(t.trim_start_matches('v')).ok();
+    let higher = charted_tags(layout, prod)
+        .into_values()
+        .filter(|t| {
+            parse(t)
+                .zip(parse(&running))
+                .is_some_and(|(a, b)| a.cmp_precedence(&b).is_gt())
+        })
+        .max();
+    match higher.filter(|_| !allow_downgrade) {
+        Some(h) => Err(refused(format!(
+            "prod runs {h}, which is higher than test's {running}: promoting would lower prod; release a higher version to test first, or go back on purpose with --allow-downgrade"
+        ))),
+        None => Ok(running),
+    }
+}
+
+/// A Helm chart: prod's values set to the tags test's values set (written where prod sets
+/// none, so prod never follows `appVersion`).
+fn values_promotion(
+    layout: &Layout,
+    (test, prod): (&helm::Values, &helm::Values),
+    version: Option<&str>,
+    allow_downgrade: bool,
+) -> Result<Promotion> {
+    let running = values_version(layout, (test, prod), version, allow_downgrade)?;
+    let tested = charted_tags(layout, test);
+    let wants: Vec<kustomize::Want> = test
+        .repositories()
+        .into_iter()
+        .chain(prod.repositories())
+        .filter_map(|repository| {
+            let tag = tested
+                .get(&ImageRef::parse(&repository).ok()?.canonical_repository())?
+                .clone();
+            Some(kustomize::Want {
+                repository,
+                tag,
+                digest: None,
+            })
+        })
+        .collect();
+    let (text, changes) = helm::set(&prod.text, prod.base.as_ref(), &wants).map_err(|e| {
+        refused(format!(
+            "{}:{}: not valid YAML: {}",
+            prod.file.display(),
+            e.line,
+            e.message
+        ))
+    })?;
+    let steps: Vec<Box<dyn Step>> = if changes.is_empty() {
+        Vec::new()
+    } else {
+        vec![Box::new(WriteFile {
+            path: prod.file.clone(),
+            preview: patch::text_diff(&prod.file, &prod.text, &text),
+            content: text.into_bytes(),
+            why: format!("{} image tag(s) set to what test runs, in the values", changes.len()),
+        })]
+    };
+    Ok(Promotion {
+        version: running.clone(),
+        plan: Plan {
+            intent: Intent {
+                kind: "promote",
+                version: running,
+                tag: None,
+            },
+            steps,
+            notices: Vec::new(),
+            hooks: Default::default(),
+        },
+        problems: Vec::new(),
+    })
+}
+
 /// A decided promotion: the version and the plan, or the problems that stop it.
 pub struct Promotion {
     pub version: String,
@@ -262,6 +384,9 @@ pub struct Promotion {
 /// Pure: what promoting test to prod changes (no commit or push steps yet).
 pub fn plan(layout: &Layout, version: Option<&str>, allow_downgrade: bool, pins: &Pins) -> Result<Promotion> {
     require_envs(layout)?;
+    if let (Some(t), Some(p)) = (layout.values("test"), layout.values("prod")) {
+        return values_promotion(layout, (t, p), version, allow_downgrade);
+    }
     let test: Vec<&Object> = layout.test.objects().collect();
     let prod: Vec<&Object> = layout.prod.objects().collect();
     let running = test_version(layout)?;
@@ -316,6 +441,11 @@ pub fn run(dir: &Path, version: Option<&str>, opts: &Options, how: How) -> Resul
     let layout = Layout::load(&root, &crate::config::Config::load(&root)?)?;
     let facts = preflight::gather(dir, false, &layout)?;
     let pin = how.pin_digest || facts.config.promote.pin_digest;
+    if pin && layout.values("prod").is_some() {
+        return Err(refused(
+            "prod is a Helm chart's values: there is no place for a digest that every chart reads, so --pin-digest (promote: { pin_digest }) works with manifests and kustomize overlays only",
+        ));
+    }
     if pin && crate::images::skipped(opts) {
         return Err(refused(
             "--pin-digest reads each image's digest from its registry, so it cannot be combined with --skip-images",

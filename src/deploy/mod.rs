@@ -164,6 +164,17 @@ fn source(repo: &Repo, commit: Oid, place: &Place) -> Result<(Oid, Vec<(String, 
     if place.holds == crate::manifests::places::Holds::Kustomize {
         return rendered(repo, commit, place);
     }
+    if place.holds == crate::manifests::places::Holds::Helm {
+        let values = place
+            .also
+            .first()
+            .map_or_else(|| "VALUES".to_string(), |v| v.display().to_string());
+        return Err(refused(format!(
+            "{} is a Helm chart environment, which release does not apply (that needs helm): apply it with `helm upgrade --install RELEASE {} -f {values}`; nothing was applied",
+            place.label,
+            place.dir.display()
+        )));
+    }
     let files: Vec<(String, String)> = repo
         .files_at(commit, &place.dir)?
         .into_iter()

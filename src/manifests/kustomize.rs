@@ -215,7 +215,8 @@ pub fn set(text: &str, images: &Images, wants: &[Want]) -> (String, Changes) {
     let mut appended = String::new();
     // New lines end the way the file's lines do.
     let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    for w in wants {
+    let mut seen = std::collections::BTreeSet::new();
+    for w in wants.iter().filter(|w| seen.insert(canonical(&w.repository))) {
         let same = |s: &str| ImageRef::parse(s).ok().map(|r| r.canonical_repository()) == canonical(&w.repository);
         let entry = images
             .entries

@@ -4,6 +4,7 @@
 
 pub mod adopt;
 pub mod check;
+pub mod helm;
 pub mod imageref;
 pub mod kustomize;
 pub mod model;
@@ -46,8 +47,19 @@ pub struct Layout {
     pub project: ProjectImages,
     /// The only manifests name no environment: taken as prod until `init --as` says.
     pub unnamed: bool,
-    /// The kustomizations of test and prod, when they are kustomize overlays.
-    pub overlays: [Option<kustomize::Overlay>; 2],
+    /// What test's and prod's objects come from beyond plain files.
+    pub sources: [Source; 2],
+}
+
+/// Where an environment's images are set.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// Plain manifest files: the objects' own `image:` values.
+    Files,
+    /// A kustomize overlay's kustomization (`None`: the overlay has none yet).
+    Overlay(Option<kustomize::Overlay>),
+    /// A Helm chart's values file (`None`: the environment has none yet).
+    Values(Option<helm::Values>),
 }
 
 impl Layout {
@@ -68,23 +80,40 @@ impl Layout {
     }
 
     fn read(root: &Path, config: &Config, places: places::Places, keep_text: bool) -> Result<Layout> {
-        let load = |name: &str, place: &places::Place| {
-            if place.holds == places::Holds::Kustomize {
-                return overlay_env::load_env(root, name, place);
+        let load = |name: &str, place: &places::Place| -> Result<(Env, Source)> {
+            match place.holds {
+                places::Holds::Kustomize => {
+                    let (env, o) = overlay_env::load_env(root, name, place)?;
+                    Ok((env, Source::Overlay(o)))
+                }
+                places::Holds::Helm => {
+                    let (env, v) = overlay_env::helm_env(root, name, place)?;
+                    Ok((env, Source::Values(v)))
+                }
+                _ => {
+                    let env = model::load_env(root, name, place, keep_text)
+                        .with_context(|| format!("reading {}", place.label))?;
+                    Ok((env, Source::Files))
+                }
             }
-            let env =
-                model::load_env(root, name, place, keep_text).with_context(|| format!("reading {}", place.label))?;
-            Ok((env, None))
         };
-        let (test, test_overlay) = load("test", &places.test)?;
-        let (prod, prod_overlay) = load("prod", &places.prod)?;
+        let (test, test_source) = load("test", &places.test)?;
+        let (prod, prod_source) = load("prod", &places.prod)?;
         let shared = places
             .shared
             .as_ref()
             .map(|s| load("shared", s))
             .transpose()?
             .map(|(e, _)| e);
-        let project = project_images(config, &[&test, &prod]);
+        let mut project = project_images(config, &[&test, &prod]);
+        if config.images.is_empty() {
+            // A chart's images are in its values, not in objects.
+            let charted = [&test_source, &prod_source].into_iter().flat_map(|s| match s {
+                Source::Values(Some(v)) => v.repositories(),
+                _ => Vec::new(),
+            });
+            project.repos.extend(charted.filter_map(|r| own_image(&r)));
+        }
         Ok(Layout {
             test,
             prod,
@@ -92,7 +121,7 @@ impl Layout {
             other: places.other,
             project,
             unnamed: places.unnamed,
-            overlays: [test_overlay, prod_overlay],
+            sources: [test_source, prod_source],
         })
     }
 
@@ -102,6 +131,8 @@ impl Layout {
             if let Some(o) = self.overlay(&e.name) {
                 let rendered = if o.not_rendered.is_some() { " not rendered" } else { "" };
                 format!("{}: {}{rendered}", e.name, e.label())
+            } else if self.values(&e.name).is_some() {
+                format!("{}: {}", e.name, e.label())
             } else if e.exists {
                 format!("{}: {} ({} files)", e.name, e.label(), e.files.len())
             } else {
@@ -126,9 +157,24 @@ impl Layout {
 
     /// The kustomization of `env` (`test` or `prod`), when it is a kustomize overlay.
     pub fn overlay(&self, env: &str) -> Option<&kustomize::Overlay> {
+        match self.source(env)? {
+            Source::Overlay(o) => o.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The values file of `env`, when it is a Helm chart environment.
+    pub fn values(&self, env: &str) -> Option<&helm::Values> {
+        match self.source(env)? {
+            Source::Values(v) => v.as_ref(),
+            _ => None,
+        }
+    }
+
+    fn source(&self, env: &str) -> Option<&Source> {
         match env {
-            "test" => self.overlays[0].as_ref(),
-            "prod" => self.overlays[1].as_ref(),
+            "test" => Some(&self.sources[0]),
+            "prod" => Some(&self.sources[1]),
             _ => None,
         }
     }
@@ -140,6 +186,9 @@ impl Layout {
         for env in [&self.test, &self.prod] {
             if let Some(o) = self.overlay(&env.name) {
                 all.extend(overlay_env::findings(env, o));
+            }
+            if let Some(v) = self.values(&env.name) {
+                all.extend(overlay_env::helm_findings(env, v, &self.project));
             }
         }
         all
@@ -200,16 +249,7 @@ pub fn project_images(config: &Config, envs: &[&Env]) -> ProjectImages {
     let mut set = std::collections::BTreeSet::new();
     for env in envs {
         for o in env.objects() {
-            for s in o.images.iter().filter_map(|s| s.scalar.as_ref()) {
-                if let Ok(r) = ImageRef::parse(&s.value)
-                    && !r.is_official_library()
-                    && !VENDORS
-                        .iter()
-                        .any(|v| r.canonical_repository().starts_with(&format!("{v}/")))
-                {
-                    set.insert(r.canonical_repository());
-                }
-            }
+            set.extend(o.images.iter().filter_map(|s| own_image(&s.scalar.as_ref()?.value)));
         }
     }
     ProjectImages {
@@ -217,6 +257,14 @@ pub fn project_images(config: &Config, envs: &[&Env]) -> ProjectImages {
         component_tag: component_tag(config),
         namespace: config.deploy.namespace.clone(),
     }
+}
+
+/// The canonical repository of an image that may be the project's own: not an official
+/// library image (`redis`) nor a well-known vendor's.
+fn own_image(value: &str) -> Option<String> {
+    let r = ImageRef::parse(value).ok()?;
+    let repo = r.canonical_repository();
+    (!r.is_official_library() && !VENDORS.iter().any(|v| repo.starts_with(&format!("{v}/")))).then_some(repo)
 }
 
 /// `manifests: { component_tag: ... }` (validated when the config is read).
@@ -378,6 +426,74 @@ fn overlay_patch(ctx: &Brief, layout: &Layout, o: &kustomize::Overlay, project: 
     c
 }
 
+/// A Helm test environment: the project's image tags in its values file (written where
+/// it sets none), and the chart's `appVersion`, in the form the image tags take.
+fn values_patch(ctx: &Brief, v: &helm::Values, project: &ProjectImages) -> Contribution {
+    let mut c = Contribution::default();
+    let sites = v.sites();
+    let old = |repo: &str| {
+        sites
+            .iter()
+            .find(|s| s.repository == repo)
+            .and_then(helm::Site::tag_value)
+    };
+    let wants: Vec<kustomize::Want> = v
+        .repositories()
+        .into_iter()
+        .filter(|r| ImageRef::parse(r).is_ok_and(|i| project.contains(&i)))
+        .map(|repository| kustomize::Want {
+            tag: imageref::in_form_of(old(&repository).as_deref(), ctx.tag),
+            repository,
+            digest: None,
+        })
+        .collect();
+    let (text, changes) = match helm::set(&v.text, v.base.as_ref(), &wants) {
+        Ok(done) => done,
+        Err(e) => {
+            c.problems.push(
+                Problem::new(
+                    format!("{} is not valid YAML: {}", v.file.display(), e.message),
+                    "fix the YAML at that line",
+                )
+                .at_line(v.file.clone(), e.line),
+            );
+            return c;
+        }
+    };
+    if !changes.is_empty() {
+        c.steps.push(Box::new(WriteFile {
+            path: v.file.clone(),
+            preview: patch::text_diff(&v.file, &v.text, &text),
+            content: text.into_bytes(),
+            why: format!("{} image tag(s) set to {} in the values", changes.len(), ctx.tag),
+        }));
+    }
+    let app = wants.first().map_or_else(|| ctx.next.to_string(), |w| w.tag.clone());
+    let chart = v.chart.join("Chart.yaml");
+    let text = std::fs::read_to_string(ctx.facts.repo.root.join(&chart)).unwrap_or_default();
+    match helm::set_app_version(&text, &app) {
+        Ok(Some(new)) => c.steps.push(Box::new(WriteFile {
+            path: chart.clone(),
+            preview: patch::text_diff(&chart, &text, &new),
+            content: new.into_bytes(),
+            why: format!("appVersion set to {app}"),
+        })),
+        Ok(None) => {}
+        Err(e) => c.problems.push(
+            Problem::new(
+                format!("{} is not valid YAML: {}", chart.display(), e.message),
+                "fix the YAML at that line",
+            )
+            .at_line(chart.clone(), e.line),
+        ),
+    }
+    c.notices.push(format!(
+        "{}: a Helm chart is not rendered here (that needs helm); its values and appVersion are set",
+        v.chart.display()
+    ));
+    c
+}
+
 /// `file:line` of the image values a release changes with a note (a floating tag pinned).
 type Pinned = std::collections::HashSet<String>;
 
@@ -388,6 +504,10 @@ fn patches(ctx: &Brief, layout: &Layout) -> (Contribution, Pinned) {
     let project = to_set(ctx, layout, &mut c);
     if let Some(o) = layout.overlay("test") {
         c.absorb(overlay_patch(ctx, layout, o, &project));
+        return (c, pinned);
+    }
+    if let Some(v) = layout.values("test") {
+        c.absorb(values_patch(ctx, v, &project));
         return (c, pinned);
     }
     let opts = patch::Options {

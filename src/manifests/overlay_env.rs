@@ -3,6 +3,7 @@
 //! sets.
 
 use super::check::{Finding, Severity};
+use super::helm;
 use super::imageref::ImageRef;
 use super::kustomize;
 use super::model::{Env, read_file};
@@ -132,4 +133,70 @@ pub fn findings(env: &Env, o: &kustomize::Overlay) -> Vec<Finding> {
             )
         })
         .collect()
+}
+
+/// A Helm chart environment: its values file, and no objects (rendering a chart needs
+/// `helm`, which release does not call).
+pub fn helm_env(root: &Path, name: &str, place: &Place) -> anyhow::Result<(Env, Option<helm::Values>)> {
+    let file = place.also.first().filter(|f| root.join(f).is_file());
+    let env = Env {
+        name: name.to_string(),
+        place: place.clone(),
+        exists: file.is_some(),
+        files: Vec::new(),
+    };
+    let values = file.map(|f| helm::Values::load(root, &place.dir, f)).transpose()?;
+    Ok((env, values))
+}
+
+/// What `check` says of a chart environment: its values file does not parse, it was not
+/// rendered, and (for prod) a project image whose tag it does not set, so the chart would
+/// run `appVersion`, which moves with every release to test.
+pub fn helm_findings(env: &Env, v: &helm::Values, project: &ProjectImages) -> Vec<Finding> {
+    let finding = |severity, rule, what: String, fix: &str, line: usize| Finding {
+        severity,
+        rule,
+        problem: Problem::new(what, fix).at_line(v.file.clone(), line),
+    };
+    if let Some(e) = &v.error {
+        return vec![finding(
+            Severity::Error,
+            "values-syntax",
+            format!("{} is not valid YAML: {}", v.file.display(), e.message),
+            "fix the YAML at that line",
+            e.line,
+        )];
+    }
+    let mut out = vec![finding(
+        Severity::Warning,
+        "helm-render",
+        format!(
+            "{} was not rendered: that needs helm, so the rules on objects did not run",
+            env.label()
+        ),
+        "run `helm template` on the chart to see its objects; release checks the values files only",
+        1,
+    )];
+    if env.name == "prod" {
+        let sites = v.sites();
+        for repo in v
+            .repositories()
+            .iter()
+            .filter(|r| ImageRef::parse(r).is_ok_and(|r| project.contains(&r)))
+        {
+            let set = sites
+                .iter()
+                .any(|s| s.repository == *repo && s.tag_value().is_some_and(|t| !t.is_empty()));
+            if !set {
+                out.push(finding(
+                    Severity::Warning,
+                    "values-no-tag",
+                    format!("{} sets no tag for {repo}: the chart would run appVersion, which moves with every release to test", v.file.display()),
+                    "promote (release promote writes prod's tag), or set the tag in prod's values",
+                    1,
+                ));
+            }
+        }
+    }
+    out
 }

@@ -59,6 +59,8 @@ pub enum Holds {
     /// A kustomize overlay: the folder's kustomization, rendered by `kubectl kustomize`
     /// (its YAML files are its own; the bases it names are read through it).
     Kustomize,
+    /// A Helm chart's values file for the environment (in `also`): never rendered here.
+    Helm,
 }
 
 /// One environment's (or the shared) manifests: a folder and which files in it.
@@ -104,6 +106,21 @@ impl Place {
         }
     }
 
+    /// A Helm chart environment: the chart's folder and the environment's values file.
+    pub fn helm(chart: PathBuf, values: Option<PathBuf>) -> Place {
+        let label = match &values {
+            Some(v) => format!("{} (helm)", v.display()),
+            None => format!("{} (helm; no values file for it)", chart.display()),
+        };
+        Place {
+            dir: chart,
+            holds: Holds::Helm,
+            label,
+            also: values.into_iter().collect(),
+            except: Vec::new(),
+        }
+    }
+
     fn marked(dir: &Path, env: &'static str, unmarked: bool) -> Place {
         let holds = if unmarked {
             Holds::MarkedOrUnmarked(env)
@@ -143,6 +160,7 @@ impl Place {
         is_yaml
             && match &self.holds {
                 Holds::All | Holds::Kustomize => true,
+                Holds::Helm => false,
                 Holds::Marked(e) => mark(inner) == Some(*e),
                 Holds::MarkedOrUnmarked(e) => mark(inner).is_none_or(|m| m == *e),
                 Holds::Unmarked => mark(inner).is_none(),
@@ -281,6 +299,15 @@ impl Places {
             return Places {
                 test: Place::kustomize(o.test, o.test_why.as_deref()),
                 prod: Place::kustomize(o.prod, None),
+                shared: None,
+                other: Vec::new(),
+                unnamed: false,
+            };
+        }
+        if let Some(c) = super::helm::find(root) {
+            return Places {
+                test: Place::helm(c.dir.clone(), c.test),
+                prod: Place::helm(c.dir, c.prod),
                 shared: None,
                 other: Vec::new(),
                 unnamed: false,

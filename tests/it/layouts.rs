@@ -145,7 +145,8 @@ fn a_short_1_0_tag_is_the_version_to_continue_from() {
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(sb.origin_tag("v1.1.0").is_some(), "{}", r.all());
     let api = std::fs::read_to_string(sb.clone.join("kubernetes/test/api.yml")).unwrap();
-    assert!(api.contains("alice/app-api:v1.1.0"), "{api}");
+    // The image tags never carried the `v` the git tags do: the new one does not either.
+    assert!(api.contains("alice/app-api:1.1.0"), "{api}");
 }
 
 #[test]
@@ -615,4 +616,59 @@ fn image_tags_keep_their_form_whatever_the_git_tags_carry() {
         deploy("test", "api").replace(":0.1.0", ":0.1.1")
     );
     assert_eq!(read("kubernetes/test/wrk.yml"), wrk.replace(":v0.1.0", ":v0.1.1"));
+}
+
+#[test]
+fn a_helm_values_project_goes_release_promote_and_deploy_says_how() {
+    let sb = Sandbox::new();
+    sb.commit_file(
+        "charts/shop/Chart.yaml",
+        "apiVersion: v2\nname: shop\nversion: 0.3.0\nappVersion: \"0.0.1\"\n",
+        "feat: chart",
+    );
+    sb.commit_file(
+        "charts/shop/values.yaml",
+        "image:\n  repository: alice/shop-api\n  tag: \"\"\nworker:\n  image:\n    repository: alice/shop-wrk\n    tag: \"\"\nredis:\n  image: redis:7\n",
+        "feat: values",
+    );
+    let test_values = "# test\nimage:\n  tag: \"0.0.1\"   # set by release\nworker:\n  replicas: 1\n";
+    sb.commit_file("charts/shop/values-test.yaml", test_values, "feat: test values");
+    sb.commit_file("charts/shop/values-prod.yaml", "replicas: 3\n", "feat: prod values");
+    sb.commit_file("src/api.py", "x\n", "feat(api): first");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["minor", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("test: charts/shop/values-test.yaml (helm)"),
+        "{}",
+        r.stderr
+    );
+    let read = |f: &str| std::fs::read_to_string(sb.clone.join(f)).unwrap();
+    // The api's tag in place; the worker's written under its map (base values only).
+    assert_eq!(
+        read("charts/shop/values-test.yaml"),
+        "# test\nimage:\n  tag: \"0.1.0\"   # set by release\nworker:\n  replicas: 1\n  image:\n    tag: 0.1.0\n"
+    );
+    assert!(read("charts/shop/Chart.yaml").contains("appVersion: \"0.1.0\""));
+    assert!(sb.origin_tag("0.1.0").is_some());
+    let r = sb.release(&["check"]);
+    assert!(
+        r.stdout.contains("values-prod.yaml sets no tag for alice/shop-api") && r.stdout.contains("helm-render"),
+        "{}",
+        r.all()
+    );
+    let r = sb.release(&["promote", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(
+        read("charts/shop/values-prod.yaml"),
+        "replicas: 3\nimage:\n  tag: 0.1.0\nworker:\n  image:\n    tag: 0.1.0\n"
+    );
+    let r = sb.release(&["deploy", "test"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr
+            .contains("helm upgrade --install RELEASE charts/shop -f charts/shop/values-test.yaml"),
+        "{}",
+        r.stderr
+    );
 }
