@@ -10,6 +10,7 @@ mod conventions;
 mod deploy_flow;
 mod dockerignore_conformance;
 mod faults;
+mod helm_props;
 mod hooks_flow;
 mod hostile_input;
 mod images_flow;
