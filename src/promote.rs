@@ -358,20 +358,7 @@ fn values_promotion(
             why: format!("{} image tag(s) set to what test runs, in the values", changes.len()),
         })]
     };
-    Ok(Promotion {
-        version: running.clone(),
-        plan: Plan {
-            intent: Intent {
-                kind: "promote",
-                version: running,
-                tag: None,
-            },
-            steps,
-            notices: Vec::new(),
-            hooks: Default::default(),
-        },
-        problems: Vec::new(),
-    })
+    Ok(Promotion::of(running, steps, Vec::new(), Vec::new()))
 }
 
 /// A decided promotion: the version and the plan, or the problems that stop it.
@@ -379,6 +366,25 @@ pub struct Promotion {
     pub version: String,
     pub plan: Plan,
     pub problems: Vec<Problem>,
+}
+
+impl Promotion {
+    fn of(running: String, steps: Vec<Box<dyn Step>>, notices: Vec<String>, problems: Vec<Problem>) -> Promotion {
+        Promotion {
+            version: running.clone(),
+            plan: Plan {
+                intent: Intent {
+                    kind: "promote",
+                    version: running,
+                    tag: None,
+                },
+                steps,
+                notices,
+                hooks: Default::default(),
+            },
+            problems,
+        }
+    }
 }
 
 /// Pure: what promoting test to prod changes (no commit or push steps yet).
@@ -408,20 +414,7 @@ pub fn plan(layout: &Layout, version: Option<&str>, allow_downgrade: bool, pins:
         Some(o) => (overlay_writes(layout, o, pins), Vec::new()),
         None => writes(layout, &targets(layout, &pairs, (&test, &prod), pins)),
     };
-    Ok(Promotion {
-        version: running.clone(),
-        plan: Plan {
-            intent: Intent {
-                kind: "promote",
-                version: running,
-                tag: None,
-            },
-            steps,
-            notices,
-            hooks: Default::default(),
-        },
-        problems,
-    })
+    Ok(Promotion::of(running, steps, notices, problems))
 }
 
 /// `release promote [VERSION]`: plan, check the registry, show, ask, apply.

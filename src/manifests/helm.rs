@@ -249,22 +249,13 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-/// A tag as YAML reads it back as the same string (`1.10` would be a number).
-fn quoted(tag: &str) -> String {
-    if tag.parse::<f64>().is_ok() {
-        format!("\"{tag}\"")
-    } else {
-        tag.to_string()
-    }
-}
-
 /// `text` (a values file) with each wanted image's tag set where the file sets it, and a
 /// `tag:` written under the image's map where the file sets none (the chart would fall
 /// back to `appVersion`, which every environment shares); every other byte kept.
 pub fn set(text: &str, base: Option<&Node>, wants: &[Want]) -> Result<(String, Changes), yaml::SyntaxError> {
     let doc = parse(text)?;
     let found = sites(doc.as_ref(), base);
-    let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let nl = yaml::newline_of(text);
     let (mut edits, mut changes) = (Vec::new(), Changes::new());
     let mut seen = std::collections::BTreeSet::new();
     for w in wants.iter().filter(|w| seen.insert(canonical(&w.repository))) {
@@ -276,7 +267,7 @@ pub fn set(text: &str, base: Option<&Node>, wants: &[Want]) -> Result<(String, C
             let Some(scalar) = &s.tag else { continue };
             let new = match s.form {
                 Form::Inline => format!("{}:{}", s.repository, w.tag),
-                _ if scalar.style == ScalarStyle::Plain => quoted(&w.tag),
+                _ if scalar.style == ScalarStyle::Plain => yaml::quoted(&w.tag),
                 _ => w.tag.clone(),
             };
             if scalar.value != new.trim_matches('"') {
@@ -297,22 +288,13 @@ pub fn set(text: &str, base: Option<&Node>, wants: &[Want]) -> Result<(String, C
                 text,
                 doc.as_ref(),
                 &path,
-                &format!("tag: {}", quoted(&w.tag)),
+                &format!("tag: {}", yaml::quoted(&w.tag)),
                 nl,
             ));
             changes.push(format!("{at}.tag: {} written (it had none)", w.tag));
         }
     }
-    edits.sort_by_key(|(s, e, _)| (*s, *e));
-    let mut out = String::with_capacity(text.len() + 64);
-    let mut at = 0;
-    for (s, e, new) in edits {
-        out.push_str(&text[at..s.max(at)]);
-        out.push_str(&new);
-        at = e.max(at);
-    }
-    out.push_str(&text[at..]);
-    Ok((out, changes))
+    Ok((yaml::splice(text, edits), changes))
 }
 
 /// The path of the base values' image map for `repository` (`api.image`).
@@ -321,16 +303,6 @@ fn base_path_of(base: Option<&Node>, repository: &str) -> Option<String> {
         .into_iter()
         .find(|s| s.form == Form::Map && canonical(&s.repository) == canonical(repository))
         .map(|s| s.path.trim_end_matches(".tag").to_string())
-}
-
-/// Where `line` (1-based) starts; the text's end past the last line.
-fn line_start(text: &str, line: usize) -> usize {
-    if line <= 1 {
-        return 0;
-    }
-    text.match_indices('\n')
-        .nth(line - 2)
-        .map_or(text.len(), |(i, _)| i + 1)
 }
 
 /// The edit that writes `leaf` (`tag: 0.2.0`) at `path` (`api.image`): under the deepest
@@ -357,7 +329,7 @@ fn insert_path(text: &str, doc: Option<&Node>, path: &[&str], leaf: &str, nl: &s
             let first = scalars.first().map_or(0, |s| s.bytes.start);
             let col = first - text[..first].rfind('\n').map_or(0, |i| i + 1);
             let last = scalars.iter().map(|s| s.line).max().unwrap_or(map.line());
-            (col, line_start(text, last + 1))
+            (col, yaml::line_start(text, last + 1))
         }
         None => (0, text.len()),
     };
@@ -377,13 +349,13 @@ fn insert_path(text: &str, doc: Option<&Node>, path: &[&str], leaf: &str, nl: &s
 /// `Chart.yaml` with `appVersion` set to `version` (added after `version:` when absent).
 pub fn set_app_version(text: &str, version: &str) -> Result<Option<String>, yaml::SyntaxError> {
     let doc = parse(text)?;
-    let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let nl = yaml::newline_of(text);
     let current = doc.as_ref().and_then(|d| d.get("appVersion")).and_then(Node::as_scalar);
     let edit = match current {
         Some(s) if s.value == version => return Ok(None),
         Some(s) => {
             let v = if s.style == ScalarStyle::Plain {
-                quoted(version)
+                yaml::quoted(version)
             } else {
                 version.to_string()
             };
@@ -391,7 +363,7 @@ pub fn set_app_version(text: &str, version: &str) -> Result<Option<String>, yaml
         }
         None => {
             let after = doc.as_ref().and_then(|d| d.get("version")).map(Node::line);
-            let at = after.map_or(text.len(), |l| line_start(text, l + 1));
+            let at = after.map_or(text.len(), |l| yaml::line_start(text, l + 1));
             let lead = if at == text.len() && !text.is_empty() && !text.ends_with('\n') {
                 nl
             } else {

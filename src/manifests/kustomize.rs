@@ -171,16 +171,6 @@ fn column(text: &str, at: usize) -> usize {
     at - text[..at].rfind('\n').map_or(0, |i| i + 1)
 }
 
-/// The byte offset where line `line` (1-based) starts; the end of the text past the last.
-fn line_start(text: &str, line: usize) -> usize {
-    if line <= 1 {
-        return 0;
-    }
-    text.match_indices('\n')
-        .nth(line - 2)
-        .map_or(text.len(), |(i, _)| i + 1)
-}
-
 /// An image the overlay should run: its repository and tag, and a digest to pin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Want {
@@ -210,11 +200,11 @@ pub type Changes = Vec<String>;
 /// added to an entry without it, or a new entry appended, as `kustomize edit set image`
 /// would; every other byte kept. Entries match on `name`, else `newName`, as full names.
 pub fn set(text: &str, images: &Images, wants: &[Want]) -> (String, Changes) {
-    let mut edits = Edits::new();
+    let mut edits = yaml::Edits::new();
     let mut changes = Changes::new();
     let mut appended = String::new();
     // New lines end the way the file's lines do.
-    let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let nl = yaml::newline_of(text);
     let mut seen = std::collections::BTreeSet::new();
     for w in wants.iter().filter(|w| seen.insert(canonical(&w.repository))) {
         let same = |s: &str| ImageRef::parse(s).ok().map(|r| r.canonical_repository()) == canonical(&w.repository);
@@ -230,7 +220,7 @@ pub fn set(text: &str, images: &Images, wants: &[Want]) -> (String, Changes) {
                 appended.push_str(&format!(
                     "{pad}- name: {}{nl}{pad}  newTag: {}{nl}",
                     w.repository,
-                    quoted(&w.tag)
+                    yaml::quoted(&w.tag)
                 ));
                 if let Some(d) = &w.digest {
                     appended.push_str(&format!("{pad}  digest: {d}{nl}"));
@@ -241,7 +231,7 @@ pub fn set(text: &str, images: &Images, wants: &[Want]) -> (String, Changes) {
     }
     if !appended.is_empty() {
         let at = match images.key_line {
-            Some(_) => line_start(text, images.last_line + 1),
+            Some(_) => yaml::line_start(text, images.last_line + 1),
             None => text.len(),
         };
         let mut block = String::new();
@@ -255,32 +245,21 @@ pub fn set(text: &str, images: &Images, wants: &[Want]) -> (String, Changes) {
         block.push_str(&appended);
         edits.push((at, at, block));
     }
-    (splice(text, edits), changes)
+    (yaml::splice(text, edits), changes)
 }
 
 pub fn canonical(repository: &str) -> Option<String> {
     ImageRef::parse(repository).ok().map(|r| r.canonical_repository())
 }
 
-/// A tag as YAML reads it back as the same string (`1.10` would be a number).
-fn quoted(tag: &str) -> String {
-    if tag.parse::<f64>().is_ok() {
-        format!("\"{tag}\"")
-    } else {
-        tag.to_string()
-    }
-}
-
-type Edits = Vec<(usize, usize, String)>;
-
-fn edit_entry(text: &str, e: &Entry, w: &Want, nl: &str, (edits, changes): (&mut Edits, &mut Changes)) {
+fn edit_entry(text: &str, e: &Entry, w: &Want, nl: &str, (edits, changes): (&mut yaml::Edits, &mut Changes)) {
     let pad = " ".repeat(e.key_column);
-    let insert_at = line_start(text, e.last_line + 1);
+    let insert_at = yaml::line_start(text, e.last_line + 1);
     match &e.new_tag {
         Some(s) if s.value == w.tag => {}
         Some(s) => {
             let value = if s.style == ScalarStyle::Plain {
-                quoted(&w.tag)
+                yaml::quoted(&w.tag)
             } else {
                 w.tag.clone()
             };
@@ -288,7 +267,11 @@ fn edit_entry(text: &str, e: &Entry, w: &Want, nl: &str, (edits, changes): (&mut
             changes.push(format!("{}: newTag {} -> {}", e.name, s.value, w.tag));
         }
         None => {
-            edits.push((insert_at, insert_at, format!("{pad}newTag: {}{nl}", quoted(&w.tag))));
+            edits.push((
+                insert_at,
+                insert_at,
+                format!("{pad}newTag: {}{nl}", yaml::quoted(&w.tag)),
+            ));
             changes.push(format!("{}: newTag {} added", e.name, w.tag));
         }
     }
@@ -304,26 +287,12 @@ fn edit_entry(text: &str, e: &Entry, w: &Want, nl: &str, (edits, changes): (&mut
         }
         (Some(s), None) => {
             // A digest beside the new tag would still pick the old image: it goes.
-            let (from, to) = (line_start(text, s.line), line_start(text, s.line + 1));
+            let (from, to) = (yaml::line_start(text, s.line), yaml::line_start(text, s.line + 1));
             edits.push((from, to, String::new()));
             changes.push(format!("{}: digest {} removed (the tag decides)", e.name, s.value));
         }
         (None, None) => {}
     }
-}
-
-/// Applies non-overlapping edits (start, end, replacement) to `text`.
-fn splice(text: &str, mut edits: Edits) -> String {
-    edits.sort_by_key(|(s, e, _)| (*s, *e));
-    let mut out = String::with_capacity(text.len() + 64);
-    let mut at = 0;
-    for (s, e, new) in edits {
-        out.push_str(&text[at..s.max(at)]);
-        out.push_str(&new);
-        at = e.max(at);
-    }
-    out.push_str(&text[at..]);
-    out
 }
 
 /// An environment's kustomization as read: its file, text and `images:` entries, and why

@@ -27,6 +27,48 @@ pub enum Node {
     Alias(usize),
 }
 
+/// Byte edits of a text: (start, end, replacement), not overlapping.
+pub type Edits = Vec<(usize, usize, String)>;
+
+/// Applies `edits` to `text`; every byte outside them is kept.
+pub fn splice(text: &str, mut edits: Edits) -> String {
+    edits.sort_by_key(|(s, e, _)| (*s, *e));
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut at = 0;
+    for (s, e, new) in edits {
+        out.push_str(&text[at..s.max(at)]);
+        out.push_str(&new);
+        at = e.max(at);
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// Where `line` (1-based) starts; the text's end past the last line.
+pub fn line_start(text: &str, line: usize) -> usize {
+    if line <= 1 {
+        return 0;
+    }
+    text.match_indices('\n')
+        .nth(line - 2)
+        .map_or(text.len(), |(i, _)| i + 1)
+}
+
+/// How the text's lines end, so that lines added end the same way.
+pub fn newline_of(text: &str) -> &'static str {
+    if text.contains("\r\n") { "\r\n" } else { "\n" }
+}
+
+/// A value written as a plain scalar that YAML reads back as the same string (`1.10`
+/// alone would be a number).
+pub fn quoted(value: &str) -> String {
+    if value.parse::<f64>().is_ok() {
+        format!("\"{value}\"")
+    } else {
+        value.to_string()
+    }
+}
+
 /// A YAML syntax error at a 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {

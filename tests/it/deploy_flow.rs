@@ -109,6 +109,24 @@ impl Drop for Cleanup {
     }
 }
 
+/// A namespace of the test's own on the test cluster, named after its sandbox.
+fn namespace(sb: &Sandbox, kc: &str, prefix: &str) -> String {
+    let name = sb
+        .tmp
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_ascii_lowercase();
+    let ns = format!("{prefix}{}", name.replace(['.', '_'], ""));
+    let created = Command::new("kubectl")
+        .args(["--kubeconfig", kc, "create", "namespace", &ns])
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    ns
+}
+
 /// A project with test and prod manifests (api + PVC-bound redis), its own namespace and
 /// PersistentVolumes, and `deploy:` pointing at the test cluster; test's nodePort is `port`,
 /// prod's the next one (each test has its own). Returns (sandbox, ns, kc, port, cleanup).
@@ -116,24 +134,7 @@ fn project(port: u16) -> (Sandbox, String, String, u16, Cleanup) {
     let env = docker_env();
     let kc = kubeconfig();
     let sb = Sandbox::new();
-    let ns = format!(
-        "d{}",
-        sb.tmp
-            .path()
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .to_ascii_lowercase()
-            .replace(['.', '_'], "")
-    );
-    assert!(
-        Command::new("kubectl")
-            .args(["--kubeconfig", &kc, "create", "namespace", &ns])
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    let ns = namespace(&sb, &kc, "d");
     for env_name in ["test", "prod"] {
         let pv = format!(
             "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: {ns}-{env_name}\nspec:\n  storageClassName: manual-{ns}\n  capacity:\n    storage: 1Gi\n  accessModes: [ReadWriteOnce]\n  hostPath:\n    path: /tmp/{ns}-{env_name}\n"
@@ -482,24 +483,7 @@ fn kustomize_project() -> (Sandbox, String, String, Cleanup) {
     let env = docker_env();
     let kc = kubeconfig();
     let sb = Sandbox::new();
-    let ns = format!(
-        "k{}",
-        sb.tmp
-            .path()
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .to_ascii_lowercase()
-            .replace(['.', '_'], "")
-    );
-    assert!(
-        Command::new("kubectl")
-            .args(["--kubeconfig", &kc, "create", "namespace", &ns])
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    let ns = namespace(&sb, &kc, "k");
     let image = format!("{}/{ns}/api", env.registry);
     sb.commit_file(
         "docker/Dockerfile.api",

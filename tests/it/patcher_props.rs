@@ -127,7 +127,7 @@ proptest! {
 
 /// Runs `check` on `cases` generated inputs; returns how many of them really got an edit,
 /// so a generator that never reaches the patching path fails instead of passing.
-fn edited_cases<S: Strategy>(strategy: S, check: impl Fn(S::Value) -> usize) -> (usize, u32) {
+pub(crate) fn edited_cases<S: Strategy>(strategy: S, check: impl Fn(S::Value) -> usize) -> (usize, u32) {
     use proptest::test_runner::{Config, TestRunner};
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
