@@ -82,7 +82,10 @@ async fn ship_one(
     stop: &AtomicBool,
 ) -> Result<Option<String>, String> {
     let progress = Progress::named(&j.image());
-    if let Err(e) = build_one(engine, root, j, labels, &progress).await {
+    let at = std::time::Instant::now();
+    let built = build_one(engine, root, j, labels, &progress).await;
+    let at = crate::ui::timing(&format!("build {}", j.repository), at);
+    if let Err(e) = built {
         stop.store(true, Ordering::SeqCst);
         progress.end("FAILED");
         return Err(format!(
@@ -100,7 +103,9 @@ async fn ship_one(
         progress.end("built; not pushed (another image failed)");
         return Ok(None);
     }
-    match push_one(engine, j, &progress).await {
+    let pushed = push_one(engine, j, &progress).await;
+    crate::ui::timing(&format!("push {}", j.repository), at);
+    match pushed {
         Ok(digest) => {
             progress.end(&format!("built and pushed ({digest})"));
             Ok(Some(j.image()))
