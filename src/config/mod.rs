@@ -213,6 +213,10 @@ pub struct ManifestsConfig {
     /// gives `u/app:api-0.2.0`.
     #[serde(default = "default_component_tag")]
     pub component_tag: String,
+    /// The form of every new image tag: `v{version}` gives `v1.2.0` whatever the git tag
+    /// says. By default a new tag takes the form of the one it replaces.
+    #[serde(default)]
+    pub image_tag: Option<String>,
 }
 
 fn default_component_tag() -> String {
@@ -226,6 +230,7 @@ impl Default for ManifestsConfig {
             replace_floating: false,
             keep_floating: false,
             component_tag: default_component_tag(),
+            image_tag: None,
         }
     }
 }
@@ -449,6 +454,14 @@ impl Config {
         if let Err(e) = crate::version::ComponentTag::new(&cfg.manifests.component_tag) {
             return Err(refused(format!("{}: manifests: {e:#}", path.display())));
         }
+        if let Some(form) = &cfg.manifests.image_tag
+            && (!form.contains("{version}") || form.replace("{version}", "1.0.0").contains(['{', '}', ':', '@', ' ']))
+        {
+            return Err(refused(format!(
+                "{}: manifests: image_tag `{form}` must hold `{{version}}` and nothing an image tag cannot (e.g. `v{{version}}`)",
+                path.display()
+            )));
+        }
         for vf in &cfg.version_files {
             if !crate::fs::stays_inside(vf.path()) {
                 return Err(refused(format!(
@@ -542,6 +555,17 @@ mod tests {
 
     fn parse(t: &str) -> Result<Config> {
         Config::parse(t, Path::new("/r/.release.yml"))
+    }
+
+    #[test]
+    fn image_tag_must_hold_the_version() {
+        assert!(parse("manifests:\n  image_tag: \"v{version}\"\n").is_ok());
+        for bad in ["v1", "{version}:x", "{ver}"] {
+            assert!(
+                parse(&format!("manifests:\n  image_tag: \"{bad}\"\n")).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -180,17 +180,14 @@ pub struct Want {
     pub digest: Option<String>,
 }
 
-/// `tag` in the form the overlay's tag for `repository` already takes (`v1.2.0` where it
-/// says `v1.1.0`, `1.2.0` where it says `1.1.0`), as written when it has none.
-pub fn tag_like(o: &Overlay, repository: &str, tag: &str) -> String {
-    let old = o
-        .images
+/// The `newTag` the overlay's entry for `repository` says now, if any.
+pub fn current_tag<'a>(o: &'a Overlay, repository: &str) -> Option<&'a str> {
+    o.images
         .entries
         .iter()
         .find(|e| canonical(e.repository()) == canonical(repository))
         .and_then(|e| e.new_tag.as_ref())
-        .map(|s| s.value.as_str());
-    super::imageref::in_form_of(old, tag)
+        .map(|s| s.value.as_str())
 }
 
 /// What [`set`] changed, one line each, for the plan.

@@ -244,6 +244,7 @@ pub fn project_images(config: &Config, envs: &[&Env]) -> ProjectImages {
             repos: set,
             component_tag: component_tag(config),
             namespace: config.deploy.namespace.clone(),
+            image_tag: config.manifests.image_tag.clone(),
         };
     }
     let mut set = std::collections::BTreeSet::new();
@@ -256,6 +257,7 @@ pub fn project_images(config: &Config, envs: &[&Env]) -> ProjectImages {
         repos: set,
         component_tag: component_tag(config),
         namespace: config.deploy.namespace.clone(),
+        image_tag: config.manifests.image_tag.clone(),
     }
 }
 
@@ -382,6 +384,7 @@ fn to_set(ctx: &Brief, layout: &Layout, c: &mut Contribution) -> ProjectImages {
         repos: layout.project.repos.intersection(&built).cloned().collect(),
         component_tag: layout.project.component_tag.clone(),
         namespace: layout.project.namespace.clone(),
+        image_tag: layout.project.image_tag.clone(),
     }
 }
 
@@ -391,7 +394,7 @@ fn overlay_patch(ctx: &Brief, layout: &Layout, o: &kustomize::Overlay, project: 
     let wants: Vec<kustomize::Want> = overlay_env::project_repositories(&layout.test, o, project)
         .into_iter()
         .map(|repository| kustomize::Want {
-            tag: kustomize::tag_like(o, &repository, ctx.tag),
+            tag: project.tag_for(kustomize::current_tag(o, &repository), ctx.tag),
             repository,
             digest: None,
         })
@@ -442,7 +445,7 @@ fn values_patch(ctx: &Brief, v: &helm::Values, project: &ProjectImages) -> Contr
         .into_iter()
         .filter(|r| ImageRef::parse(r).is_ok_and(|i| project.contains(&i)))
         .map(|repository| kustomize::Want {
-            tag: imageref::in_form_of(old(&repository).as_deref(), ctx.tag),
+            tag: project.tag_for(old(&repository).as_deref(), ctx.tag),
             repository,
             digest: None,
         })

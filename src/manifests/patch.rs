@@ -19,15 +19,33 @@ pub struct ProjectImages {
     /// The namespace objects that name none are applied in (`deploy: { namespace }`);
     /// `None`: the cluster's default one.
     pub namespace: Option<String>,
+    /// `manifests: { image_tag: "v{version}" }`: the form every new image tag takes;
+    /// `None`: the form the tag it replaces has.
+    pub image_tag: Option<String>,
 }
 
 impl ProjectImages {
+    /// The image tag for release tag `tag` where an image said `old`: the configured form,
+    /// else `old`'s (`1.2.0` where it said `1.1.0` though git says `v1.2.0`).
+    pub fn tag_for(&self, old: Option<&str>, tag: &str) -> String {
+        match &self.image_tag {
+            Some(form) => {
+                let bare = tag
+                    .strip_prefix('v')
+                    .filter(|b| b.starts_with(|c: char| c.is_ascii_digit()));
+                form.replace("{version}", bare.unwrap_or(tag))
+            }
+            None => super::imageref::in_form_of(old, tag),
+        }
+    }
+
     /// These repositories, with the default component tag (`api-0.2.0`).
     pub fn new(repos: BTreeSet<String>) -> ProjectImages {
         ProjectImages {
             repos,
             component_tag: ComponentTag::default(),
             namespace: None,
+            image_tag: None,
         }
     }
 
@@ -165,7 +183,7 @@ pub fn plan(env: &Env, project: &ProjectImages, tag: &str, opts: Options) -> Res
         let target = |_, _, r: &ImageRef| {
             let kind = schemes.kind(r);
             let tag = match kind {
-                TagKind::Version => super::imageref::in_form_of(r.tag.as_deref(), tag),
+                TagKind::Version => project.tag_for(r.tag.as_deref(), tag),
                 _ => tag.to_string(),
             };
             Some(r.with_tag(&super::imageref::next_tag(&kind, &tag, &project.component_tag)))

@@ -178,3 +178,14 @@ fn verify_reads_many_documents_side_by_side_and_names_each_failure() {
     assert!(err(&old, &[nowhere]).contains("did not land"));
     assert!(err(&format!("{new}\n  bad: [\n"), &[]).contains("does not parse"));
 }
+
+#[test]
+fn the_configured_image_tag_form_wins_over_the_old_tags_form() {
+    let mut p = project();
+    assert_eq!(p.tag_for(Some("1.1.0"), "v1.2.0"), "1.2.0");
+    p.image_tag = Some("v{version}".into());
+    assert_eq!(p.tag_for(Some("1.1.0"), "v1.2.0"), "v1.2.0");
+    assert_eq!(p.tag_for(Some("1.1.0"), "1.2.0"), "v1.2.0");
+    p.image_tag = Some("{version}-slim".into());
+    assert_eq!(p.tag_for(None, "v1.2.0"), "1.2.0-slim");
+}
