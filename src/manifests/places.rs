@@ -295,16 +295,31 @@ impl Places {
 
     /// Looks for the manifests under `root` (nothing found: `kubernetes/{test,prod}`).
     pub fn find(root: &Path) -> Places {
+        let plain = Places::plain(root);
         if let Some(o) = super::kustomize::find(root) {
-            return Places {
-                test: Place::kustomize(o.test, o.test_why.as_deref()),
-                prod: Place::kustomize(o.prod, None),
-                shared: None,
-                other: Vec::new(),
-                unnamed: false,
-            };
+            // Overlays are the layout unless plain manifests of an environment live
+            // outside their tree (a project's YAML beside another tool's overlays).
+            let tree = o.test.ancestors().nth(2).unwrap_or(Path::new("")).to_path_buf();
+            let outside = [&plain.test, &plain.prod]
+                .into_iter()
+                .flat_map(|p| p.files(root))
+                .any(|f| !f.starts_with(&tree) && !super::kustomize::is_kustomization(&f));
+            if !outside {
+                return Places {
+                    test: Place::kustomize(o.test, o.test_why.as_deref()),
+                    prod: Place::kustomize(o.prod, None),
+                    shared: None,
+                    other: Vec::new(),
+                    unnamed: false,
+                };
+            }
         }
-        if let Some(c) = super::helm::find(root) {
+        // A chart is the layout only where no plain manifest is any environment's: a
+        // project that applies YAML and vendors a chart beside it keeps its YAML.
+        if !plain.test.holds_any(root)
+            && !plain.prod.holds_any(root)
+            && let Some(c) = super::helm::find(root)
+        {
             return Places {
                 test: Place::helm(c.dir.clone(), c.test),
                 prod: Place::helm(c.dir, c.prod),
@@ -313,6 +328,11 @@ impl Places {
                 unnamed: false,
             };
         }
+        plain
+    }
+
+    /// Plain manifest files: where the environments' words, file pairs or labels put them.
+    fn plain(root: &Path) -> Places {
         let Some((dir, files)) = manifest_root(root) else {
             return Places::configured("kubernetes/test".into(), "kubernetes/prod".into());
         };

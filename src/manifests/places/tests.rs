@@ -151,3 +151,34 @@ fn a_third_environment_is_neither_test_prod_nor_shared() {
     assert_eq!(places.prod, Place::folder("k8s/prod".into()));
     assert_eq!(places.other, paths(&["k8s/dev/a.yml"]));
 }
+
+#[test]
+fn plain_manifests_win_over_a_vendored_chart_or_another_tools_overlays() {
+    let d = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let p = d.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n";
+    write("kubernetes/test/api.yml", deploy);
+    write("kubernetes/prod/api.yml", deploy);
+    write("third_party/redis/Chart.yaml", "name: redis\n");
+    write("third_party/redis/values-prod.yaml", "replicas: 1\n");
+    write("tools/x/overlays/prod/kustomization.yaml", "resources: []\n");
+    let p = Places::find(d.path());
+    assert_eq!(
+        (p.test.dir.as_path(), p.prod.dir.as_path()),
+        (Path::new("kubernetes/test"), Path::new("kubernetes/prod"))
+    );
+    assert_eq!(p.test.holds, Holds::All);
+    // Without the plain manifests, the overlays are the layout.
+    std::fs::remove_dir_all(d.path().join("kubernetes")).unwrap();
+    assert_eq!(Places::find(d.path()).prod.holds, Holds::Kustomize);
+    std::fs::remove_dir_all(d.path().join("tools")).unwrap();
+    let helm = Places::find(d.path());
+    assert_eq!(
+        (helm.prod.holds, helm.prod.label.as_str()),
+        (Holds::Helm, "third_party/redis/values-prod.yaml (helm)")
+    );
+}
