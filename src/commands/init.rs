@@ -141,6 +141,9 @@ pub fn run(dir: &Path, a: Args) -> Result<()> {
     if layout.unnamed {
         return adopt_unnamed(&root, &layout, &a);
     }
+    if let Some(done) = adopt_source(&root, &layout, a.dry_run) {
+        return done;
+    }
     // An empty environment folder is one to fill.
     match (!layout.test.files.is_empty(), !layout.prod.files.is_empty()) {
         (true, true) => {
@@ -178,6 +181,108 @@ fn offer_version_files(root: &Path, config: &crate::config::Config) {
         list.join(", "),
         names.join(", ")
     ));
+}
+
+/// Kustomize overlays or a Helm chart: the missing environment's kustomization (or values
+/// file) written from the other's, its environment words swapped; `None` for plain files.
+fn adopt_source(root: &Path, layout: &crate::manifests::Layout, dry_run: bool) -> Option<Result<()>> {
+    use crate::manifests::Source;
+    if layout.sources.iter().all(|s| matches!(s, Source::Files)) {
+        return None;
+    }
+    let file_of = |env: &str| {
+        layout
+            .overlay(env)
+            .map(|o| o.file.clone())
+            .or_else(|| layout.values(env).map(|v| v.file.clone()))
+    };
+    Some(match (file_of("test"), file_of("prod")) {
+        (Some(_), Some(_)) => {
+            ui::say(&format!("{}: nothing to write", layout.found()));
+            ui::success("test and prod both exist; `release check` lints them");
+            Ok(())
+        }
+        (None, None) => Err(refused(format!(
+            "{}: neither environment has its kustomization or values file yet, so there is nothing to build the other from; nothing was written.\n  fix: write one of them by hand, then run init again",
+            layout.found()
+        ))),
+        (Some(from), None) => write_counterpart(root, &from, &layout.prod.place, "prod", dry_run),
+        (None, Some(from)) => write_counterpart(root, &from, &layout.test.place, "test", dry_run),
+    })
+}
+
+/// Writes environment `to`'s kustomization (or values file) from `from`, words swapped;
+/// never over a file, and only where the kustomization's relative paths still hold.
+fn write_counterpart(
+    root: &Path,
+    from: &Path,
+    place: &crate::manifests::places::Place,
+    to: &'static str,
+    dry_run: bool,
+) -> Result<()> {
+    use crate::manifests::places::{Holds, Place};
+    let target = match place.holds {
+        Holds::Kustomize if from.parent().map(|p| p.components().count()) == Some(place.dir.components().count()) => {
+            place.dir.join(from.file_name().unwrap_or_default())
+        }
+        Holds::Kustomize => {
+            return Err(refused(format!(
+                "{} sits at another depth than {}, so its relative paths (../../base) would not hold there; nothing was written.\n  fix: write {}'s kustomization by hand",
+                from.display(),
+                place.dir.display(),
+                to
+            )));
+        }
+        _ => Place::counterpart(from, to).ok_or_else(|| {
+            refused(format!(
+                "{} names no environment, so there is no name for {to}'s copy; nothing was written.\n  fix: write {to}'s values file by hand (values-{to}.yaml beside it)",
+                from.display()
+            ))
+        })?,
+    };
+    crate::fs::inside(root, &target)?;
+    if root.join(&target).exists() {
+        return Err(refused(format!(
+            "{} exists already: init never writes over a file; nothing was written",
+            target.display()
+        )));
+    }
+    let text = std::fs::read_to_string(root.join(from))?;
+    let new = env_words_swapped(&text, to);
+    ui::say(&format!("building {to} from {}", from.display()));
+    if dry_run {
+        ui::out(&format!("--- {} (from {})\n{new}", target.display(), from.display()));
+        return Ok(());
+    }
+    super::new_files::write_all(root, &[(target.clone(), new.into_bytes())])?;
+    ui::success(&format!(
+        "wrote {} (from {}); review it, then commit",
+        target.display(),
+        from.display()
+    ));
+    Ok(())
+}
+
+/// `text` with every whole word of the other environment (`prod`, `production`; `test`,
+/// `staging`, `stage`, `dev`) made `to` (case kept): `namePrefix: prod-` -> `test-`,
+/// `env: prod` -> `env: test`, `api.prod.example.com` -> `api.test.example.com`.
+fn env_words_swapped(text: &str, to: &str) -> String {
+    static PROD: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"(?i)\b(prod|production)\b").expect("a valid pattern"));
+    static TEST: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)\b(test|staging|stage|dev|development)\b").expect("a valid pattern")
+    });
+    let other = if to == "test" { &PROD } else { &TEST };
+    other
+        .replace_all(text, |c: &regex::Captures| {
+            let found = &c[0];
+            if found.chars().all(|ch| ch.is_ascii_uppercase()) {
+                to.to_ascii_uppercase()
+            } else {
+                to.to_string()
+            }
+        })
+        .into_owned()
 }
 
 /// The manifests name no environment: `--as` says which they are, and the other is built

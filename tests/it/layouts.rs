@@ -672,3 +672,42 @@ fn a_helm_values_project_goes_release_promote_and_deploy_says_how() {
         r.stderr
     );
 }
+
+#[test]
+fn init_writes_the_missing_overlay_or_values_file_from_the_other() {
+    let sb = Sandbox::new();
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels:\n      app: api\n  template:\n    metadata:\n      labels:\n        app: api\n    spec:\n      containers:\n        - name: api\n          image: alice/api\n";
+    sb.commit_file(
+        "k8s/base/kustomization.yaml",
+        "resources:\n  - deployment.yaml\n",
+        "feat: base",
+    );
+    sb.commit_file("k8s/base/deployment.yaml", deployment, "feat: base");
+    let prod = "resources:\n  - ../../base\nnamePrefix: prod-\ncommonLabels:\n  env: prod\nimages:\n  - name: alice/api\n    newTag: \"0.1.0\"  # Production\n";
+    sb.commit_file("k8s/overlays/prod/kustomization.yaml", prod, "feat: prod overlay");
+    let r = sb.release(&["init"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let test = std::fs::read_to_string(sb.clone.join("k8s/overlays/test/kustomization.yaml")).unwrap();
+    assert_eq!(test, prod.replace("prod", "test").replace("Production", "test"));
+    assert!(!sb.clone.join("kubernetes").exists(), "no sample beside the overlays");
+    let r = sb.release(&["check"]);
+    assert_eq!(r.code, 0, "the new overlay renders its own names: {}", r.all());
+    // A chart with prod's values only gets test's beside them; never over a file.
+    let sb = Sandbox::new();
+    sb.commit_file("charts/shop/Chart.yaml", "name: shop\nversion: 0.1.0\n", "feat: chart");
+    sb.commit_file(
+        "charts/shop/values-prod.yaml",
+        "host: shop.prod.example.com\nimage:\n  repository: alice/api\n  tag: 0.1.0\n",
+        "feat: values",
+    );
+    let r = sb.release(&["init"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(
+        std::fs::read_to_string(sb.clone.join("charts/shop/values-test.yaml")).unwrap(),
+        "host: shop.test.example.com\nimage:\n  repository: alice/api\n  tag: 0.1.0\n"
+    );
+    assert!(!sb.clone.join("kubernetes").exists(), "no sample beside the chart");
+    let r = sb.release(&["init"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("nothing to write"), "{}", r.stderr);
+}
