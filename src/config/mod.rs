@@ -64,6 +64,9 @@ pub struct Config {
     /// How `release promote` writes prod.
     #[serde(default)]
     pub promote: PromoteConfig,
+    /// A Helm chart's own settings.
+    #[serde(default)]
+    pub chart: ChartConfig,
     /// The platform every image is built for (`linux/amd64`) unless an image says otherwise;
     /// default: the engine's own.
     #[serde(default)]
@@ -338,6 +341,7 @@ impl Default for Config {
             images: Vec::new(),
             version_files: Vec::new(),
             promote: PromoteConfig::default(),
+            chart: ChartConfig::default(),
             clones: BTreeMap::new(),
             hooks: HooksConfig::default(),
             sign: false,
@@ -359,6 +363,15 @@ pub struct PromoteConfig {
     /// Pin prod's images to the registry's digest of the tag test runs.
     #[serde(default)]
     pub pin_digest: bool,
+}
+
+/// `chart:` in .release.yml.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChartConfig {
+    /// Each release also bumps `Chart.yaml`'s `version` by the release's level.
+    #[serde(default)]
+    pub bump_version: bool,
 }
 
 /// One entry of `version_files:`.

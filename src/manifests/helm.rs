@@ -346,6 +346,30 @@ fn insert_path(text: &str, doc: Option<&Node>, path: &[&str], leaf: &str, nl: &s
     (at, at, block)
 }
 
+/// `Chart.yaml`'s own `version` raised by `level` (`0.3.1` + minor = `0.4.0`), byte-exact;
+/// `None` when it has no semantic version there.
+pub fn bump_chart_version(
+    text: &str,
+    level: crate::version::Level,
+) -> Result<Option<(String, String)>, yaml::SyntaxError> {
+    let doc = parse(text)?;
+    let Some(s) = doc.as_ref().and_then(|d| d.get("version")).and_then(Node::as_scalar) else {
+        return Ok(None);
+    };
+    let Ok(v) = semver::Version::parse(s.value.trim_start_matches('v')) else {
+        return Ok(None);
+    };
+    let next = crate::version::bump_level(&v, level);
+    let written = if s.value.starts_with('v') {
+        format!("v{next}")
+    } else {
+        next.to_string()
+    };
+    let mut out = text.to_string();
+    out.replace_range(s.bytes.clone(), &written);
+    Ok(Some((out, written)))
+}
+
 /// `Chart.yaml` with `appVersion` set to `version` (added after `version:` when absent).
 pub fn set_app_version(text: &str, version: &str) -> Result<Option<String>, yaml::SyntaxError> {
     let doc = parse(text)?;

@@ -472,29 +472,51 @@ fn values_patch(ctx: &Brief, v: &helm::Values, project: &ProjectImages) -> Contr
         }));
     }
     let app = wants.first().map_or_else(|| ctx.next.to_string(), |w| w.tag.clone());
-    let chart = v.chart.join("Chart.yaml");
-    let text = std::fs::read_to_string(ctx.facts.repo.root.join(&chart)).unwrap_or_default();
-    match helm::set_app_version(&text, &app) {
-        Ok(Some(new)) => c.steps.push(Box::new(WriteFile {
-            path: chart.clone(),
-            preview: patch::text_diff(&chart, &text, &new),
-            content: new.into_bytes(),
-            why: format!("appVersion set to {app}"),
-        })),
+    match chart_patch(ctx, v, &app) {
+        Ok(Some(step)) => c.steps.push(Box::new(step)),
         Ok(None) => {}
-        Err(e) => c.problems.push(
-            Problem::new(
-                format!("{} is not valid YAML: {}", chart.display(), e.message),
-                "fix the YAML at that line",
-            )
-            .at_line(chart.clone(), e.line),
-        ),
+        Err(p) => c.problems.push(p),
     }
     c.notices.push(format!(
         "{}: a Helm chart is not rendered here (that needs helm); its values and appVersion are set",
         v.chart.display()
     ));
     c
+}
+
+/// `Chart.yaml` with `appVersion` set to `app`, and (`chart: { bump_version: true }`) its
+/// own `version` raised by the release's level.
+fn chart_patch(ctx: &Brief, v: &helm::Values, app: &str) -> Result<Option<WriteFile>, Problem> {
+    let chart = v.chart.join("Chart.yaml");
+    let text = std::fs::read_to_string(ctx.facts.repo.root.join(&chart)).unwrap_or_default();
+    let invalid = |e: yaml::SyntaxError| {
+        Problem::new(
+            format!("{} is not valid YAML: {}", chart.display(), e.message),
+            "fix the YAML at that line",
+        )
+        .at_line(chart.clone(), e.line)
+    };
+    let mut new = helm::set_app_version(&text, app).map_err(invalid)?;
+    let mut why = vec![format!("appVersion set to {app}")];
+    if ctx.facts.config.chart.bump_version {
+        let prev = ctx.facts.versions.current().map(|t| &t.version);
+        let level = match prev {
+            Some(p) if p.major != ctx.next.major => crate::version::Level::Major,
+            Some(p) if p.minor != ctx.next.minor => crate::version::Level::Minor,
+            _ => crate::version::Level::Patch,
+        };
+        let base = new.clone().unwrap_or_else(|| text.clone());
+        if let Some((bumped, version)) = helm::bump_chart_version(&base, level).map_err(invalid)? {
+            why.push(format!("chart version {version}"));
+            new = Some(bumped);
+        }
+    }
+    Ok(new.map(|new| WriteFile {
+        path: chart.clone(),
+        preview: patch::text_diff(&chart, &text, &new),
+        content: new.into_bytes(),
+        why: why.join(", "),
+    }))
 }
 
 /// `file:line` of the image values a release changes with a note (a floating tag pinned).

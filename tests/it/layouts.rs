@@ -634,6 +634,11 @@ fn a_helm_values_project_goes_release_promote_and_deploy_says_how() {
     let test_values = "# test\nimage:\n  tag: \"0.0.1\"   # set by release\nworker:\n  replicas: 1\n";
     sb.commit_file("charts/shop/values-test.yaml", test_values, "feat: test values");
     sb.commit_file("charts/shop/values-prod.yaml", "replicas: 3\n", "feat: prod values");
+    sb.commit_file(
+        ".release.yml",
+        "chart:\n  bump_version: true\n",
+        "chore: bump the chart too",
+    );
     sb.commit_file("src/api.py", "x\n", "feat(api): first");
     sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
     let r = sb.release(&["minor", "--yes", "--skip-images"]);
@@ -649,7 +654,11 @@ fn a_helm_values_project_goes_release_promote_and_deploy_says_how() {
         read("charts/shop/values-test.yaml"),
         "# test\nimage:\n  tag: \"0.1.0\"   # set by release\nworker:\n  replicas: 1\n  image:\n    tag: 0.1.0\n"
     );
-    assert!(read("charts/shop/Chart.yaml").contains("appVersion: \"0.1.0\""));
+    assert_eq!(
+        read("charts/shop/Chart.yaml"),
+        "apiVersion: v2\nname: shop\nversion: 0.3.1\nappVersion: \"0.1.0\"\n",
+        "appVersion set, and the chart's own version raised (the first release: a patch)"
+    );
     assert!(sb.origin_tag("0.1.0").is_some());
     let r = sb.release(&["check"]);
     assert!(

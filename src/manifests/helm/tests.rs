@@ -70,3 +70,18 @@ fn charts_are_found_with_their_values_files() {
     assert_eq!(c.test, Some(PathBuf::from("deploy/charts/app/values/staging.yaml")));
     assert_eq!(c.prod, Some(PathBuf::from("deploy/charts/app/values.production.yaml")));
 }
+
+#[test]
+fn the_charts_own_version_is_raised_by_the_release_level() {
+    use crate::version::Level;
+    let chart = "name: app\nversion: \"0.3.1\"   # chart\n";
+    let (out, v) = bump_chart_version(chart, Level::Minor).unwrap().unwrap();
+    assert_eq!(
+        (out.as_str(), v.as_str()),
+        ("name: app\nversion: \"0.4.0\"   # chart\n", "0.4.0")
+    );
+    assert_eq!(
+        bump_chart_version("name: app\nversion: latest\n", Level::Patch).unwrap(),
+        None
+    );
+}
