@@ -6,7 +6,7 @@ use super::check::{Finding, Severity};
 use super::helm;
 use super::imageref::ImageRef;
 use super::kustomize;
-use super::model::{Env, read_file};
+use super::model::{Env, ManifestFile, Object, read_file};
 use super::patch::ProjectImages;
 use super::places::Place;
 use crate::project::problem::Problem;
@@ -39,8 +39,9 @@ pub fn load_env(root: &Path, name: &str, place: &Place) -> anyhow::Result<(Env, 
     };
     let not_rendered = match kustomize::render(root, &place.dir) {
         Ok(rendered) => {
-            env.files
-                .push(read_file(kustomize::rendered_path(&place.dir), rendered));
+            let mut file = read_file(kustomize::rendered_path(&place.dir), rendered);
+            point_at_sources(root, &place.dir, &mut file);
+            env.files.push(file);
             None
         }
         Err(e) => {
@@ -133,6 +134,42 @@ pub fn findings(env: &Env, o: &kustomize::Overlay) -> Vec<Finding> {
             )
         })
         .collect()
+}
+
+/// Rendered objects named after the files they come from: each one whose kind and name
+/// (less the overlay's prefix or suffix) match exactly one object of the manifests under
+/// the overlays' tree takes that object's file and lines, so a finding names the base
+/// file:line to edit. Objects made by the overlay itself keep their rendered place.
+fn point_at_sources(root: &Path, dir: &Path, rendered: &mut ManifestFile) {
+    let tree = dir.ancestors().nth(2).unwrap_or(Path::new(""));
+    let sources: Vec<ManifestFile> = Place::folder(tree.to_path_buf())
+        .files(root)
+        .into_iter()
+        .filter(|p| !kustomize::is_kustomization(p))
+        .filter_map(|rel| Some(read_file(rel.clone(), std::fs::read_to_string(root.join(&rel)).ok()?)))
+        .collect();
+    let all: Vec<&Object> = sources.iter().flat_map(|f| &f.objects).collect();
+    for o in &mut rendered.objects {
+        let made_from = |s: &&&Object| {
+            s.kind == o.kind
+                && !s.name.is_empty()
+                && (o.name.starts_with(s.name.as_str()) || o.name.ends_with(s.name.as_str()))
+        };
+        let best = all.iter().filter(made_from).map(|s| s.name.len()).max();
+        let found: Vec<&&Object> = all
+            .iter()
+            .filter(made_from)
+            .filter(|s| Some(s.name.len()) == best)
+            .collect();
+        let [source] = found.as_slice() else { continue };
+        o.file = std::sync::Arc::clone(&source.file);
+        (o.line, o.name_line, o.selector_line) = (source.line, source.name_line, source.selector_line);
+        for site in o.images.iter_mut() {
+            if let Some(from) = source.images.iter().find(|i| i.container == site.container) {
+                site.line = from.line;
+            }
+        }
+    }
 }
 
 /// A Helm chart environment: its values file, and no objects (rendering a chart needs

@@ -51,7 +51,11 @@ pub fn name_shared(v: &PairView, out: &mut Hits) {
                     b.name_line,
                     ns_said(a, v.project)
                 ),
-                rename_fix(a, b, &v.test.name, &v.prod.name),
+                if v.prod.place.holds == crate::manifests::places::Holds::Kustomize {
+                    "give each overlay its own names: `namePrefix: test-` in the test overlay's kustomization and `namePrefix: prod-` in prod's (or a namespace each)".to_string()
+                } else {
+                    rename_fix(a, b, &v.test.name, &v.prod.name)
+                },
             );
         }
     }
