@@ -1,5 +1,7 @@
-//! `release`: one safe command for the release ritual of a containerized app deployed to
-//! Kubernetes (version, CHANGELOG.md, manifests, images, tag, push).
+//! `kube_release`, the library behind the `release` command: one safe command for the
+//! release ritual of a containerized app deployed to Kubernetes (version, CHANGELOG.md,
+//! manifests, images, tag, push). Named apart from its `release` module, so a path reads
+//! `kube_release::release::run`, never `release::release::run`.
 //!
 //! The layout follows `ARCHITECTURE.md`: [`commands`] parse and dispatch; [`release`]
 //! and [`promote`] make plans; [`transaction`] applies them with undo; the domain

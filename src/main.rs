@@ -1,6 +1,6 @@
 use clap::{CommandFactory, FromArgMatches};
-use release::commands::{self, Cli};
-use release::error::{EXIT_DONE, exit_code};
+use kube_release::commands::{self, Cli};
+use kube_release::error::{EXIT_DONE, exit_code};
 
 fn main() {
     // Every command's --version says `release X.Y.Z`, not `release-version X.Y.Z`.
@@ -13,7 +13,7 @@ fn main() {
         Err(e) => {
             let msg = format!("{e:#}");
             if !msg.is_empty() {
-                release::ui::error(&msg);
+                kube_release::ui::error(&msg);
             }
             exit_code(&e)
         }

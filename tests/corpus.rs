@@ -11,8 +11,8 @@
 
 mod common;
 use common::Sandbox;
-use release::config::Config;
-use release::manifests::{Layout, patch};
+use kube_release::config::Config;
+use kube_release::manifests::{Layout, patch};
 use std::path::{Path, PathBuf};
 
 /// What one project must give.
@@ -283,7 +283,7 @@ fn each_project_gets_the_image_mapping_its_files_imply(corpus: &Path) {
     for e in EXPECT {
         let sb = sandbox(corpus, e.name);
         let cfg = Config::load(&sb.clone).unwrap();
-        let specs = release::images::specs(&sb.clone, &cfg).unwrap_or_else(|err| panic!("{}: {err:#}", e.name));
+        let specs = kube_release::images::specs(&sb.clone, &cfg).unwrap_or_else(|err| panic!("{}: {err:#}", e.name));
         let got: Vec<(String, String)> = specs
             .iter()
             .map(|s| (s.repository.clone(), s.dockerfile.display().to_string()))

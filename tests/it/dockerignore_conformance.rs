@@ -2,7 +2,7 @@
 //! `.dockerignore`, two images built FROM scratch with `COPY . /ctx/`, the same files.
 
 use crate::common;
-use release::images::{build_context, engine};
+use kube_release::images::{build_context, engine};
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;

@@ -3,9 +3,9 @@
 //! strings, lists, CRLF), setting the project's tag changes only the lines that hold (or
 //! now hold) its tag, keeps every other image's tag, and reads back with the new one.
 
+use kube_release::manifests::helm;
+use kube_release::manifests::kustomize::Want;
 use proptest::prelude::*;
-use release::manifests::helm;
-use release::manifests::kustomize::Want;
 
 type Site = (u8, &'static str, &'static str, &'static str);
 

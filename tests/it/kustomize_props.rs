@@ -3,8 +3,8 @@
 //! setting a tag changes only the wanted entries' lines, keeps every other entry as it
 //! was, and reads back with the new tag. `PROPTEST_CASES=100000` for a long run.
 
+use kube_release::manifests::kustomize::{self, Want};
 use proptest::prelude::*;
-use release::manifests::kustomize::{self, Want};
 
 const NAMES: [&str; 4] = ["org/api", "org/api/migrations", "redis", "org/wrk"];
 

@@ -2,15 +2,15 @@
 //! writes differs from the input only inside image values. `PROPTEST_CASES=100000` for a
 //! long run.
 
+use kube_release::manifests::model::{Env, read_file};
+use kube_release::manifests::patch::{self, ProjectImages};
 use proptest::prelude::*;
-use release::manifests::model::{Env, read_file};
-use release::manifests::patch::{self, ProjectImages};
 use std::path::PathBuf;
 
 fn env_of(text: String) -> Env {
     Env {
         name: "test".into(),
-        place: release::manifests::places::Place::folder("k".into()),
+        place: kube_release::manifests::places::Place::folder("k".into()),
         exists: true,
         files: vec![read_file(PathBuf::from("k/x.yml"), text)],
     }
