@@ -8,7 +8,7 @@
 //! modules ([`manifests`], [`images`], [`changelog`], [`clones`], [`deploy`], [`status`],
 //! [`git_hooks`]) read the world through the adapters ([`git`], [`proc`], [`fs`], [`ui`],
 //! [`clock`]); pure cores ([`version`], `changelog::commits`, `clones::model`,
-//! [`work_tree`], [`problem`]) decide.
+//! [`work_tree`], `project::problem`) decide; [`project`] is the snapshot a command reads once.
 
 pub mod changelog;
 pub mod clock;
