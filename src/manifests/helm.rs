@@ -46,14 +46,22 @@ fn values_of(root: &Path, dir: &Path, name: &str) -> Option<PathBuf> {
 /// The first chart under `root` (at most four levels down) with a values file for test or
 /// prod; test is `test`, else `staging`, else `dev`.
 pub fn find(root: &Path) -> Option<Chart> {
+    find_all(root).into_iter().next()
+}
+
+/// Every chart under `root` with a values file for test or prod, in path order.
+pub fn find_all(root: &Path) -> Vec<Chart> {
     let mut charts = Vec::new();
     chart_dirs(root, Path::new(""), 0, &mut charts);
     charts.sort();
-    charts.into_iter().find_map(|dir| {
-        let test = TEST_NAMES.iter().find_map(|n| values_of(root, &dir, n));
-        let prod = PROD_NAMES.iter().find_map(|n| values_of(root, &dir, n));
-        (test.is_some() || prod.is_some()).then_some(Chart { dir, test, prod })
-    })
+    charts
+        .into_iter()
+        .filter_map(|dir| {
+            let test = TEST_NAMES.iter().find_map(|n| values_of(root, &dir, n));
+            let prod = PROD_NAMES.iter().find_map(|n| values_of(root, &dir, n));
+            (test.is_some() || prod.is_some()).then_some(Chart { dir, test, prod })
+        })
+        .collect()
 }
 
 fn chart_dirs(root: &Path, dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {

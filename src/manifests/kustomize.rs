@@ -31,13 +31,19 @@ pub struct Overlays {
     pub test_why: Option<String>,
 }
 
-/// Overlays under `root`: a folder named `overlays`, `envs` or `environments` (at most
-/// three levels down) whose subfolders hold kustomizations for a prod or non-prod name.
-pub fn find(root: &Path) -> Option<Overlays> {
+/// Overlays under `root`: every folder named `overlays`, `envs` or `environments` (at most
+/// three levels down) whose subfolders hold kustomizations for a prod or non-prod name,
+/// in path order (a monorepo has one set per app; the first is the layout).
+pub fn find_all(root: &Path) -> Vec<Overlays> {
     let mut found = Vec::new();
     folders_named(root, Path::new(""), 0, &mut found);
     found.sort();
-    found.into_iter().find_map(|dir| overlays_in(root, &dir))
+    found.into_iter().filter_map(|dir| overlays_in(root, &dir)).collect()
+}
+
+/// The first of [`find_all`].
+pub fn find(root: &Path) -> Option<Overlays> {
+    find_all(root).into_iter().next()
 }
 
 fn folders_named(root: &Path, dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {

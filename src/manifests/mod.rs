@@ -527,11 +527,21 @@ fn patches(ctx: &Brief, layout: &Layout) -> (Contribution, Pinned) {
     let mut c = Contribution::default();
     let mut pinned = Pinned::new();
     let project = to_set(ctx, layout, &mut c);
-    if let Some(o) = layout.overlay("test") {
+    let (overlay, values) = (layout.overlay("test"), layout.values("test"));
+    if (overlay.is_some() || values.is_some()) && ctx.facts.built.is_none() && ctx.facts.config.images.is_empty() {
+        // A kustomization or values file pins third-party images as often as the
+        // project's: without knowing which are the project's, nothing is set.
+        c.notices.push(format!(
+            "{}: no Dockerfile here builds an image and .release.yml lists none, so which images are the project's is unknown: nothing was set (list them: `images: [{{ repository: org/api }}]`)",
+            layout.test.label()
+        ));
+        return (c, pinned);
+    }
+    if let Some(o) = overlay {
         c.absorb(overlay_patch(ctx, layout, o, &project));
         return (c, pinned);
     }
-    if let Some(v) = layout.values("test") {
+    if let Some(v) = values {
         c.absorb(values_patch(ctx, v, &project));
         return (c, pinned);
     }

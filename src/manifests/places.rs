@@ -296,7 +296,13 @@ impl Places {
     /// Looks for the manifests under `root` (nothing found: `kubernetes/{test,prod}`).
     pub fn find(root: &Path) -> Places {
         let plain = Places::plain(root);
-        if let Some(o) = super::kustomize::find(root) {
+        let mut overlays = super::kustomize::find_all(root).into_iter();
+        let first = overlays.next();
+        let others: Vec<PathBuf> = overlays
+            .flat_map(|o| [o.test, o.prod])
+            .filter_map(|d| super::kustomize::file_in(root, &d))
+            .collect();
+        if let Some(o) = first {
             // Overlays are the layout unless plain manifests of an environment live
             // outside their tree (a project's YAML beside another tool's overlays).
             let tree = o.test.ancestors().nth(2).unwrap_or(Path::new("")).to_path_buf();
@@ -305,11 +311,12 @@ impl Places {
                 .flat_map(|p| p.files(root))
                 .any(|f| !f.starts_with(&tree) && !super::kustomize::is_kustomization(&f));
             if !outside {
+                // Another app's overlays are counted in the found line, never touched.
                 return Places {
                     test: Place::kustomize(o.test, o.test_why.as_deref()),
                     prod: Place::kustomize(o.prod, None),
                     shared: None,
-                    other: Vec::new(),
+                    other: others,
                     unnamed: false,
                 };
             }
@@ -318,13 +325,17 @@ impl Places {
         // project that applies YAML and vendors a chart beside it keeps its YAML.
         if !plain.test.holds_any(root)
             && !plain.prod.holds_any(root)
-            && let Some(c) = super::helm::find(root)
+            && let [c, rest @ ..] = super::helm::find_all(root).as_slice()
         {
             return Places {
-                test: Place::helm(c.dir.clone(), c.test),
-                prod: Place::helm(c.dir, c.prod),
+                test: Place::helm(c.dir.clone(), c.test.clone()),
+                prod: Place::helm(c.dir.clone(), c.prod.clone()),
                 shared: None,
-                other: Vec::new(),
+                other: rest
+                    .iter()
+                    .flat_map(|r| r.test.iter().chain(&r.prod))
+                    .cloned()
+                    .collect(),
                 unnamed: false,
             };
         }

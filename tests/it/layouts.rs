@@ -634,12 +634,23 @@ fn a_helm_values_project_goes_release_promote_and_deploy_says_how() {
     let test_values = "# test\nimage:\n  tag: \"0.0.1\"   # set by release\nworker:\n  replicas: 1\n";
     sb.commit_file("charts/shop/values-test.yaml", test_values, "feat: test values");
     sb.commit_file("charts/shop/values-prod.yaml", "replicas: 3\n", "feat: prod values");
+    // Without a Dockerfile or `images:`, which images are the project's is unknown, and a
+    // values file pins third-party images too: nothing is set.
+    sb.commit_file("src/api.py", "x\n", "feat(api): first");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let r = sb.release(&["minor", "--yes", "--skip-images", "--dry-run"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr
+            .contains("which images are the project's is unknown: nothing was set"),
+        "{}",
+        r.stderr
+    );
     sb.commit_file(
         ".release.yml",
-        "chart:\n  bump_version: true\n",
-        "chore: bump the chart too",
+        "chart:\n  bump_version: true\nimages:\n  - repository: alice/shop-api\n  - repository: alice/shop-wrk\n",
+        "chore: the project's images, and bump the chart too",
     );
-    sb.commit_file("src/api.py", "x\n", "feat(api): first");
     sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
     let r = sb.release(&["minor", "--yes", "--skip-images"]);
     assert_eq!(r.code, 0, "{}", r.all());

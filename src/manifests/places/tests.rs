@@ -182,3 +182,24 @@ fn plain_manifests_win_over_a_vendored_chart_or_another_tools_overlays() {
         (Holds::Helm, "third_party/redis/values-prod.yaml (helm)")
     );
 }
+
+#[test]
+fn a_monorepos_first_apps_overlays_are_the_layout_and_the_others_are_counted() {
+    let d = tempfile::tempdir().unwrap();
+    for app in ["apps/a", "apps/b"] {
+        for env in ["test", "prod"] {
+            let dir = d.path().join(app).join("overlays").join(env);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("kustomization.yaml"), "resources: []\n").unwrap();
+        }
+    }
+    let p = Places::find(d.path());
+    assert_eq!(p.test.dir, PathBuf::from("apps/a/overlays/test"));
+    assert_eq!(
+        p.other,
+        [
+            PathBuf::from("apps/b/overlays/test/kustomization.yaml"),
+            PathBuf::from("apps/b/overlays/prod/kustomization.yaml")
+        ]
+    );
+}
