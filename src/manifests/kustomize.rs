@@ -321,7 +321,11 @@ pub fn is_kustomization(rel: &Path) -> bool {
 
 /// The overlay at `dir` (relative to `root`) rendered by `kubectl kustomize`.
 pub fn render(root: &Path, dir: &Path) -> anyhow::Result<String> {
-    let dir = dir.to_string_lossy();
+    // A folder's name is data, never an option: `-x/overlays/test` goes as `./-x/...`.
+    let dir = match dir.to_string_lossy() {
+        d if d.starts_with('-') => format!("./{d}"),
+        d => d.into_owned(),
+    };
     let out = crate::proc::run("kubectl", &["kustomize", &dir], root, crate::proc::LOCAL_TIMEOUT)
         .map_err(|e| anyhow::anyhow!("kubectl kustomize {dir} could not run: {e:#}"))?;
     if !out.success {

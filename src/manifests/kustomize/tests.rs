@@ -89,3 +89,19 @@ fn overlays_are_found_and_the_test_overlay_chosen_by_name() {
     std::fs::create_dir_all(none.path().join("k8s/overlays/qa")).unwrap();
     assert_eq!(find(none.path()), None);
 }
+
+#[test]
+fn a_folder_named_like_an_option_is_rendered_as_a_path() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("-o/overlays/test");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("kustomization.yaml"), "resources: []\n").unwrap();
+    match render(d.path(), Path::new("-o/overlays/test")) {
+        // kubectl read the folder: no objects, and no complaint about an `-o` flag.
+        Ok(out) => assert!(out.trim().is_empty() || out.contains("{}"), "{out}"),
+        Err(e) => {
+            let said = format!("{e:#}");
+            assert!(!said.contains("flag") && !said.contains("unknown shorthand"), "{said}");
+        }
+    }
+}
