@@ -573,4 +573,15 @@ fn a_kustomize_project_goes_release_deploy_promote_deploy_with_no_hand_edit() {
         origin_log.contains("chore(deploy): promote 0.1.0 to prod"),
         "{origin_log}"
     );
+    // The next release goes to test; going back renders the overlay of 0.1.0's commit.
+    sb.commit_file("src/api.py", "print('v2')\n", "feat(api): v2");
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    assert_eq!(sb.release(&["minor", "--yes"]).code, 0);
+    assert_eq!(sb.release(&["deploy", "test"]).code, 0);
+    let jsonpath = "jsonpath={.spec.template.spec.containers[*].image}";
+    let test_image = || kubectl(&kc, &ns, &["get", "deployment", "test-api", "-o", jsonpath]);
+    assert_eq!(test_image(), format!("{reg}/{ns}/api:0.2.0"));
+    let r = sb.release(&["deploy", "test", "--to", "0.1.0"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(test_image(), format!("{reg}/{ns}/api:0.1.0"));
 }
