@@ -731,3 +731,27 @@ fn init_writes_the_missing_overlay_or_values_file_from_the_other() {
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(r.stderr.contains("nothing to write"), "{}", r.stderr);
 }
+
+#[test]
+fn a_charts_values_seed_the_first_version() {
+    let sb = Sandbox::new();
+    sb.commit_file("charts/shop/Chart.yaml", "name: shop\nversion: 0.1.0\n", "feat: chart");
+    sb.commit_file(
+        "charts/shop/values-prod.yaml",
+        "image:\n  repository: alice/shop-api\n  tag: \"1.4.0\"\n",
+        "feat: prod values",
+    );
+    sb.commit_file(
+        ".release.yml",
+        "images:\n  - repository: alice/shop-api\n",
+        "chore: images",
+    );
+    let r = sb.release(&["version", "--explain"]);
+    assert!(
+        r.stdout.contains("image tag 1.4.0 at charts/shop/values-prod.yaml"),
+        "{}",
+        r.all()
+    );
+    let r = sb.release(&["minor", "--dry-run", "--skip-images"]);
+    assert!(r.stderr.contains("1.5.0"), "{}", r.all());
+}
