@@ -71,7 +71,7 @@ fn overlays_are_found_and_the_test_overlay_chosen_by_name() {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("kustomization.yaml"), "resources: []\n").unwrap();
     }
-    let o = find(d.path()).unwrap();
+    let o = find_all(d.path()).remove(0);
     assert_eq!(o.test, PathBuf::from("deploy/k8s/overlays/staging"));
     assert_eq!(o.prod, PathBuf::from("deploy/k8s/overlays/production"));
     assert!(o.test_why.unwrap().contains("staging, the first of staging, dev"));
@@ -80,28 +80,26 @@ fn overlays_are_found_and_the_test_overlay_chosen_by_name() {
         std::fs::create_dir_all(nested.path().join(dir)).unwrap();
         std::fs::write(nested.path().join(dir).join("Kustomization"), "resources: []\n").unwrap();
     }
-    let o = find(nested.path()).unwrap();
+    let o = find_all(nested.path()).remove(0);
     assert_eq!(
         (o.test, o.prod),
         ("k8s/overlays/test".into(), "k8s/overlays/prod/manual".into())
     );
     let none = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(none.path().join("k8s/overlays/qa")).unwrap();
-    assert_eq!(find(none.path()), None);
+    assert_eq!(find_all(none.path()), []);
 }
 
 #[test]
 fn a_folder_named_like_an_option_is_rendered_as_a_path() {
+    // `kubectl kustomize -o/overlays/test` would take `-o` as its output flag, render the
+    // folder it runs in (no kustomization there: an error) and write to /overlays/test.
     let d = tempfile::tempdir().unwrap();
     let dir = d.path().join("-o/overlays/test");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("kustomization.yaml"), "resources: []\n").unwrap();
-    match render(d.path(), Path::new("-o/overlays/test")) {
-        // kubectl read the folder: no objects, and no complaint about an `-o` flag.
-        Ok(out) => assert!(out.trim().is_empty() || out.contains("{}"), "{out}"),
-        Err(e) => {
-            let said = format!("{e:#}");
-            assert!(!said.contains("flag") && !said.contains("unknown shorthand"), "{said}");
-        }
-    }
+    std::fs::write(dir.join("kustomization.yaml"), "commonLabels:\n  app: x\n").unwrap();
+    let out = render(d.path(), Path::new("-o/overlays/test")).unwrap_or_else(|e| {
+        panic!("the folder renders (this test needs kubectl on PATH, as .ci/run installs it): {e:#}")
+    });
+    assert!(!out.contains("Error"), "{out}");
 }
