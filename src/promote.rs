@@ -21,20 +21,18 @@ use std::path::{Path, PathBuf};
 fn test_version(layout: &Layout) -> Result<String> {
     let mut tags: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let schemes = patch::Schemes::of(layout.test.objects(), &layout.project);
-    for p in layout.project_refs(&layout.test) {
-        let floating = p.image.digest.is_none() && schemes.kind(&p.image) == TagKind::Floating;
-        if p.image.has_placeholder() || floating {
+    for u in layout.tag_uses(&layout.test) {
+        let floating = u.image.digest.is_none() && schemes.kind(&u.image) == TagKind::Floating;
+        if u.image.has_placeholder() || floating {
             return Err(refused(format!(
-                "{}:{}: test runs `{}`, which names no fixed version: release a version first (release patch), then promote it",
-                p.object.file.display(),
-                p.line,
-                p.value
+                "{}: test runs `{}`, which names no fixed version: release a version first (release patch), then promote it",
+                u.at, u.value
             )));
         }
-        let tag = p.image.tag.as_deref().unwrap_or_default();
+        let tag = u.image.tag.as_deref().unwrap_or_default();
         tags.entry(layout.project.version_of(tag).to_string())
             .or_default()
-            .push(format!("{}:{} {}", p.object.file.display(), p.line, p.value));
+            .push(format!("{} {}", u.at, u.value));
     }
     match tags.len() {
         0 => Err(refused(format!(
@@ -57,8 +55,9 @@ fn prod_above(layout: &Layout, running: &str) -> Option<String> {
     let parse = |t: &str| semver::Version::parse(t.trim_start_matches(['v', 'V'])).ok();
     let test = parse(running)?;
     layout
-        .project_refs(&layout.prod)
-        .filter_map(|p| p.image.tag.as_deref().map(|t| layout.project.version_of(t).to_string()))
+        .tag_uses(&layout.prod)
+        .into_iter()
+        .filter_map(|u| u.image.tag.as_deref().map(|t| layout.project.version_of(t).to_string()))
         .filter(|t| parse(t).is_some_and(|v| v.cmp_precedence(&test).is_gt()))
         .max_by(|a, b| parse(a).cmp(&parse(b)))
 }
@@ -210,15 +209,7 @@ fn writes(layout: &Layout, targets: &Targets) -> (Vec<Box<dyn Step>>, Vec<Proble
 /// A kustomize prod overlay: its kustomization's entries set to the tags test runs (and
 /// their digests, when pinned), an entry added for an image it has none for.
 fn overlay_writes(layout: &Layout, o: &kustomize::Overlay, pins: &Pins) -> Vec<Box<dyn Step>> {
-    let tested: BTreeMap<String, (String, String)> = layout
-        .project_refs(&layout.test)
-        .filter_map(|p| {
-            Some((
-                p.image.canonical_repository(),
-                (p.image.tag.clone()?, p.value.to_string()),
-            ))
-        })
-        .collect();
+    let tested = tested(layout);
     let mut repos = crate::manifests::overlay_env::project_repositories(&layout.prod, o, &layout.project);
     for p in layout.project_refs(&layout.test) {
         if !repos
@@ -252,113 +243,44 @@ fn overlay_writes(layout: &Layout, o: &kustomize::Overlay, pins: &Pins) -> Vec<B
     })]
 }
 
-/// The project's image tags a values file sets, by canonical repository.
-fn charted_tags(layout: &Layout, v: &helm::Values) -> BTreeMap<String, String> {
-    v.sites()
+/// The tag (and the reference as written) test runs of each project image, by canonical
+/// repository.
+fn tested(layout: &Layout) -> BTreeMap<String, (String, String)> {
+    layout
+        .tag_uses(&layout.test)
         .into_iter()
-        .filter_map(|s| {
-            let r = ImageRef::parse(&s.repository)
-                .ok()
-                .filter(|r| layout.project.contains(r))?;
-            Some((r.canonical_repository(), s.tag_value().filter(|t| !t.is_empty())?))
-        })
+        .filter_map(|u| Some((u.image.canonical_repository(), (u.image.tag.clone()?, u.value))))
         .collect()
-}
-
-/// The one version test's values run (`version`, when given, must be it), refused when
-/// promoting would lower prod unless `allow_downgrade`.
-fn values_version(
-    layout: &Layout,
-    (test, prod): (&helm::Values, &helm::Values),
-    version: Option<&str>,
-    allow_downgrade: bool,
-) -> Result<String> {
-    let versions: BTreeSet<String> = charted_tags(layout, test)
-        .values()
-        .map(|t| layout.project.version_of(t).to_string())
-        .collect();
-    let running = match versions.len() {
-        1 => versions.into_iter().next().unwrap_or_default(),
-        0 => {
-            return Err(refused(format!(
-                "{} sets no tag for the project's images: release first",
-                test.file.display()
-            )));
-        }
-        _ => {
-            return Err(refused(format!(
-                "{} does not set one version ({}): run a release (it sets them all), or make them agree",
-                test.file.display(),
-                versions.into_iter().collect::<Vec<_>>().join(", ")
-            )));
-        }
-    };
-    if let Some(v) = version.filter(|v| !same_version(v, &running)) {
-        return Err(refused(format!(
-            "test runs {running}, not {v}: promote what was tested (release promote {running})"
-        )));
-    }
-    let parse = |t: &str| semver::Version::parse(t.trim_start_matches('v')).ok();
-    let higher = charted_tags(layout, prod)
-        .into_values()
-        .filter(|t| {
-            parse(t)
-                .zip(parse(&running))
-                .is_some_and(|(a, b)| a.cmp_precedence(&b).is_gt())
-        })
-        .max();
-    match higher.filter(|_| !allow_downgrade) {
-        Some(h) => Err(refused(format!(
-            "prod runs {h}, which is higher than test's {running}: promoting would lower prod; release a higher version to test first, or go back on purpose with --allow-downgrade"
-        ))),
-        None => Ok(running),
-    }
 }
 
 /// A Helm chart: prod's values set to the tags test's values set (written where prod sets
 /// none, so prod never follows `appVersion`).
-fn values_promotion(
-    layout: &Layout,
-    (test, prod): (&helm::Values, &helm::Values),
-    version: Option<&str>,
-    allow_downgrade: bool,
-) -> Result<Promotion> {
-    let running = values_version(layout, (test, prod), version, allow_downgrade)?;
-    let tested = charted_tags(layout, test);
+fn values_writes(layout: &Layout, (test, prod): (&helm::Values, &helm::Values)) -> Result<Vec<Box<dyn Step>>> {
+    let tested = tested(layout);
     let wants: Vec<kustomize::Want> = test
         .repositories()
         .into_iter()
         .chain(prod.repositories())
         .filter_map(|repository| {
-            let tag = tested
-                .get(&ImageRef::parse(&repository).ok()?.canonical_repository())?
-                .clone();
+            let (tag, _) = tested.get(&kustomize::canonical(&repository)?)?;
             Some(kustomize::Want {
+                tag: tag.clone(),
                 repository,
-                tag,
                 digest: None,
             })
         })
         .collect();
-    let (text, changes) = helm::set(&prod.text, prod.base.as_ref(), &wants).map_err(|e| {
-        refused(format!(
-            "{}:{}: not valid YAML: {}",
-            prod.file.display(),
-            e.line,
-            e.message
-        ))
-    })?;
-    let steps: Vec<Box<dyn Step>> = if changes.is_empty() {
-        Vec::new()
-    } else {
-        vec![Box::new(WriteFile {
-            path: prod.file.clone(),
-            preview: patch::text_diff(&prod.file, &prod.text, &text),
-            content: text.into_bytes(),
-            why: format!("{} image tag(s) set to what test runs, in the values", changes.len()),
-        })]
-    };
-    Ok(Promotion::of(running, steps, Vec::new(), Vec::new()))
+    let (text, changes) =
+        helm::set(&prod.text, prod.base.as_ref(), &wants).map_err(|e| refused(e.problem(&prod.file).to_string()))?;
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(vec![Box::new(WriteFile {
+        path: prod.file.clone(),
+        preview: patch::text_diff(&prod.file, &prod.text, &text),
+        content: text.into_bytes(),
+        why: format!("{} image tag(s) set to what test runs, in the values", changes.len()),
+    })])
 }
 
 /// A decided promotion: the version and the plan, or the problems that stop it.
@@ -390,9 +312,6 @@ impl Promotion {
 /// Pure: what promoting test to prod changes (no commit or push steps yet).
 pub fn plan(layout: &Layout, version: Option<&str>, allow_downgrade: bool, pins: &Pins) -> Result<Promotion> {
     require_envs(layout)?;
-    if let (Some(t), Some(p)) = (layout.values("test"), layout.values("prod")) {
-        return values_promotion(layout, (t, p), version, allow_downgrade);
-    }
     let test: Vec<&Object> = layout.test.objects().collect();
     let prod: Vec<&Object> = layout.prod.objects().collect();
     let running = test_version(layout)?;
@@ -410,9 +329,10 @@ pub fn plan(layout: &Layout, version: Option<&str>, allow_downgrade: bool, pins:
     }
     let (pairs, t_alone, p_alone) = pair(&test, &prod);
     let notices = lonely(layout, &test, &prod, &t_alone, &p_alone)?;
-    let (steps, problems) = match layout.overlay("prod") {
-        Some(o) => (overlay_writes(layout, o, pins), Vec::new()),
-        None => writes(layout, &targets(layout, &pairs, (&test, &prod), pins)),
+    let (steps, problems) = match (layout.overlay("prod"), layout.values("test").zip(layout.values("prod"))) {
+        (Some(o), _) => (overlay_writes(layout, o, pins), Vec::new()),
+        (_, Some(values)) => (values_writes(layout, values)?, Vec::new()),
+        _ => writes(layout, &targets(layout, &pairs, (&test, &prod), pins)),
     };
     Ok(Promotion::of(running, steps, notices, problems))
 }

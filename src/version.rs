@@ -395,6 +395,15 @@ impl ComponentTag {
 }
 
 /// `1.4.2` + minor = `1.5.0`. Pre-release and build metadata are dropped.
+/// The level that took `prev` to `next` (a patch when there was no `prev`).
+pub fn level_between(prev: Option<&Version>, next: &Version) -> Level {
+    match prev {
+        Some(p) if p.major != next.major => Level::Major,
+        Some(p) if p.minor != next.minor => Level::Minor,
+        _ => Level::Patch,
+    }
+}
+
 pub fn bump_level(v: &Version, level: Level) -> Version {
     match level {
         Level::Major => Version::new(v.major + 1, 0, 0),
@@ -496,6 +505,15 @@ mod near_head_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_level_between_two_versions() {
+        let v = |s: &str| Version::parse(s).unwrap();
+        assert_eq!(level_between(Some(&v("1.2.3")), &v("2.0.0")), Level::Major);
+        assert_eq!(level_between(Some(&v("1.2.3")), &v("1.3.0")), Level::Minor);
+        assert_eq!(level_between(Some(&v("1.2.3")), &v("1.2.4")), Level::Patch);
+        assert_eq!(level_between(None, &v("0.1.0")), Level::Patch);
+    }
 
     fn vs(tags: &[(&str, bool)]) -> Versions {
         let infos: Vec<TagInfo> = tags

@@ -6,15 +6,12 @@
 //! that needs `helm`.
 
 use super::imageref::ImageRef;
-use super::kustomize::{Changes, Want, canonical};
+use super::kustomize::{Changes, PROD_NAMES, TEST_NAMES, Want, canonical};
 use super::yaml::{self, Node, Scalar};
 use saphyr_parser::ScalarStyle;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Non-prod environment names, the one taken for test first, and prod's.
-const TEST_NAMES: [&str; 5] = ["test", "staging", "stage", "dev", "development"];
-const PROD_NAMES: [&str; 2] = ["prod", "production"];
 const MAX_DEPTH: usize = 4;
 
 /// A chart and its environments' values files (relative to the repository root).
@@ -43,13 +40,8 @@ fn values_of(root: &Path, dir: &Path, name: &str) -> Option<PathBuf> {
     .find(|p| root.join(p).is_file())
 }
 
-/// The first chart under `root` (at most four levels down) with a values file for test or
-/// prod; test is `test`, else `staging`, else `dev`.
-pub fn find(root: &Path) -> Option<Chart> {
-    find_all(root).into_iter().next()
-}
-
-/// Every chart under `root` with a values file for test or prod, in path order.
+/// Every chart under `root` (at most four levels down) with a values file for test or prod,
+/// in path order; test is `test`, else `staging`, else `dev`.
 pub fn find_all(root: &Path) -> Vec<Chart> {
     let mut charts = Vec::new();
     chart_dirs(root, Path::new(""), 0, &mut charts);
@@ -335,7 +327,7 @@ fn insert_path(text: &str, doc: Option<&Node>, path: &[&str], leaf: &str, nl: &s
             let mut scalars = Vec::new();
             map.scalars(&mut scalars);
             let first = scalars.first().map_or(0, |s| s.bytes.start);
-            let col = first - text[..first].rfind('\n').map_or(0, |i| i + 1);
+            let col = yaml::column(text, first);
             let last = scalars.iter().map(|s| s.line).max().unwrap_or(map.line());
             (col, yaml::line_start(text, last + 1))
         }

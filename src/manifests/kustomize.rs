@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 /// Folders that hold one overlay per environment.
 const OVERLAY_DIRS: [&str; 3] = ["overlays", "envs", "environments"];
-/// Non-prod overlay names, the one taken for test first.
-const TEST_NAMES: [&str; 5] = ["test", "staging", "stage", "dev", "development"];
-const PROD_NAMES: [&str; 2] = ["prod", "production"];
+/// Non-prod environment names (overlays, values files), the one taken for test first.
+pub const TEST_NAMES: [&str; 5] = ["test", "staging", "stage", "dev", "development"];
+/// Prod's names.
+pub const PROD_NAMES: [&str; 2] = ["prod", "production"];
 /// How deep below the repository root an overlays folder is looked for.
 const MAX_DEPTH: usize = 3;
 
@@ -39,11 +40,6 @@ pub fn find_all(root: &Path) -> Vec<Overlays> {
     folders_named(root, Path::new(""), 0, &mut found);
     found.sort();
     found.into_iter().filter_map(|dir| overlays_in(root, &dir)).collect()
-}
-
-/// The first of [`find_all`].
-pub fn find(root: &Path) -> Option<Overlays> {
-    find_all(root).into_iter().next()
 }
 
 fn folders_named(root: &Path, dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
@@ -157,7 +153,7 @@ pub fn images(text: &str) -> Result<Images, yaml::SyntaxError> {
         let Some((first_key, _)) = item.pairs().first() else {
             continue;
         };
-        let key_column = first_key.as_scalar().map_or(0, |s| column(text, s.bytes.start));
+        let key_column = first_key.as_scalar().map_or(0, |s| yaml::column(text, s.bytes.start));
         out.dash_column = key_column.saturating_sub(2);
         let get = |k: &str| item.get(k).and_then(Node::as_scalar).cloned();
         out.entries.push(Entry {
@@ -171,10 +167,6 @@ pub fn images(text: &str) -> Result<Images, yaml::SyntaxError> {
         });
     }
     Ok(out)
-}
-
-fn column(text: &str, at: usize) -> usize {
-    at - text[..at].rfind('\n').map_or(0, |i| i + 1)
 }
 
 /// An image the overlay should run: its repository and tag, and a digest to pin.
@@ -210,7 +202,8 @@ pub fn set(text: &str, images: &Images, wants: &[Want]) -> (String, Changes) {
     let nl = yaml::newline_of(text);
     let mut seen = std::collections::BTreeSet::new();
     for w in wants.iter().filter(|w| seen.insert(canonical(&w.repository))) {
-        let same = |s: &str| ImageRef::parse(s).ok().map(|r| r.canonical_repository()) == canonical(&w.repository);
+        let wanted = canonical(&w.repository);
+        let same = |s: &str| canonical(s) == wanted;
         let entry = images
             .entries
             .iter()

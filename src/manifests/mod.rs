@@ -80,10 +80,11 @@ impl Layout {
     }
 
     fn read(root: &Path, config: &Config, places: places::Places, keep_text: bool) -> Result<Layout> {
+        let bases = overlay_env::Bases::default();
         let load = |name: &str, place: &places::Place| -> Result<(Env, Source)> {
             match place.holds {
                 places::Holds::Kustomize => {
-                    let (env, o) = overlay_env::load_env(root, name, place)?;
+                    let (env, o) = overlay_env::load_env(root, name, place, &bases)?;
                     Ok((env, Source::Overlay(o)))
                 }
                 places::Holds::Helm => {
@@ -217,6 +218,43 @@ impl Layout {
                 })
             })
         })
+    }
+}
+
+/// One place an environment says which tag of a project image it runs: an object's
+/// `image:`, or a tag in a Helm values file.
+pub struct TagUse {
+    pub image: ImageRef,
+    /// The reference as written (`org/api:0.2.0`; for a values file, repository and tag).
+    pub value: String,
+    /// Where: `file:line`, or `values file (path.to.tag)`.
+    pub at: String,
+}
+
+impl Layout {
+    /// Every project image tag `env` sets: its objects' images, or (a chart) the tags its
+    /// values file sets.
+    pub fn tag_uses(&self, env: &Env) -> Vec<TagUse> {
+        let Some(v) = self.values(&env.name) else {
+            return self
+                .project_refs(env)
+                .map(|p| TagUse {
+                    at: format!("{}:{}", p.object.file.display(), p.line),
+                    value: p.value.to_string(),
+                    image: p.image,
+                })
+                .collect();
+        };
+        v.sites()
+            .into_iter()
+            .filter_map(|s| {
+                let tag = s.tag_value().filter(|t| !t.is_empty())?;
+                let value = format!("{}:{tag}", s.repository);
+                let image = ImageRef::parse(&value).ok().filter(|i| self.project.contains(i))?;
+                let at = format!("{} ({})", v.file.display(), s.path);
+                Some(TagUse { image, value, at })
+            })
+            .collect()
     }
 }
 
@@ -453,13 +491,7 @@ fn values_patch(ctx: &Brief, v: &helm::Values, project: &ProjectImages) -> Contr
     let (text, changes) = match helm::set(&v.text, v.base.as_ref(), &wants) {
         Ok(done) => done,
         Err(e) => {
-            c.problems.push(
-                Problem::new(
-                    format!("{} is not valid YAML: {}", v.file.display(), e.message),
-                    "fix the YAML at that line",
-                )
-                .at_line(v.file.clone(), e.line),
-            );
+            c.problems.push(e.problem(&v.file));
             return c;
         }
     };
@@ -489,22 +521,12 @@ fn values_patch(ctx: &Brief, v: &helm::Values, project: &ProjectImages) -> Contr
 fn chart_patch(ctx: &Brief, v: &helm::Values, app: &str) -> Result<Option<WriteFile>, Problem> {
     let chart = v.chart.join("Chart.yaml");
     let text = std::fs::read_to_string(ctx.facts.repo.root.join(&chart)).unwrap_or_default();
-    let invalid = |e: yaml::SyntaxError| {
-        Problem::new(
-            format!("{} is not valid YAML: {}", chart.display(), e.message),
-            "fix the YAML at that line",
-        )
-        .at_line(chart.clone(), e.line)
-    };
+    let invalid = |e: yaml::SyntaxError| e.problem(&chart);
     let mut new = helm::set_app_version(&text, app).map_err(invalid)?;
     let mut why = vec![format!("appVersion set to {app}")];
     if ctx.facts.config.chart.bump_version {
         let prev = ctx.facts.versions.current().map(|t| &t.version);
-        let level = match prev {
-            Some(p) if p.major != ctx.next.major => crate::version::Level::Major,
-            Some(p) if p.minor != ctx.next.minor => crate::version::Level::Minor,
-            _ => crate::version::Level::Patch,
-        };
+        let level = crate::version::level_between(prev, ctx.next);
         let base = new.clone().unwrap_or_else(|| text.clone());
         if let Some((bumped, version)) = helm::bump_chart_version(&base, level).map_err(invalid)? {
             why.push(format!("chart version {version}"));

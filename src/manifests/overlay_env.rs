@@ -10,12 +10,18 @@ use super::model::{Env, ManifestFile, Object, read_file};
 use super::patch::ProjectImages;
 use super::places::Place;
 use crate::project::problem::Problem;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// A kustomize environment: the overlay's kustomization, and as its objects the overlay
 /// rendered (one file named `<dir> (rendered)`, never written), else the folder's own
 /// manifests with a note saying why.
-pub fn load_env(root: &Path, name: &str, place: &Place) -> anyhow::Result<(Env, Option<kustomize::Overlay>)> {
+pub fn load_env(
+    root: &Path,
+    name: &str,
+    place: &Place,
+    bases: &Bases,
+) -> anyhow::Result<(Env, Option<kustomize::Overlay>)> {
     let mut env = Env {
         name: name.to_string(),
         place: place.clone(),
@@ -40,7 +46,7 @@ pub fn load_env(root: &Path, name: &str, place: &Place) -> anyhow::Result<(Env, 
     let not_rendered = match kustomize::render(root, &place.dir) {
         Ok(rendered) => {
             let mut file = read_file(kustomize::rendered_path(&place.dir), rendered);
-            point_at_sources(root, &place.dir, &mut file);
+            point_at_sources(&bases.under(root, &place.dir), &mut file);
             env.files.push(file);
             None
         }
@@ -136,18 +142,36 @@ pub fn findings(env: &Env, o: &kustomize::Overlay) -> Vec<Finding> {
         .collect()
 }
 
+/// The manifests under each overlays tree (`k8s/` for `k8s/overlays/test`), read once for
+/// both environments of a command.
+#[derive(Default)]
+pub struct Bases(std::cell::RefCell<Vec<(PathBuf, Rc<Vec<ManifestFile>>)>>);
+
+impl Bases {
+    /// The manifests (kustomizations left out) under the tree of overlay folder `dir`.
+    fn under(&self, root: &Path, dir: &Path) -> Rc<Vec<ManifestFile>> {
+        let tree = dir.ancestors().nth(2).unwrap_or(Path::new("")).to_path_buf();
+        if let Some((_, files)) = self.0.borrow().iter().find(|(t, _)| *t == tree) {
+            return Rc::clone(files);
+        }
+        let files: Rc<Vec<ManifestFile>> = Rc::new(
+            Place::folder(tree.clone())
+                .files(root)
+                .into_iter()
+                .filter(|p| !kustomize::is_kustomization(p))
+                .filter_map(|rel| Some(read_file(rel.clone(), std::fs::read_to_string(root.join(&rel)).ok()?)))
+                .collect(),
+        );
+        self.0.borrow_mut().push((tree, Rc::clone(&files)));
+        files
+    }
+}
+
 /// Rendered objects named after the files they come from: each one whose kind and name
 /// (less the overlay's prefix or suffix) match exactly one object of the manifests under
 /// the overlays' tree takes that object's file and lines, so a finding names the base
 /// file:line to edit. Objects made by the overlay itself keep their rendered place.
-fn point_at_sources(root: &Path, dir: &Path, rendered: &mut ManifestFile) {
-    let tree = dir.ancestors().nth(2).unwrap_or(Path::new(""));
-    let sources: Vec<ManifestFile> = Place::folder(tree.to_path_buf())
-        .files(root)
-        .into_iter()
-        .filter(|p| !kustomize::is_kustomization(p))
-        .filter_map(|rel| Some(read_file(rel.clone(), std::fs::read_to_string(root.join(&rel)).ok()?)))
-        .collect();
+fn point_at_sources(sources: &[ManifestFile], rendered: &mut ManifestFile) {
     let all: Vec<&Object> = sources.iter().flat_map(|f| &f.objects).collect();
     for o in &mut rendered.objects {
         let made_from = |s: &&&Object| {
@@ -196,13 +220,11 @@ pub fn helm_findings(env: &Env, v: &helm::Values, project: &ProjectImages) -> Ve
         problem: Problem::new(what, fix).at_line(v.file.clone(), line),
     };
     if let Some(e) = &v.error {
-        return vec![finding(
-            Severity::Error,
-            "values-syntax",
-            format!("{} is not valid YAML: {}", v.file.display(), e.message),
-            "fix the YAML at that line",
-            e.line,
-        )];
+        return vec![Finding {
+            severity: Severity::Error,
+            rule: "values-syntax",
+            problem: e.problem(&v.file),
+        }];
     }
     let mut out = vec![finding(
         Severity::Warning,

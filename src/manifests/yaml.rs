@@ -44,6 +44,11 @@ pub fn splice(text: &str, mut edits: Edits) -> String {
     out
 }
 
+/// The column (0-based, in bytes) of byte offset `at`.
+pub fn column(text: &str, at: usize) -> usize {
+    at - text[..at].rfind('\n').map_or(0, |i| i + 1)
+}
+
 /// Where `line` (1-based) starts; the text's end past the last line.
 pub fn line_start(text: &str, line: usize) -> usize {
     if line <= 1 {
@@ -74,6 +79,17 @@ pub fn quoted(value: &str) -> String {
 pub struct SyntaxError {
     pub line: usize,
     pub message: String,
+}
+
+impl SyntaxError {
+    /// The error as a problem of `file` (a values file, `Chart.yaml`), with its line.
+    pub fn problem(&self, file: &std::path::Path) -> crate::project::problem::Problem {
+        crate::project::problem::Problem::new(
+            format!("{} is not valid YAML: {}", file.display(), self.message),
+            "fix the YAML at that line",
+        )
+        .at_line(file.to_path_buf(), self.line)
+    }
 }
 
 impl Node {

@@ -104,31 +104,10 @@ fn seed(root: &std::path::Path, config: &Config, read: Option<&crate::manifests:
     let built: std::collections::HashSet<String> = crate::images::specs_in(root, config, layout)
         .map(|specs| specs.iter().map(|s| s.repository.clone()).collect())
         .unwrap_or_default();
-    // A chart's tags are in its values files, not in objects.
-    let charted: Vec<(String, String, String)> = ["test", "prod"]
+    [&layout.test, &layout.prod]
         .into_iter()
-        .filter_map(|env| layout.values(env))
-        .flat_map(|v| {
-            let file = v.file.display().to_string();
-            v.sites()
-                .into_iter()
-                .filter_map(move |s| Some((s.repository.clone(), s.tag_value()?, file.clone())))
-        })
-        .collect();
-    let in_objects = [&layout.test, &layout.prod]
-        .into_iter()
-        .flat_map(|env| layout.project_refs(env))
-        .filter_map(|r| {
-            Some((
-                r.image.repository(),
-                r.image.tag.clone()?,
-                format!("{}:{}", r.object.file.display(), r.line),
-            ))
-        });
-    in_objects
-        .chain(charted.into_iter().filter(|(repo, _, _)| {
-            crate::manifests::imageref::ImageRef::parse(repo).is_ok_and(|i| layout.project.contains(&i))
-        }))
+        .flat_map(|env| layout.tag_uses(env))
+        .filter_map(|u| Some((u.image.repository(), u.image.tag?, u.at)))
         .filter(|(repo, _, _)| built.is_empty() || built.contains(repo))
         .filter_map(|(_, tag, at)| {
             let tag = layout.project.version_of(&tag);

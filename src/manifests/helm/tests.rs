@@ -65,7 +65,7 @@ fn charts_are_found_with_their_values_files() {
     std::fs::write(chart.join("Chart.yaml"), "name: app\n").unwrap();
     std::fs::write(chart.join("values/staging.yaml"), "{}\n").unwrap();
     std::fs::write(chart.join("values.production.yaml"), "{}\n").unwrap();
-    let c = find(d.path()).unwrap();
+    let c = find_all(d.path()).remove(0);
     assert_eq!(c.dir, PathBuf::from("deploy/charts/app"));
     assert_eq!(c.test, Some(PathBuf::from("deploy/charts/app/values/staging.yaml")));
     assert_eq!(c.prod, Some(PathBuf::from("deploy/charts/app/values.production.yaml")));
