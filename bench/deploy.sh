@@ -40,12 +40,7 @@ echo "$stamp" >"$work/img/app"
 DOCKER_BUILDKIT=0 docker build -q -t "$image" "$work/img" >/dev/null
 docker push -q "$image" >/dev/null
 
-git init -q --bare -b main "$work/origin.git"
-git clone -q "$work/origin.git" "$work/repo" 2>/dev/null
-cd "$work/repo"
-git symbolic-ref HEAD refs/heads/main
-git config user.name bench
-git config user.email bench@example.invalid
+new_repo "$work"
 mkdir -p kubernetes/test
 for d in api wrk; do
   cat >"kubernetes/test/$d-deployment.yml" <<Y

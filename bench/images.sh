@@ -24,12 +24,7 @@ release_bin
 export DOCKER_BUILDKIT=0  # the legacy builder on both sides
 
 setup() { # dir namespace
-  git init -q --bare -b main "$1/origin.git"
-  git clone -q "$1/origin.git" "$1/repo" 2>/dev/null
-  cd "$1/repo"
-  git symbolic-ref HEAD refs/heads/main
-  git config user.name bench
-  git config user.email bench@example.invalid
+  new_repo "$1"
   mkdir -p docker kubernetes/test
   printf 'FROM scratch\nCOPY api.bin /app/\n' > docker/Dockerfile.api
   printf 'FROM scratch\nCOPY wrk.bin /app/\n' > docker/Dockerfile.wrk
