@@ -88,6 +88,17 @@ pub fn open(dir: &Path) -> Result<Repo> {
     Ok(Repo { repo, root })
 }
 
+/// What [`Repo::reset_branch_if`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BranchBack {
+    /// It moved the branch back.
+    Moved,
+    /// The branch was there already.
+    AlreadyThere,
+    /// Someone moved the branch on (to this commit): left alone.
+    MovedOn(Oid),
+}
+
 impl Repo {
     /// HEAD's commit, or `None` in a repository with no commits yet.
     pub fn head_commit(&self) -> Option<Oid> {
@@ -502,14 +513,14 @@ impl Repo {
     }
 
     /// Moves `branch` back to `to` and resets the index to it, but only while it points at
-    /// `from` (the commit the release made; when unknown, a commit whose parent is `to`).
-    /// Returns whether it moved; a branch someone moved on is left alone (an error).
-    pub fn reset_branch_if(&self, branch: &str, to: Oid, from: Option<Oid>) -> Result<bool> {
+    /// `from` (the commit the release made; when unknown, a commit whose parent is `to`);
+    /// a branch someone moved on is left alone.
+    pub fn reset_branch_if(&self, branch: &str, to: Oid, from: Option<Oid>) -> Result<BranchBack> {
         let name = format!("refs/heads/{branch}");
         let now = self.repo.refname_to_id(&name)?;
         if now == to {
             self.reset_index(to)?;
-            return Ok(false);
+            return Ok(BranchBack::AlreadyThere);
         }
         let ours = match from {
             Some(f) => now == f,
@@ -519,15 +530,12 @@ impl Repo {
                 .is_ok_and(|c| c.parent_id(0).ok() == Some(to)),
         };
         if !ours {
-            bail!(
-                "{branch} moved on to {} since: left alone (look at `git log {branch}`)",
-                &now.to_string()[..7]
-            );
+            return Ok(BranchBack::MovedOn(now));
         }
         let mut r = self.repo.find_reference(&name)?;
         r.set_target(to, "release: rollback")?;
         self.reset_index(to)?;
-        Ok(true)
+        Ok(BranchBack::Moved)
     }
 
     /// `git reset --keep to`: HEAD, index and the files that differ between HEAD and `to`

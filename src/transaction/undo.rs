@@ -6,7 +6,7 @@
 
 use super::journal::{Undo, tmp_dir};
 use crate::fs::digest;
-use crate::git::Repo;
+use crate::git::{BranchBack, Repo};
 use git2::Oid;
 use std::path::Path;
 
@@ -35,11 +35,6 @@ impl Report {
         self.outcomes
             .iter()
             .all(|o| matches!(o, Outcome::Done(_) | Outcome::Back))
-    }
-
-    /// Whether anything failed (kept edits aside).
-    pub fn failed(&self) -> bool {
-        self.outcomes.iter().any(|o| matches!(o, Outcome::Failed(_)))
     }
 
     /// One line for each undo that did or found something.
@@ -108,9 +103,14 @@ fn undo_one(repo: &Repo, u: &Undo) -> Outcome {
                 return Outcome::Failed(format!("to undo (move {branch} back): the journal names no commit"));
             };
             match repo.reset_branch_if(branch, to_oid, from.as_deref().and_then(oid)) {
-                Ok(true) => Outcome::Done(format!("moved {branch} back to {} and reset the index", &to[..7])),
-                Ok(false) => Outcome::Back,
-                Err(e) if format!("{e:#}").contains("moved on") => Outcome::Kept(format!("{e:#}")),
+                Ok(BranchBack::Moved) => {
+                    Outcome::Done(format!("moved {branch} back to {} and reset the index", &to[..7]))
+                }
+                Ok(BranchBack::AlreadyThere) => Outcome::Back,
+                Ok(BranchBack::MovedOn(now)) => Outcome::Kept(format!(
+                    "{branch} moved on to {} since: left alone (look at `git log {branch}`)",
+                    &now.to_string()[..7]
+                )),
                 Err(e) => failed(format!("move {branch} back to {}", &to[..7]), e),
             }
         }
