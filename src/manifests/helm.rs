@@ -370,6 +370,12 @@ pub fn bump_chart_version(
     Ok(Some((out, written)))
 }
 
+/// The bytes of `Chart.yaml`'s `appVersion` value, quotes excluded.
+pub fn app_version_at(text: &str) -> Option<std::ops::Range<usize>> {
+    let doc = parse(text).ok()??;
+    Some(doc.get("appVersion")?.as_scalar()?.bytes.clone())
+}
+
 /// `Chart.yaml` with `appVersion` set to `version` (added after `version:` when absent).
 pub fn set_app_version(text: &str, version: &str) -> Result<Option<String>, yaml::SyntaxError> {
     let doc = parse(text)?;

@@ -75,8 +75,23 @@ impl Contribution {
         }
     }
 
-    /// Adds another part's steps, notes and problems to this one.
+    /// Adds another part's steps, notes and problems to this one. A file two parts would
+    /// both write is a problem: the second write would undo the first's.
     pub fn absorb(&mut self, other: Contribution) {
+        for step in &other.steps {
+            let Some(path) = step.writes() else { continue };
+            if let Some(first) = self.steps.iter().find(|s| s.writes() == Some(path)) {
+                self.problems.push(Problem::new(
+                    format!(
+                        "{} would be written twice by one release ({}; {})",
+                        path.display(),
+                        first.describe(),
+                        step.describe()
+                    ),
+                    "let one part set it: drop it from version_files (the release sets a chart's Chart.yaml, and the manifests, itself)",
+                ));
+            }
+        }
         self.steps.extend(other.steps);
         self.after_tag.extend(other.after_tag);
         self.notices.extend(other.notices);

@@ -22,7 +22,7 @@ pub fn locate(path: &Path, text: &str, pattern: Option<&regex::Regex>) -> Option
         "pyproject.toml" => toml_key(text, &["project", "tool.poetry"], "version"),
         "Cargo.toml" => toml_key(text, &["package"], "version"),
         "package.json" => json_top_version(text),
-        "Chart.yaml" | "Chart.yml" => line_value(text, r#"(?m)^appVersion:[ \t]*["']?([^"'\s#]+)"#),
+        "Chart.yaml" | "Chart.yml" => crate::manifests::helm::app_version_at(text),
         n if n.ends_with(".py") => line_value(text, r#"(?m)^__version__[ \t]*=[ \t]*["']([^"']*)["']"#),
         _ => None,
     }

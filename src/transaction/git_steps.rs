@@ -24,6 +24,9 @@ impl Step for WriteFile {
     fn preview(&self) -> String {
         self.preview.clone()
     }
+    fn writes(&self) -> Option<&std::path::Path> {
+        Some(&self.path)
+    }
     fn run(&self, tx: &mut Tx) -> Result<()> {
         let full = crate::fs::inside(&tx.repo.root, &self.path)?;
         let old = crate::fs::read_if_exists(&full)?;

@@ -24,6 +24,10 @@ pub trait Step: std::fmt::Debug {
     fn publishes(&self) -> bool {
         false
     }
+    /// The file it writes, if it writes one (two steps of a plan never write the same).
+    fn writes(&self) -> Option<&std::path::Path> {
+        None
+    }
     /// Does it; records in `tx` how to take it back before changing anything.
     fn run(&self, tx: &mut Tx) -> Result<()>;
 }

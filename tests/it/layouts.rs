@@ -755,3 +755,35 @@ fn a_charts_values_seed_the_first_version() {
     let r = sb.release(&["minor", "--dry-run", "--skip-images"]);
     assert!(r.stderr.contains("1.5.0"), "{}", r.all());
 }
+
+#[test]
+fn a_file_two_parts_would_write_is_refused_before_anything_changes() {
+    // The chart part sets Chart.yaml's appVersion; listing it in version_files as well
+    // would have one write undo the other's.
+    let sb = Sandbox::new();
+    sb.commit_file(
+        "charts/shop/Chart.yaml",
+        "name: shop\nversion: 0.1.0\nappVersion: \"0.0.1\"\n",
+        "feat: chart",
+    );
+    sb.commit_file(
+        "charts/shop/values-test.yaml",
+        "image:\n  repository: alice/shop-api\n  tag: 0.0.1\n",
+        "feat: values",
+    );
+    sb.commit_file(
+        ".release.yml",
+        "images:\n  - repository: alice/shop-api\nversion_files:\n  - charts/shop/Chart.yaml\n",
+        "chore: config",
+    );
+    sb.git(&sb.clone, &["push", "-q", "origin", "main"]);
+    let before = sb.local_state();
+    let r = sb.release(&["minor", "--yes", "--skip-images"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr.contains("charts/shop/Chart.yaml would be written twice"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(sb.local_state(), before);
+}
