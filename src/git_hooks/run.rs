@@ -147,7 +147,8 @@ pub fn pre_push(repo: &Repo, config: &Config, remote_arg: Option<&str>, input: &
 /// The version a folder's project images run (`None` if none; several if they disagree).
 fn env_versions(env: &crate::manifests::model::Env, layout: &Layout) -> BTreeSet<String> {
     layout
-        .project_refs(env)
+        .tag_uses(env)
+        .into_iter()
         .map(|p| {
             p.image
                 .tag

@@ -51,6 +51,15 @@ pub struct Layout {
     pub sources: [Source; 2],
 }
 
+/// What a layout is read for: to patch (the files' text kept), to check (text dropped once
+/// parsed), or for a git hook (no overlay rendered).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    Patch,
+    Check,
+    Hook,
+}
+
 /// Where an environment's images are set.
 #[derive(Debug, Clone)]
 pub enum Source {
@@ -65,26 +74,28 @@ pub enum Source {
 impl Layout {
     /// Both environments with their files' text, ready to patch.
     pub fn load(root: &Path, config: &Config) -> Result<Layout> {
-        Layout::read(root, config, places::of_project(root, config), true)
+        Layout::read(root, config, places::of_project(root, config), Reading::Patch)
     }
 
     /// Both environments for reading only (`release check`): the files' text is dropped
     /// once parsed, so a 50 MB manifest is not held twice.
     pub fn load_to_read(root: &Path, config: &Config) -> Result<Layout> {
-        Layout::read(root, config, places::of_project(root, config), false)
+        Layout::read(root, config, places::of_project(root, config), Reading::Check)
     }
 
-    /// [`Layout::load_to_read`] at places already found (the post-merge hook's).
+    /// What the post-merge hook reads, at places it found already: the files' objects,
+    /// and kustomizations without rendering them (a hook never waits on kubectl).
     pub fn load_to_read_at(root: &Path, config: &Config, places: places::Places) -> Result<Layout> {
-        Layout::read(root, config, places, false)
+        Layout::read(root, config, places, Reading::Hook)
     }
 
-    fn read(root: &Path, config: &Config, places: places::Places, keep_text: bool) -> Result<Layout> {
+    fn read(root: &Path, config: &Config, places: places::Places, reading: Reading) -> Result<Layout> {
+        let keep_text = reading == Reading::Patch;
         let bases = overlay_env::Bases::default();
         let load = |name: &str, place: &places::Place| -> Result<(Env, Source)> {
             match place.holds {
                 places::Holds::Kustomize => {
-                    let (env, o) = overlay_env::load_env(root, name, place, &bases)?;
+                    let (env, o) = overlay_env::load_env(root, name, place, (&bases, reading != Reading::Hook))?;
                     Ok((env, Source::Overlay(o)))
                 }
                 places::Holds::Helm => {
@@ -233,8 +244,21 @@ pub struct TagUse {
 
 impl Layout {
     /// Every project image tag `env` sets: its objects' images, or (a chart) the tags its
-    /// values file sets.
+    /// values file sets, or (an overlay not rendered) its kustomization's entries.
     pub fn tag_uses(&self, env: &Env) -> Vec<TagUse> {
+        if let Some(o) = self.overlay(&env.name).filter(|o| o.not_rendered.is_some()) {
+            return o
+                .images
+                .entries
+                .iter()
+                .filter_map(|e| {
+                    let value = format!("{}:{}", e.repository(), e.new_tag.as_ref()?.value);
+                    let image = ImageRef::parse(&value).ok().filter(|i| self.project.contains(i))?;
+                    let at = format!("{}:{}", o.file.display(), e.line);
+                    Some(TagUse { image, value, at })
+                })
+                .collect();
+        }
         let Some(v) = self.values(&env.name) else {
             return self
                 .project_refs(env)

@@ -20,7 +20,7 @@ pub fn load_env(
     root: &Path,
     name: &str,
     place: &Place,
-    bases: &Bases,
+    (bases, render): (&Bases, bool),
 ) -> anyhow::Result<(Env, Option<kustomize::Overlay>)> {
     let mut env = Env {
         name: name.to_string(),
@@ -43,7 +43,12 @@ pub fn load_env(
             kustomize::Images::default()
         }
     };
-    let not_rendered = match kustomize::render(root, &place.dir) {
+    let rendered = if render {
+        kustomize::render(root, &place.dir)
+    } else {
+        Err(anyhow::anyhow!("a git hook reads the kustomization only"))
+    };
+    let not_rendered = match rendered {
         Ok(rendered) => {
             let mut file = read_file(kustomize::rendered_path(&place.dir), rendered);
             point_at_sources(&bases.under(root, &place.dir), &mut file);

@@ -206,3 +206,46 @@ fn post_merge_says_what_changed_and_which_release_runs() {
         "{err}"
     );
 }
+
+#[test]
+fn post_merge_reads_a_kustomization_without_running_kubectl() {
+    let sb = Sandbox::new();
+    sb.commit_file("k8s/base/kustomization.yaml", "resources:\n  - d.yaml\n", "feat: base");
+    sb.commit_file(
+        "k8s/base/d.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: alice/api\n",
+        "feat: base",
+    );
+    for env in ["test", "prod"] {
+        sb.commit_file(
+            &format!("k8s/overlays/{env}/kustomization.yaml"),
+            &format!(
+                "resources:\n  - ../../base\nnamePrefix: {env}-\nimages:\n  - name: alice/api\n    newTag: \"0.1.0\"\n"
+            ),
+            "feat: overlays",
+        );
+    }
+    sb.commit_file(".release.yml", "images:\n  - repository: alice/api\n", "chore: images");
+    sb.tag_and_push("0.1.0");
+    // A kubectl that says it ran: the hook must not call it.
+    let bin = sb.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let ran = sb.path("kubectl-ran");
+    std::fs::write(
+        bin.join("kubectl"),
+        format!("#!/bin/sh\ntouch {}\nexit 1\n", ran.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(bin.join("kubectl"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    *sb.path_prefix.borrow_mut() = Some(bin);
+    let r = sb.release(&["hooks", "run", "post-merge"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr
+            .contains("release: k8s/overlays/test (kustomize) runs 0.1.0, the latest release"),
+        "{}",
+        r.all()
+    );
+    assert!(!ran.exists(), "the post-merge hook ran kubectl");
+}
