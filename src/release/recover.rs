@@ -72,8 +72,7 @@ fn abort_journal(facts: &Facts, j: &Journal, how: AbortOpts) -> Result<()> {
     let git_dir = repo.git_dir();
     let what = j.tag.as_deref().unwrap_or(&j.version).to_string();
     if push_may_land(facts, j, how)? {
-        Journal::finish(git_dir)?;
-        Journal::unpark(git_dir)?;
+        Journal::settle(git_dir)?;
         ui::success(&format!(
             "{} already has {what}: the {} had landed, so nothing was taken back (run `git pull` to update this clone)",
             j.remote, j.kind
@@ -82,8 +81,7 @@ fn abort_journal(facts: &Facts, j: &Journal, how: AbortOpts) -> Result<()> {
     }
     let head = format!("the {} of {what} was not fully taken back", j.kind);
     let report = take_back(repo, &j.undo, how.keep_edits, &head)?;
-    Journal::finish(git_dir)?;
-    Journal::unpark(git_dir)?;
+    Journal::settle(git_dir)?;
     let lines = report.lines();
     if lines.is_empty() {
         ui::success("nothing had been changed; the journal is removed");

@@ -124,8 +124,7 @@ pub fn release(facts: Facts, journal: Option<Journal>, t: Unfinished, lock: Opti
             .repo
             .remote_has(&remote, commit, &branch, Some((&t.tag, object)))?
     {
-        Journal::finish(&git_dir)?;
-        Journal::unpark(&git_dir)?;
+        Journal::settle(&git_dir)?;
         ui::success(&format!(
             "{remote} already has {} on {branch}: the release is complete",
             t.tag

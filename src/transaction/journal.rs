@@ -197,6 +197,13 @@ impl Journal {
         remove_if_there(&parked_path(git_dir), false).map(|_| ())
     }
 
+    /// The release is settled (on origin, or taken back): neither its journal nor its
+    /// parked record stays.
+    pub fn settle(git_dir: &Path) -> Result<()> {
+        Journal::finish(git_dir)?;
+        Journal::unpark(git_dir)
+    }
+
     /// The commit the transaction made: the one its branch step recorded, else the one
     /// its tag names.
     pub fn made_commit(&self, repo: &crate::git::Repo) -> Option<Oid> {
